@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/futures_crm
+CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test venv dev-deps messages lint check
+
+$(BIN)/.installed: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Compiled catalogues are committed; rebuild them when gettext is installed.
+messages: $(BIN)/.installed
+	@if command -v msgfmt >/dev/null; then DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
+
+# Embedded SQLite, in-process tasks, demo data on first start.
+run: $(BIN)/.installed messages
+	mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
+	DEBUG=1 $(BIN)/python manage.py demo_data --if-empty --clients 500 --seed 1
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The whole suite against the real PostgreSQL and Redis.
+test: $(BIN)/.dev-installed messages
+	@$(BIN)/python scripts/check_services.py "$(DATABASE_URL)" "$(CELERY_BROKER_URL)"
+	DATABASE_URL=$(DATABASE_URL) CELERY_BROKER_URL=$(CELERY_BROKER_URL) DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+
+check: $(BIN)/.dev-installed messages
+	DEBUG=1 $(BIN)/python manage.py check
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,0 +1,113 @@
+"""Client API shapes. `segments`, `churn`, `lifetime_value` and `loyalty` are always present."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..identity import mask_id_number, mask_phone
+from ..models import Branch, Client, ContactLog, StaffProfile
+from ..selectors import sees_personal_data
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Branch
+        fields = ["id", "code", "name", "city"]
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    user_id = serializers.IntegerField(source="user.id", read_only=True)
+    branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = StaffProfile
+        fields = ["user_id", "username", "employee_code", "display_name", "branch", "role", "is_active"]
+
+
+class SegmentsSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    fund_size = serializers.CharField()
+    volume = serializers.CharField()
+    tenure = serializers.CharField()
+
+
+class ChurnSerializer(serializers.Serializer):
+    score = serializers.IntegerField(source="churn_score")
+    signals = serializers.ListField(child=serializers.CharField(), source="churn_signals")
+    churned = serializers.BooleanField()
+
+
+class LoyaltySerializer(serializers.Serializer):
+    points = serializers.IntegerField(source="loyalty_points")
+    loyal = serializers.BooleanField()
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(slug_field="code", queryset=Branch.objects.all())
+    account_manager = serializers.SlugRelatedField(
+        slug_field="staff_profile__employee_code", queryset=get_user_model().objects.filter(staff_profile__isnull=False),
+        allow_null=True, required=False,
+    )
+    id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=64)
+    id_number_masked = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
+    churn = serializers.SerializerMethodField()
+    lifetime_value = serializers.SerializerMethodField()
+    loyalty = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Client
+        fields = [
+            "id", "account_id", "name", "client_type", "status", "branch", "account_manager", "profile_complete",
+            "id_type", "id_number", "id_number_masked", "birthday", "gender", "phone", "phone_alt", "email",
+            "province", "city", "address", "occupation", "industry", "spot_products", "open_date", "close_date",
+            "channel", "intermediary_code", "investor_class", "risk_level", "tags", "is_key",
+            "consent_phone", "consent_sms", "consent_email", "consent_wechat",
+            "segments", "churn", "lifetime_value", "loyalty",
+        ]
+        read_only_fields = ["id", "profile_complete"]
+
+    def _segment(self, obj):
+        return getattr(obj, "segment", None)
+
+    def get_id_number_masked(self, obj) -> str:
+        return mask_id_number(obj.id_number)
+
+    @extend_schema_field(SegmentsSerializer(allow_null=True))
+    def get_segments(self, obj):
+        seg = self._segment(obj)
+        return SegmentsSerializer(seg).data if seg else None
+
+    @extend_schema_field(ChurnSerializer(allow_null=True))
+    def get_churn(self, obj):
+        seg = self._segment(obj)
+        return ChurnSerializer(seg).data if seg else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True))
+    def get_lifetime_value(self, obj):
+        seg = self._segment(obj)
+        return str(seg.lifetime_value) if seg and seg.lifetime_value is not None else None
+
+    @extend_schema_field(LoyaltySerializer(allow_null=True))
+    def get_loyalty(self, obj):
+        seg = self._segment(obj)
+        return LoyaltySerializer(seg).data if seg else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not sees_personal_data(request.user):
+            for key in ("birthday", "email", "address", "phone_alt"):
+                data[key] = None if key == "birthday" else ""
+            data["phone"] = mask_phone(instance.phone)
+        return data
+
+
+class ContactLogSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True, default=None)
+
+    class Meta:
+        model = ContactLog
+        fields = ["id", "contacted_at", "channel", "place", "summary", "impression", "next_step", "by"]
+        read_only_fields = ["id", "by"]

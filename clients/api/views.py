@@ -1,0 +1,63 @@
+"""Client API: the same filterset and services as the pages."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from futures_crm.api.viewsets import ScopedModelViewSet
+from futures_crm.roles import Role
+
+from .. import selectors, services
+from ..filtersets import ClientFilterSet
+from ..models import Branch, Client, StaffProfile
+from .serializers import BranchSerializer, ClientSerializer, ContactLogSerializer, StaffSerializer
+
+
+class ClientViewSet(ScopedModelViewSet):
+    """Clients the caller may see; filters are those of the client list page."""
+
+    queryset = Client.objects.all()
+    serializer_class = ClientSerializer
+    filterset_class = ClientFilterSet
+
+    def get_queryset(self):
+        return selectors.client_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.client_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.client_update(
+            client=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=ContactLogSerializer, responses={201: ContactLogSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="contacts", serializer_class=ContactLogSerializer,
+            filterset_class=None, pagination_class=None)
+    def contacts(self, request, pk=None):
+        """A client's contact log; any role that sees the client may add to it."""
+        client = self.get_object()
+        if request.method == "GET":
+            return Response(ContactLogSerializer(client.contact_logs.select_related("by"), many=True).data)
+        serializer = ContactLogSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.contact_log_add(client=client, by=request.user, **serializer.validated_data)
+        return Response(ContactLogSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    def get_permissions(self):
+        if self.action == "contacts":
+            # The service desk edits nothing but contact logs.
+            self.write_roles = set(Role) - {Role.MARKETING}
+        return super().get_permissions()
+
+
+class BranchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Branch.objects.all()
+    serializer_class = BranchSerializer
+
+
+class StaffViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = StaffProfile.objects.select_related("user", "branch")
+    serializer_class = StaffSerializer
+

@@ -1,0 +1,88 @@
+"""Enumerations of the client archive; codes are the back-office format's English codes."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClientType(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    INSTITUTION = "institution", _("Institution")
+    SPOT_ENTERPRISE = "spot_enterprise", _("Spot enterprise")
+    FINANCIAL_INSTITUTION = "financial_institution", _("Financial institution")
+
+
+class IdType(models.TextChoices):
+    ID_CARD = "id_card", _("Resident ID card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("Hong Kong/Macao resident permit")
+    TAIWAN_PERMIT = "taiwan_permit", _("Taiwan resident permit")
+    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident", _("Foreign permanent resident ID")
+    BUSINESS_LICENSE = "business_license", _("Business licence (USCC)")
+    OTHER = "other", _("Other")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    CLOSED = "closed", _("Closed")
+
+
+class Channel(models.TextChoices):
+    STAFF = "staff", _("Staff development")
+    MARKETING = "marketing", _("Marketing department")
+    REFERRAL = "referral", _("Client referral")
+    RESEARCH = "research", _("Research-led")
+    INTERMEDIARY = "intermediary", _("Intermediary")
+    ONLINE = "online", _("Walk-in / online")
+
+
+class InvestorClass(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary investor")
+    PROFESSIONAL = "professional", _("Professional investor")
+
+
+class RiskLevel(models.TextChoices):
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+    C3 = "C3", "C3"
+    C4 = "C4", "C4"
+    C5 = "C5", "C5"
+
+
+class ChurnReason(models.TextChoices):
+    DROPPED = "dropped", _("Inevitable: deliberately dropped")
+    POACHED = "poached", _("Inevitable: poached by a competitor")
+    FORCED = "forced", _("Inevitable: forced to leave")
+    LEFT = "left", _("Accidental: left on their own")
+    LOSSES = "losses", _("Accidental: losing client")
+    ATTRACTED = "attracted", _("Accidental: attracted by another firm")
+    TAKEN_AWAY = "taken_away", _("Accidental: taken away by a departing employee or intermediary")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    WEB = "web", _("Web")
+    FACE_TO_FACE = "face_to_face", _("Face to face")
+
+
+class Exchange(models.TextChoices):
+    SHFE = "SHFE", _("Shanghai Futures Exchange")
+    DCE = "DCE", _("Dalian Commodity Exchange")
+    CZCE = "CZCE", _("Zhengzhou Commodity Exchange")
+    CFFEX = "CFFEX", _("China Financial Futures Exchange")
+    INE = "INE", _("Shanghai International Energy Exchange")
+    GFEX = "GFEX", _("Guangzhou Futures Exchange")
+
+
+class HedgeFlag(models.TextChoices):
+    SPECULATION = "speculation", _("Speculation")
+    ARBITRAGE = "arbitrage", _("Arbitrage")
+    HEDGE = "hedge", _("Hedge")

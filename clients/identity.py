@@ -1,0 +1,60 @@
+"""Identity numbers: check digits, masking, and the digits search may use."""
+
+ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CARD_CHECK = "10X98765432"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def id_card_valid(number: str) -> bool:
+    """GB 11643 resident ID: 17 digits and a mod-11 check character."""
+    number = number.upper()
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], ID_CARD_WEIGHTS, strict=True))
+    return ID_CARD_CHECK[total % 11] == number[17]
+
+
+def uscc_valid(code: str) -> bool:
+    """GB 32100 unified social credit code: 18 characters and a mod-31 check character."""
+    code = code.upper()
+    if len(code) != 18 or any(c not in USCC_ALPHABET for c in code):
+        return False
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+def id_card_with_check(first17: str) -> str:
+    """Complete 17 digits with their check character (used by demo data and tests)."""
+    total = sum(int(d) * w for d, w in zip(first17, ID_CARD_WEIGHTS, strict=True))
+    return first17 + ID_CARD_CHECK[total % 11]
+
+
+def uscc_with_check(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return first17 + USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def mask_id_number(number: str) -> str:
+    """`110101********1234`: keep the region prefix and the last four, hide the rest."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * (len(number) - 2) + number[-2:]
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """`138****5678`: enough to confirm a caller, not enough to copy."""
+    if not phone or len(phone) < 7:
+        return phone
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def normalise_phone(raw: str) -> str:
+    """Digits only, without the +86/0086 country prefix."""
+    digits = "".join(c for c in (raw or "") if c.isdigit())
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            return digits[len(prefix):]
+    return digits

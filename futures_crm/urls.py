@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .views import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("futures_crm.api.urls")),
+    path("clients/", include("clients.urls")),
+    path("relationships/", include("referrals.urls")),
+    path("service/", include("service.urls")),
+    path("segments/", include("segmentation.urls")),
+]

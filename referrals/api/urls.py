@@ -1,0 +1,3 @@
+"""referrals API routes."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Referrals, intermediaries, account-manager assignment (the relationships issue)."""

@@ -1,0 +1,4 @@
+"""referrals pages."""
+
+app_name = "referrals"
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""segmentation API routes."""
+
+urlpatterns = []

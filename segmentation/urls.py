@@ -1,0 +1,4 @@
+"""segmentation pages."""
+
+app_name = "segmentation"
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""service API routes."""
+
+urlpatterns = []

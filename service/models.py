@@ -1,0 +1,1 @@
+"""Tickets, tasks, care, prospects, campaigns, surveys (the service issue)."""

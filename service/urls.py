@@ -1,0 +1,4 @@
+"""service pages."""
+
+app_name = "service"
+urlpatterns = []

@@ -1,0 +1,52 @@
+import pytest
+from rest_framework.test import APIClient
+
+from futures_crm.roles import Role
+
+from .factories import BranchFactory, ClientFactory, make_staff
+
+
+@pytest.fixture
+def branches(db):
+    return BranchFactory(code="SH01", name="上海营业部", city="上海"), BranchFactory(code="BJ01", name="北京营业部",
+                                                                                   city="北京")
+
+
+@pytest.fixture
+def staff(branches):
+    """One user per role; the two account managers and the branch manager work in Shanghai."""
+    sh, bj = branches
+    return {
+        "admin": make_staff(Role.ADMIN, username="admin_u"),
+        "head": make_staff(Role.HEAD_OFFICE, username="head_u"),
+        "bm_sh": make_staff(Role.BRANCH_MANAGER, branch=sh, username="bm_sh"),
+        "bm_bj": make_staff(Role.BRANCH_MANAGER, branch=bj, username="bm_bj"),
+        "am1": make_staff(Role.ACCOUNT_MANAGER, branch=sh, username="am1", code="AM001", name="王经理"),
+        "am2": make_staff(Role.ACCOUNT_MANAGER, branch=sh, username="am2", code="AM002", name="李经理"),
+        "agent": make_staff(Role.SERVICE_AGENT, branch=sh, username="agent_u"),
+        "marketing": make_staff(Role.MARKETING, username="mkt_u"),
+        "compliance": make_staff(Role.COMPLIANCE, username="comp_u"),
+        "backoffice": make_staff(Role.BACK_OFFICE, username="bo_u"),
+    }
+
+
+@pytest.fixture
+def book(staff, branches):
+    """Clients: two of am1's, one of am2's in Shanghai, one in Beijing with no manager."""
+    sh, bj = branches
+    return {
+        "zhang": ClientFactory(name="张三", branch=sh, account_manager=staff["am1"], phone="13800001111"),
+        "zhao": ClientFactory(name="赵敏", branch=sh, account_manager=staff["am1"]),
+        "li": ClientFactory(name="李四", branch=sh, account_manager=staff["am2"]),
+        "wang": ClientFactory(name="王五", branch=bj),
+    }
+
+
+@pytest.fixture
+def api():
+    def login(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return login
