@@ -35,7 +35,9 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
-def audit_record(*, actor, action: str, obj: models.Model, client=None, before=None, after=None, reason="") -> AuditEntry:
+def audit_record(
+    *, actor, action: str, obj: models.Model, client=None, before=None, after=None, reason=""
+) -> AuditEntry:
     """Append one entry to the audit trail."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,

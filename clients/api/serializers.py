@@ -46,7 +46,8 @@ class LoyaltySerializer(serializers.Serializer):
 class ClientSerializer(serializers.ModelSerializer):
     branch = serializers.SlugRelatedField(slug_field="code", queryset=Branch.objects.all())
     account_manager = serializers.SlugRelatedField(
-        slug_field="staff_profile__employee_code", queryset=get_user_model().objects.filter(staff_profile__isnull=False),
+        slug_field="staff_profile__employee_code",
+        queryset=get_user_model().objects.filter(staff_profile__isnull=False),
         allow_null=True, required=False,
     )
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=64)
