@@ -50,3 +50,19 @@ def api():
         return client
 
     return login
+
+
+@pytest.fixture
+def celery_worker_live(transactional_db):
+    """A real Celery worker thread consuming from the real Redis broker (CELERY_BROKER_URL).
+
+    Tests using it must let the worker see their rows, hence the transactional database.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from futures_crm.celery import app
+
+    if app.conf.task_always_eager:
+        pytest.fail("CELERY_BROKER_URL is not set: the Celery tests need Redis (see `make test`)")
+    with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+        yield app
