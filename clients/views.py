@@ -11,6 +11,7 @@ from . import selectors
 from .filtersets import ClientFilterSet
 from .identity import mask_id_number
 from .models import Client
+from .panels import panels_for
 
 
 class ClientListView(StaffRequiredMixin, FilterView):
@@ -68,5 +69,6 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             segment=getattr(client, "segment", None),
             contact_logs=client.contact_logs.select_related("by")[:50],
             personal=selectors.sees_personal_data(self.request.user),
+            panels=panels_for(client, self.request.user, self.role),
         )
         return ctx
