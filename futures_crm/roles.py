@@ -25,6 +25,10 @@ FIRM_WIDE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING
 CLIENT_EDITOR_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.BACK_OFFICE}
 # Roles that read the audit trail.
 AUDIT_READER_ROLES = {Role.ADMIN, Role.COMPLIANCE}
+# Roles that log visits and calls (the service desk included: it edits nothing else).
+CONTACT_LOG_ROLES = set(Role) - {Role.MARKETING}
+# Roles that record suitability assessments (compliance reviews them too).
+SUITABILITY_ROLES = CLIENT_EDITOR_ROLES | {Role.COMPLIANCE}
 # Roles that never use the staff pages, only the API.
 API_ONLY_ROLES = {Role.BACK_OFFICE}
 
