@@ -70,7 +70,8 @@ def back_office_token(db, branches):
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
 def test_no_request_of_any_shape_gets_a_server_error(case, back_office_token, wsgi_app):
     response = case.call(app=wsgi_app, headers={"Authorization": f"Token {back_office_token}"})
     case.validate_response(response, checks=[not_a_server_error])
