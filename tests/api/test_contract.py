@@ -75,3 +75,9 @@ def back_office_token(db, branches):
 def test_no_request_of_any_shape_gets_a_server_error(case, back_office_token, wsgi_app):
     response = case.call(app=wsgi_app, headers={"Authorization": f"Token {back_office_token}"})
     case.validate_response(response, checks=[not_a_server_error])
+
+
+def test_a_malformed_session_cookie_is_not_a_server_error(client, db):
+    client.cookies["sessionid"] = "abc\x00def"
+    assert client.get("/api/clients/").status_code == 403
+    assert client.get("/clients/").status_code == 302
