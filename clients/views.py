@@ -126,10 +126,11 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
 
 
 class ClientActionView(ClientDetailView):
-    """POST-only action on one visible client; an unseen client is a 404 before any role check."""
+    """POST-only action on one client: role check, then the scoped lookup (an unseen client is a 404)."""
 
     http_method_names = ["post"]
     form_class = None
+    service = None  # the clients.services function that records the form's data
     form_context_name = ""
     success_message = ""
 
@@ -138,7 +139,7 @@ class ClientActionView(ClientDetailView):
         form = self.form_class(request.POST)
         if form.is_valid():
             try:
-                self.perform(form)
+                self.service(client=self.object, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -153,9 +154,7 @@ class ContactLogAddView(ClientActionView):
     form_context_name = "contact_form"
     success_message = _("Contact recorded.")
     anchor = "#contacts"
-
-    def perform(self, form):
-        services.contact_log_add(client=self.object, by=self.request.user, **form.cleaned_data)
+    service = staticmethod(services.contact_log_add)
 
 
 class SuitabilityAddView(ClientActionView):
@@ -164,9 +163,7 @@ class SuitabilityAddView(ClientActionView):
     form_context_name = "suitability_form"
     success_message = _("Suitability assessment recorded.")
     anchor = "#suitability"
-
-    def perform(self, form):
-        services.suitability_record(client=self.object, by=self.request.user, **form.cleaned_data)
+    service = staticmethod(services.suitability_record)
 
 
 class RevealIdView(ClientDetailView):
