@@ -4,13 +4,14 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import Role
 
 from .choices import ClientType, IdType
-from .identity import id_card_valid, uscc_valid
+from .identity import validate_id_number
 from .models import Branch, Client, ContactLog, SuitabilityAssessment
 
 # A suitability assessment is redone every two years unless the assessor says otherwise.
@@ -32,20 +33,6 @@ class ManagerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         profile = obj.staff_profile
         return f"{profile.display_name} ({profile.employee_code})"
-
-
-def validate_id_number(id_type: str, number: str) -> str:
-    """Check digits for the two Chinese formats that carry one; other documents only need to be present."""
-    number = (number or "").strip().upper()
-    if id_type == IdType.ID_CARD and not id_card_valid(number):
-        raise forms.ValidationError(
-            _("This is not a valid resident ID number: 18 characters whose last one is the check digit."),
-            code="id_card")
-    if id_type == IdType.BUSINESS_LICENSE and not uscc_valid(number):
-        raise forms.ValidationError(
-            _("This is not a valid unified social credit code: 18 characters whose last one is the check digit."),
-            code="uscc")
-    return number
 
 
 class ClientForm(forms.ModelForm):
@@ -113,8 +100,8 @@ class ClientForm(forms.ModelForm):
         if number:
             try:
                 data["id_number"] = validate_id_number(id_type, number)
-            except forms.ValidationError as exc:
-                self.add_error("id_number", exc)
+            except ValidationError as exc:
+                self.add_error(None, exc)
         elif self.instance.pk:
             data["id_number"] = self.instance.id_number
             if id_type != self.instance.id_type:
