@@ -75,6 +75,8 @@ class ClientForm(forms.ModelForm):
             self.fields["open_date"].initial = timezone.localdate()
             if role == Role.ACCOUNT_MANAGER:
                 self.fields["account_manager"].initial = user.pk
+            if profile is not None and profile.branch_id:
+                self.fields["branch"].initial = profile.branch_id
         if self.instance.pk:
             # The stored number is never sent back to the browser; blank keeps it.
             self.initial["id_number"] = ""
