@@ -102,3 +102,13 @@ def test_audit_trail_tab_only_for_compliance_and_admins(client, staff, book, who
     page = client.get(f"/clients/{target.pk}/?tab=audit").content.decode()
     assert ("client.update" in page and "搬家" in page) is allowed
     assert (f'href="/clients/{target.pk}/?tab=audit"' in page) is allowed
+
+
+def test_refusals_are_pages_in_the_users_language(client, staff, book, settings):
+    settings.DEBUG = False
+    client.force_login(staff["backoffice"])
+    refused = client.get("/clients/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 403 and "无权访问" in refused.content.decode()
+    client.force_login(staff["am2"])
+    missing = client.get(f"/clients/{book['zhang'].pk}/")
+    assert missing.status_code == 404 and "nothing you may see" in missing.content.decode()
