@@ -89,4 +89,9 @@ def test_find_by_initials_log_a_contact_and_switch_to_chinese(browser_page, live
         assert label in body, label
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "client_page_zh.png"), full_page=True)
+
+    # The API documentation renders from the vendored Swagger UI, not a CDN.
+    page.goto(f"{base}/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
+    assert "/api/clients/" in page.locator(".swagger-ui").inner_text()
     assert outside == []
