@@ -24,16 +24,17 @@ from . import names
 
 # Every demo user has this password; the demo is for a laptop, not a server.
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
-# (username, role, display name, branch code or None) of the users a demo is driven with.
+# (username, role, display name, branch code or None, employee code) of the users a demo is driven with.
 DEMO_USERS = [
-    ("admin", Role.ADMIN, "系统管理员", None),
-    ("head", Role.HEAD_OFFICE, "总部经理", None),
-    ("compliance", Role.COMPLIANCE, "合规专员", None),
-    ("marketing", Role.MARKETING, "市场部专员", None),
-    ("service", Role.SERVICE_AGENT, "客服专员", "SH01"),
-    ("backoffice", Role.BACK_OFFICE, "结算系统", None),
-    ("branch_sh01", Role.BRANCH_MANAGER, "浦东营业部负责人", "SH01"),
-    ("manager", Role.ACCOUNT_MANAGER, "王建国", "SH01"),
+    ("admin", Role.ADMIN, "系统管理员", None, "HQ001"),
+    ("head", Role.HEAD_OFFICE, "总部经理", None, "HQ002"),
+    ("compliance", Role.COMPLIANCE, "合规专员", None, "HQ003"),
+    ("marketing", Role.MARKETING, "市场部专员", None, "HQ004"),
+    ("service", Role.SERVICE_AGENT, "客服专员", "SH01", "CS001"),
+    ("backoffice", Role.BACK_OFFICE, "结算系统", None, "HQ006"),
+    ("branch_sh01", Role.BRANCH_MANAGER, "浦东营业部负责人", "SH01", "SH01BM"),
+    # The demo account manager: SH01's first manager, under the code the import format would use.
+    ("manager", Role.ACCOUNT_MANAGER, "王建国", "SH01", "AMSH0101"),
 ]
 DEMO_LOGINS = [("Administrator", "admin"), ("Account manager", "manager"), ("Branch manager", "branch_sh01"),
                ("Service agent", "service"), ("Compliance", "compliance")]
@@ -105,9 +106,8 @@ def make_staff(book: DemoBook, *, managers_per_branch: int) -> None:
     rng = book.rng
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take minutes
     by_code = {b.code: b for b in book.branches}
-    for n, (username, role, display, branch_code) in enumerate(DEMO_USERS, start=1):
-        book.users[username] = _user(username, role, display, by_code.get(branch_code), f"HQ{n:03d}",
-                                     password_hash, rng)
+    for username, role, display, branch_code, code in DEMO_USERS:
+        book.users[username] = _user(username, role, display, by_code.get(branch_code), code, password_hash, rng)
     book.managers = [book.users["manager"]]
     book.agents = [book.users["service"]]
     for branch in book.branches:
@@ -118,11 +118,9 @@ def make_staff(book: DemoBook, *, managers_per_branch: int) -> None:
         for i in range(first, managers_per_branch + 1):
             book.managers.append(_user(f"am_{branch.code.lower()}_{i:02d}", Role.ACCOUNT_MANAGER,
                                        person_name(rng), branch, f"AM{branch.code}{i:02d}", password_hash, rng))
-    for i in range(1, 3):
+    for i in range(2, 4):
         book.agents.append(_user(f"service_{i:02d}", Role.SERVICE_AGENT, person_name(rng), by_code["SH01"],
                                  f"CS{i:03d}", password_hash, rng))
-    # The named account manager works SH01 under the Shanghai employee code the import format uses.
-    StaffProfile.objects.filter(user=book.users["manager"]).update(employee_code="AMSH0101")
 
 
 def _identity(rng, client_type, region, birthday, seq):
