@@ -59,3 +59,18 @@ def test_api_create_validates_and_answers_400_with_field_messages(api, staff, br
     assert created.status_code == 201 and created.json()["name"] == "孙悟空"
     assert rest.post("/api/clients/", body, format="json").status_code == 400  # duplicate account
     assert rest.post("/api/clients/", {"branch": "NOPE"}, format="json").status_code == 400
+
+
+def test_drf_create_token_gives_the_back_office_a_working_token(staff, book):
+    import io
+
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    out = io.StringIO()
+    call_command("drf_create_token", staff["backoffice"].username, stdout=out)
+    token = out.getvalue().split()[2]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/clients/").json()["count"] == 4
+    assert APIClient().get("/api/clients/").status_code in (401, 403)
