@@ -78,3 +78,12 @@ def test_embedded_database_demo_logins_and_login_page(project_copy):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_make_test_says_in_one_line_when_postgres_or_redis_is_unreachable():
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "scripts/check_services.py", "postgres://postgres@127.0.0.1:1/x", "redis://127.0.0.1:1/0"],
+        cwd=ROOT, capture_output=True, text=True)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1
+    assert len(lines) == 2 and "PostgreSQL is not reachable" in lines[0] and "Redis is not reachable" in lines[1]
