@@ -39,10 +39,18 @@ def reads_audit_trail(user) -> bool:
 
 
 def client_audit_trail(client: Client, limit: int = 200) -> list[dict]:
-    """The client's audit entries, each change spelled out with the field's name."""
+    """The client's audit entries, each change spelled out with the field's name and readable values."""
     from futures_crm.models import AuditEntry
 
-    entries = AuditEntry.objects.filter(client=client).select_related("actor__staff_profile")[:limit]
+    entries = list(AuditEntry.objects.filter(client=client).select_related("actor__staff_profile")[:limit])
+    # Foreign keys are stored as ids; show who or what they were, looked up once per model.
+    related = {}
+    for name in ("account_manager", "branch", "referrer"):
+        field = Client._meta.get_field(name)
+        ids = {e.before.get(name) for e in entries} | {e.after.get(name) for e in entries}
+        ids.discard(None)
+        related[name] = {obj.pk: str(getattr(obj, "staff_profile", obj)) if name == "account_manager" else str(obj)
+                         for obj in field.related_model._default_manager.filter(pk__in=ids)}
     rows = []
     for entry in entries:
         changes = []
@@ -51,6 +59,9 @@ def client_audit_trail(client: Client, limit: int = 200) -> list[dict]:
                 label = Client._meta.get_field(key).verbose_name
             except FieldDoesNotExist:  # keys of other record types (suitability) are shown as stored
                 label = key
-            changes.append({"field": label, "before": entry.before.get(key, ""), "after": entry.after.get(key, "")})
+            before, after = entry.before.get(key, ""), entry.after.get(key, "")
+            if key in related:
+                before, after = related[key].get(before, before), related[key].get(after, after)
+            changes.append({"field": label, "before": before, "after": after})
         rows.append({"entry": entry, "changes": changes})
     return rows

@@ -171,6 +171,9 @@ def test_edit_keeps_the_stored_id_number_and_audits_a_reassignment(client, staff
     entry = AuditEntry.objects.get(client=zhang)
     assert entry.action == "client.reassign"
     assert entry.before["account_manager"] == staff["am1"].pk and entry.after["city"] == "杭州"
+    client.force_login(staff["compliance"])
+    trail = client.get(f"/clients/{zhang.pk}/?tab=audit").content.decode()
+    assert "王经理 (AM001)" in trail and "李经理 (AM002)" in trail and "client.reassign" in trail
 
 
 def test_suitability_current_expired_warning_and_new_assessment(client, staff, book):
