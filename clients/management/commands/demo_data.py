@@ -30,7 +30,8 @@ class Command(BaseCommand):
         self.print_logins()
 
     def generate(self, options) -> demo.DemoBook:
-        """Build the book; commands that add history extend this and take the returned book."""
+        """Build the book. Later steps (settlement history for `--days`, segments) go here, taking the
+        returned book: its `rng` continues the seed's sequence and its `clients`/`managers` are saved rows."""
         return demo.build(clients=options["clients"], seed=options["seed"], today=options["today"])
 
     def print_logins(self):
