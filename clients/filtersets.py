@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from segmentation.models import FundSize, Purpose, Tenure, Volume
 
 from .choices import AccountStatus, Channel, ClientType, RiskLevel
+from .forms import ManagerChoiceField
 from .models import Branch, Client
 
 SORTS = (
@@ -19,12 +20,20 @@ SORTS = (
 )
 
 
+class ManagerFilter(django_filters.ModelChoiceFilter):
+    """Managers listed by name and employee code, not by login name."""
+
+    field_class = ManagerChoiceField
+
+
 class ClientFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     account_id = django_filters.CharFilter(label=_("Fund account"))
     branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), label=_("Branch"))
-    account_manager = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(staff_profile__role="account_manager"), label=_("Account manager")
+    account_manager = ManagerFilter(
+        queryset=get_user_model().objects.filter(staff_profile__role="account_manager")
+        .select_related("staff_profile").order_by("staff_profile__employee_code"),
+        label=_("Account manager"),
     )
     client_type = django_filters.ChoiceFilter(choices=ClientType.choices, label=_("Client type"))
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))

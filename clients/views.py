@@ -9,7 +9,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from futures_crm.exports import csv_response
-from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, SUITABILITY_ROLES
+from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, SUITABILITY_ROLES, Role
 from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import selectors, services
@@ -49,9 +49,16 @@ class ClientListView(StaffRequiredMixin, FilterView):
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         # Someone who sees one book has nothing to filter by branch or manager.
+        fields = filterset.form.fields
         if not selectors.sees_several_managers(self.request.user):
-            filterset.form.fields.pop("account_manager", None)
-            filterset.form.fields.pop("branch", None)
+            fields.pop("account_manager", None)
+            fields.pop("branch", None)
+        elif self.role == Role.BRANCH_MANAGER:
+            # A branch manager chooses among their own branch and its managers only.
+            branch_id = self.request.user.staff_profile.branch_id
+            fields["branch"].queryset = fields["branch"].queryset.filter(pk=branch_id)
+            fields["account_manager"].queryset = fields["account_manager"].queryset.filter(
+                staff_profile__branch_id=branch_id)
         return filterset
 
     def get_context_data(self, **kwargs):

@@ -235,3 +235,13 @@ def test_navigation_and_language_switch(client, staff, book):
     assert response.status_code == 302
     page = client.get("/clients/").content.decode()
     assert "客户" in page and "资金账号" in page and "退出登录" in page
+
+
+def test_branch_manager_filters_offer_only_their_branch_and_its_managers(client, staff, book, branches):
+    from tests.factories import make_staff
+
+    make_staff("account_manager", branch=branches[1], username="am_bj", code="AMBJ1", name="北京经理")
+    client.force_login(staff["bm_sh"])
+    page = client.get("/clients/").content.decode()
+    assert "王经理 (AM001)" in page and "李经理 (AM002)" in page
+    assert "北京经理" not in page and "北京营业部" not in page
