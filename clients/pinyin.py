@@ -2,10 +2,34 @@
 
 from pypinyin import Style, lazy_pinyin
 
+# Characters read differently as a surname than in ordinary words (曾 is zēng, not céng): a user
+# looking for 曾伟 types `zengwei` / `zw`. One syllable per character.
+SURNAME_READINGS = {
+    "尉迟": ["yu", "chi"], "万俟": ["mo", "qi"], "长孙": ["zhang", "sun"], "澹台": ["tan", "tai"],
+    "曾": ["zeng"], "单": ["shan"], "解": ["xie"], "区": ["ou"], "仇": ["qiu"], "朴": ["piao"], "查": ["zha"],
+    "覃": ["qin"], "乐": ["yue"], "盖": ["ge"], "缪": ["miao"], "翟": ["zhai"], "瞿": ["qu"], "员": ["yun"],
+    "召": ["shao"], "繁": ["po"], "种": ["chong"], "秘": ["bi"], "折": ["she"], "黑": ["he"], "隗": ["wei"],
+    "宓": ["mi"], "能": ["nai"], "句": ["gou"], "尉": ["yu"], "莘": ["shen"], "冼": ["xian"], "牟": ["mu"],
+    "柏": ["bai"], "薄": ["bo"], "祭": ["zhai"],
+}
+# Longest first, so the compound 尉迟 wins over 尉.
+_SURNAMES = sorted(SURNAME_READINGS, key=len, reverse=True)
 
-def pinyin_keys(name: str) -> tuple[str, str]:
-    """(`zhangsan`, `zs`) for 张三; latin letters pass through lower-cased."""
-    syllables = [s.lower() for s in lazy_pinyin(name or "", errors="default") if s.strip()]
-    full = "".join(syllables).replace(" ", "")
-    initials = "".join(s[0] for s in lazy_pinyin(name or "", style=Style.FIRST_LETTER) if s.strip()).lower()
-    return full[:255], initials[:64]
+
+def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
+    """(`zhangsan`, `zs`) for 张三; latin letters pass through lower-cased.
+
+    `person`: read a leading surname with its surname pronunciation (曾伟 → `zengwei`, `zw`), which
+    would be wrong for a company (长江实业 is `changjiang…`).
+    """
+    name = name or ""
+    head: list[str] = []
+    if person:
+        surname = next((s for s in _SURNAMES if name.startswith(s)), "")
+        head, name = SURNAME_READINGS.get(surname, []), name[len(surname):]
+    syllables = head + [s.lower() for s in lazy_pinyin(name, errors="default") if s.strip()]
+    # Latin text passes through lazy_pinyin whole ("Tom Lee"): its words give their first letters.
+    initials = [s[0] for s in head] + [
+        word[0] for part in lazy_pinyin(name, style=Style.FIRST_LETTER) for word in part.split() if word.isalnum()
+    ]
+    return "".join(syllables).replace(" ", "")[:255], "".join(initials).lower()[:64]

@@ -17,7 +17,7 @@ AUDITED_CLIENT_FIELDS = [
 def client_derive_keys(client: Client) -> None:
     """Fill the stored search keys (pinyin, ID last four) from the fields they come from."""
     client.id_number = (client.id_number or "").strip().upper()
-    client.name_pinyin, client.name_initials = pinyin_keys(client.name)
+    client.name_pinyin, client.name_initials = pinyin_keys(client.name, person=client.client_type == "individual")
     client.id_last4 = (client.id_number or "")[-4:].upper()
 
 

@@ -58,7 +58,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def derive_keys(obj, create, extracted, **kwargs):
-        obj.name_pinyin, obj.name_initials = pinyin_keys(obj.name)
+        obj.name_pinyin, obj.name_initials = pinyin_keys(obj.name, person=obj.client_type == "individual")
         obj.id_last4 = obj.id_number[-4:]
         if create:
             obj.save(update_fields=["name_pinyin", "name_initials", "id_last4"])

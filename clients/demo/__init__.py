@@ -155,7 +155,7 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
         channel = weighted(rng, CHANNEL_WEIGHTS)
         team = managers_by_branch.get(branch.id) or [None]
         name = person_name(rng) if individual else company_name(rng, city, client_type)
-        pinyin, initials = pinyin_keys(name)
+        pinyin, initials = pinyin_keys(name, person=individual)
         complete = rng.random() > 0.03
         clients.append(Client(
             account_id=f"8{seq:08d}", name=name, name_pinyin=pinyin, name_initials=initials,

@@ -245,3 +245,18 @@ def test_branch_manager_filters_offer_only_their_branch_and_its_managers(client,
     page = client.get("/clients/").content.decode()
     assert "王经理 (AM001)" in page and "李经理 (AM002)" in page
     assert "北京经理" not in page and "北京营业部" not in page
+
+
+def test_surnames_are_read_as_surnames_company_names_as_words(client, staff, branches):
+    from clients.services import client_create
+
+    common = {"branch": branches[0], "status": "active", "open_date": datetime.date(2024, 1, 2)}
+    client_create(by=staff["admin"], account_id="8009300001", name="曾伟", client_type="individual",
+                  id_type="id_card", id_number=id_card_with_check("31011519800101123"), **common)
+    client_create(by=staff["admin"], account_id="8009300002", name="长江实业有限公司", client_type="institution",
+                  id_type="business_license", id_number=uscc_with_check("91310115MA1K00002"), **common)
+    client.force_login(staff["admin"])
+    for q in ("zengwei", "zw", "zeng"):
+        assert names_on(client.get("/clients/", {"q": q})) == ["曾伟"], q
+    assert names_on(client.get("/clients/", {"q": "changjiang"})) == ["长江实业有限公司"]
+    assert names_on(client.get("/clients/", {"q": "cjsy"})) == ["长江实业有限公司"]
