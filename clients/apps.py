@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ClientsConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'clients'
+
+    def ready(self):
+        from .imports import nav
+
+        nav.register()

@@ -76,11 +76,22 @@ class CsvSource:
         except UnicodeDecodeError as exc:
             raise FileRejected(
                 _("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly.")
-                % {"line": self._reader.line_num + 1, "enc": self.encoding_label.upper()}
+                % {"line": self._bad_line(), "enc": self.encoding_label.upper()}
             ) from exc
         except csv.Error as exc:
             raise FileRejected(_("Line %(line)s: unreadable CSV (%(err)s).")
                                % {"line": self._reader.line_num, "err": exc}) from exc
+
+    def _bad_line(self) -> int:
+        """The first physical line that does not decode (the text layer reads ahead, so count again)."""
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        with open(self.path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError:
+                    return number
+        return self._reader.line_num + 1
 
     def __iter__(self):
         reader = self._reader
