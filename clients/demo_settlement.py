@@ -13,6 +13,8 @@ import random
 import zlib
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 ACCOUNT_HEADER = ["trade_date", "account_id", "pre_balance", "deposit", "withdrawal", "close_profit",
                   "position_profit", "commission", "exchange_fee", "balance", "equity", "margin", "available",
                   "margin_call"]
@@ -65,7 +67,7 @@ def profile_for(account_id: str, client_type: str = "individual") -> Profile:
 
 def trading_days(days: int, end: datetime.date | None = None) -> list[datetime.date]:
     """The last `days` weekdays up to `end` (holidays aside, the exchanges' calendar)."""
-    day = end or datetime.date.today()
+    day = end or timezone.localdate()
     out = []
     while len(out) < days:
         if day.weekday() < 5:
