@@ -59,6 +59,8 @@ class PgWriter:
         types = {c.name: SQL_TYPES.get(c.type, "text") for c in self.fmt.columns}
         ddl = ", ".join(f"{name} {types.get(name, 'text')}" for name in self.columns)
         with connection.cursor() as cur:
+            # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not come yet.
+            cur.execute("DROP TABLE IF EXISTS import_stage")
             cur.execute(f"CREATE TEMP TABLE import_stage (line bigint, {ddl}) ON COMMIT DROP")
             cur.copy_expert(
                 f"COPY import_stage (line, {', '.join(self.columns)}) FROM STDIN WITH (FORMAT csv)",
@@ -67,7 +69,10 @@ class PgWriter:
             cur.execute("ANALYZE import_stage")
 
     def apply(self, batch) -> dict:
-        return getattr(self, f"_apply_{self.fmt.kind}")(batch)
+        result = getattr(self, f"_apply_{self.fmt.kind}")(batch)
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE import_stage")
+        return result
 
     # -- settlement rows -------------------------------------------------------------------------
     def _placeholders(self, cur) -> list[str]:

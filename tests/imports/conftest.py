@@ -61,7 +61,8 @@ def write_csv(tmp_path):
     def write(header, rows, *, name=None, encoding="utf-8", bom=False):
         header = list(HEADERS[header] if isinstance(header, str) else header)
         if rows and isinstance(rows[0], dict):
-            header += [k for r in rows for k in r if k not in header]
+            for r in rows:
+                header += [k for k in r if k not in header]
             rows = [[r.get(h, "") for h in header] for r in rows]
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
