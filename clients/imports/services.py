@@ -4,6 +4,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -70,6 +71,7 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
     result = {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
     file_error = None
     reader = None
+    timings: dict[str, float] = {}
     try:
         with transaction.atomic():
             reader = CsvSource(path, encoding) if path is not None else RowsSource(rows)
@@ -104,6 +106,7 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
                 state.update(read=read, rejected=rejected, lo=lo, hi=hi)
 
             writer = _writer(fmt)
+            timings = getattr(writer, "timings", {})
             writer.stage(good_rows())
             if state["rejected"] and not partial:
                 raise _Rejected
@@ -114,7 +117,9 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
                                 % {"n": staged - result["written"]})
             warnings += result["warnings"]
             if dated:
+                t0 = time.perf_counter()
                 warnings += settlement_mismatches(state["lo"], state["hi"])
+                timings["cross_check"] = round(time.perf_counter() - t0, 3)
     except FileRejected as exc:
         file_error = str(exc)
     except _Rejected:
@@ -149,7 +154,7 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
     return _finish(batch, status, report={
         "message": message, "file_error": file_error, "errors": state["errors"],
         "errors_truncated": state["rejected"] > 0 and len(state["errors"]) >= REPORT_ERRORS,
-        "alerts": result["alerts"],
+        "alerts": result["alerts"], "timings": timings,
     })
 
 
