@@ -83,16 +83,19 @@ def fen(value: int) -> str:
 
 
 def write_history(accounts, days: list[datetime.date], account_out, contract_out, seed: int = 1) -> tuple[int, int]:
-    """Write account and contract rows for `accounts` [(account_id, client_type)] over `days`; returns counts.
+    """Write account and contract rows for `accounts` over `days`; returns the two row counts.
 
-    Streams: one day at a time, only each account's balance kept in memory.
+    `accounts` holds (account_id, client_type) or (account_id, client_type, open_date, close_date):
+    an account has rows only while it is open. Streams: one day at a time, only balances in memory.
     """
     rng = random.Random(seed)
     acc_writer, con_writer = csv.writer(account_out, lineterminator="\n"), csv.writer(contract_out,
                                                                                        lineterminator="\n")
     acc_writer.writerow(ACCOUNT_HEADER)
     con_writer.writerow(CONTRACT_HEADER)
-    book = [(a, profile_for(a, t)) for a, t in accounts]
+    accounts = [tuple(a) + (None, None) for a in accounts]
+    book = [(a[0], profile_for(a[0], a[1])) for a in accounts]
+    open_span = {a[0]: (a[2], a[3]) for a in accounts if a[2] or a[3]}
     balances = {a: rng.randint(*p.equity) * 100 for a, p in book}
     n_days = len(days)
     acc_rows = con_rows = 0
@@ -100,6 +103,9 @@ def write_history(accounts, days: list[datetime.date], account_out, contract_out
         date_text = day.isoformat()
         late = index >= n_days - 20  # the last 20 trading days, where churn signals look
         for account_id, p in book:
+            span = open_span.get(account_id)
+            if span and ((span[0] and day < span[0]) or (span[1] and day > span[1])):
+                continue
             pre = balances[account_id]
             deposit = withdrawal = 0
             if pre < 0:
@@ -147,3 +153,24 @@ def write_history(accounts, days: list[datetime.date], account_out, contract_out
             con_rows += len(contracts)
             balances[account_id] = balance
     return acc_rows, con_rows
+
+
+def demo_settlement_load(*, days: int, seed: int = 1, end: datetime.date | None = None, by=None) -> list:
+    """Settlement history for every existing client, imported through the ordinary import path."""
+    import tempfile
+    from pathlib import Path
+
+    from .imports.services import import_run
+    from .models import Client
+
+    accounts = list(Client.objects.values_list("account_id", "client_type", "open_date", "close_date")
+                    .order_by("account_id").iterator(chunk_size=5000))
+    if not accounts or days <= 0:
+        return []
+    with tempfile.TemporaryDirectory(prefix="demo_settlement_") as folder:
+        acc_path, con_path = Path(folder) / "accounts_demo.csv", Path(folder) / "contracts_demo.csv"
+        with open(acc_path, "w", encoding="utf-8", newline="") as fa, \
+                open(con_path, "w", encoding="utf-8", newline="") as fc:
+            write_history(accounts, trading_days(days, end), fa, fc, seed=seed)
+        return [import_run(kind=kind, path=path, by=by, file_name=f"demo-{kind}-{days}d-seed{seed}.csv")
+                for kind, path in (("accounts", acc_path), ("contracts", con_path))]
