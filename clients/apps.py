@@ -6,6 +6,7 @@ class ClientsConfig(AppConfig):
     name = 'clients'
 
     def ready(self):
-        from .imports import nav
+        from .imports import nav, panels
 
         nav.register()
+        panels.register_panels()

@@ -172,3 +172,14 @@ def test_beat_schedule_has_the_drop_folder():
     from django.conf import settings
 
     assert any(e["task"] == "clients.import_drop_folder" for e in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+def test_client_page_shows_settlement_panel(client, staff, book, write_csv):
+    from clients.imports.services import import_run
+
+    zhang = book["zhang"]
+    import_run(kind="accounts", path=write_csv("accounts", [account_row(account_id=zhang.account_id)]))
+    login(client, staff["am1"])
+    html = client.get(reverse("clients:detail", args=[zhang.pk])).content.decode()
+    assert 'id="settlement-panel"' in html
+    assert "100970.25" in html and "19.8%" in html  # equity, and risk degree 20000 ÷ 100970.25
