@@ -108,6 +108,13 @@ class PgWriter:
         update = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
         order = ", ".join(f"s.{k}" for k in key)
         conflict = ", ".join("client_id" if k == "account_id" else k for k in key)
+        # A new trading day (the nightly case) has nothing to replace: a plain INSERT skips the
+        # speculative insertion ON CONFLICT needs. The index on trade_date makes the check cheap.
+        cur.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date IN "  # noqa: S608 - constant names
+            "(SELECT DISTINCT trade_date FROM import_stage))"
+        )
+        on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if cur.fetchone()[0] else ""
         # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
         cur.execute(
             f"""WITH up AS (
@@ -115,7 +122,7 @@ class PgWriter:
                     SELECT DISTINCT ON ({order}) c.id, {", ".join(f"s.{v}" for v in values)}
                     FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
                     ORDER BY {order}, s.line DESC
-                    ON CONFLICT ({conflict}) DO UPDATE SET {update}
+                    {on_conflict}
                     RETURNING (xmax = 0) AS inserted)
                 SELECT count(*), count(*) FILTER (WHERE NOT inserted) FROM up"""  # noqa: S608 - identifiers are the format's constants
         )
