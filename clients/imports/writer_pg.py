@@ -126,7 +126,11 @@ class PgWriter:
                     RETURNING (xmax = 0) AS inserted)
                 SELECT count(*), count(*) FILTER (WHERE NOT inserted) FROM up"""  # noqa: S608 - identifiers are the format's constants
         )
-        return cur.fetchone()
+        counts = cur.fetchone()
+        # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
+        # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
+        cur.execute(f"ANALYZE {table}")
+        return counts
 
     def _apply_accounts(self, batch) -> dict:
         values = [n for n in self.fmt.names if n != "account_id"]
