@@ -73,7 +73,7 @@ class Command(BaseCommand):
             if batch.status != "imported":
                 raise CommandError(f"{kind}: {batch.status} {batch.report.get('message')} {batch.report['errors'][:3]}")
             self.stdout.write(f"import {kind}: {batch.rows_written} rows in {timings[kind]:.2f}s "
-                              f"({batch.rows_written / timings[kind]:,.0f} rows/s)")
+                              f"({batch.rows_written / timings[kind]:,.0f} rows/s); steps {batch.report['timings']}")
         t0 = time.perf_counter()
         batch = import_run(kind="accounts", path=self._touched(acc_path, folder), source=ImportSource.BENCH)
         timings["accounts_again"] = time.perf_counter() - t0
