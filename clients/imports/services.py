@@ -247,7 +247,10 @@ def import_drop_folder(folder=None) -> list[ImportBatch]:
     for d in (working, processed, failed):
         d.mkdir(parents=True, exist_ok=True)
     batches = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    # A producer writes `name.part` (or `.tmp`, or a dot file) and renames it when complete.
+    ready = (p for p in folder.iterdir()
+             if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in {".part", ".tmp"})
+    for path in sorted(ready):
         claimed = working / path.name
         try:
             path.rename(claimed)  # atomic: a second worker finds the file gone and skips it

@@ -152,6 +152,7 @@ def test_drop_folder_task_on_a_real_worker(celery_worker_live, settings, tmp_pat
     shutil.copy(write_csv("accounts", [account_row(account_id="1")]), drop / "accounts_20250102.csv")
     shutil.copy(write_csv("accounts", [account_row(account_id="2", withdrawal="-1.00")]), drop / "资金日结_bad.csv")
     (drop / "notes.csv").write_text("hello\n")
+    (drop / "accounts_20250103.csv.part").write_text("still being written")
 
     from clients.tasks import import_drop_folder
 
@@ -163,7 +164,7 @@ def test_drop_folder_task_on_a_real_worker(celery_worker_live, settings, tmp_pat
         "notes.csv", "notes.csv.report.txt", "资金日结_bad.csv", "资金日结_bad.csv.report.txt"]
     report = (drop / "failed" / "资金日结_bad.csv.report.txt").read_text(encoding="utf-8")
     assert "line 2, column withdrawal: “-1.00” must not be negative" in report
-    assert not [p for p in drop.iterdir() if p.is_file()]
+    assert [p.name for p in drop.iterdir() if p.is_file()] == ["accounts_20250103.csv.part"]
     assert list(AccountSettlement.objects.values_list("client__account_id", flat=True)) == ["1"]
     assert {b.source for b in ImportBatch.objects.all()} == {"drop"}
 
