@@ -48,3 +48,11 @@ def test_demo_settlement_imports_cleanly_with_every_profile(branches):
         == sample["c"]
     assert AccountSettlement.objects.filter(equity__gte=Decimal("5000000")).exists()
     assert AccountSettlement.objects.aggregate(n=Count("id", filter=Q(withdrawal__gt=0)))["n"] > 0
+
+
+def test_demo_data_days_adds_settlement_history():
+    call_command("demo_data", "--clients", "30", "--seed", "3", "--today", "2025-06-30", "--days", "5")
+    assert AccountSettlement.objects.values("trade_date").distinct().count() == 5
+    opened = Client.objects.filter(Q(open_date__lte=datetime.date(2025, 6, 24)) | Q(open_date__isnull=True))
+    assert AccountSettlement.objects.values("client").distinct().count() >= opened.filter(
+        Q(close_date__isnull=True) | Q(close_date__gte=datetime.date(2025, 6, 30))).count()
