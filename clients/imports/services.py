@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from futures_crm.audit import audit_record
+
 from ..models import ImportBatch, QuarantinedRow
 from ..models.imports import BatchStatus, ImportSource, QuarantineStatus
 from .formats import FORMATS
@@ -163,6 +165,11 @@ def _finish(batch, status, report) -> ImportBatch:
     batch.report = report
     batch.finished_at = timezone.now()
     batch.save()
+    if status in {BatchStatus.IMPORTED, BatchStatus.PARTIAL}:
+        # One audit entry per batch (not per row): the batch itself lists what it changed.
+        audit_record(actor=batch.created_by, action=f"import.{batch.kind}", obj=batch, after={
+            "file_name": batch.file_name, "checksum": batch.checksum, "rows_written": batch.rows_written,
+            "rows_replaced": batch.rows_replaced, "rows_rejected": batch.rows_rejected})
     return batch
 
 

@@ -8,6 +8,7 @@ from django.db.models import Sum
 
 from clients.imports.services import import_run, quarantine_rerun
 from clients.models import AccountSettlement, Branch, Client, ContractSettlement, SettlementAlert
+from futures_crm.models import AuditEntry
 
 from .conftest import account_row, client_row, contract_row
 
@@ -62,6 +63,7 @@ def test_same_file_twice_changes_nothing(write_csv, writer):
     second = import_run(kind="accounts", path=path)
     assert (first.status, first.rows_written) == ("imported", 2)
     assert second.status == "duplicate"
+    assert AuditEntry.objects.filter(action="import.accounts", object_id=str(first.pk)).count() == 1
     assert second.report["message"].startswith(f"This file was already imported as batch #{first.pk}")
     assert AccountSettlement.objects.count() == 2
 
