@@ -8,7 +8,6 @@ import csv
 import tempfile
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,14 +79,18 @@ class SqliteWriter:
                 created_ids += missing
                 ids.update(Client.objects.filter(account_id__in=missing).values_list("account_id", "id"))
             objs = []
-            match = Q(pk__in=[])
+            # Replaced keys, deleted per group: one OR per row would overflow SQLite's expression depth.
+            groups: dict[tuple, list[int]] = {}
+            rest = [k for k in key_fields if k not in ("trade_date", "account_id")]
             for r in chunk:
                 r["client_id"] = ids[r.pop("account_id")]
                 r.pop("line")
-                match |= Q(**{k if k != "account_id" else "client_id": r[k if k != "account_id" else "client_id"]
-                              for k in key_fields})
+                groups.setdefault((r["trade_date"], *(r[k] for k in rest)), []).append(r["client_id"])
                 objs.append(model(**r))
-            deleted = model.objects.filter(match).delete()[0]
+            deleted = 0
+            for group, client_ids in groups.items():
+                where = dict(zip(["trade_date", *rest], group, strict=True))
+                deleted += model.objects.filter(client_id__in=client_ids, **where).delete()[0]
             model.objects.bulk_create(objs)
             written += len(objs)
             replaced += deleted
