@@ -1,5 +1,7 @@
 """Pieces both writers share: the placeholder branch, defaults for set-based inserts, checks after writing."""
 
+from decimal import Decimal
+
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +65,9 @@ def settlement_mismatches(date_from, date_to) -> list[str]:
         for row in cur:
             total += 1
             if len(out) < WARNING_EXAMPLES:
+                # SQLite hands back sums as int/float: show every amount as money with two decimals.
                 day, account = row[0], row[1]
+                row = [row[0], row[1], *(f"{Decimal(str(v)):.2f}" for v in row[2:])]
                 out.append(_("%(day)s %(acc)s: contract rows add up to commission %(kc)s, exchange fee %(kf)s, "
                              "margin %(km)s; the account row says %(ac)s, %(af)s, %(am)s")
                            % {"day": day, "acc": account, "kc": row[3], "kf": row[5], "km": row[7],
