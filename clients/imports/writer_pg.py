@@ -121,7 +121,7 @@ class PgWriter:
 
     def day_range(self):
         with connection.cursor() as cur:
-            cur.execute("SELECT min(trade_date), max(trade_date) FROM import_stage")
+            cur.execute("SELECT min(trade_date)::text, max(trade_date)::text FROM import_stage")  # as the plain path
             return cur.fetchone()
 
     def apply(self, batch) -> dict:
