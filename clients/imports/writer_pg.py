@@ -164,14 +164,16 @@ class PgWriter:
             "(SELECT DISTINCT trade_date FROM import_stage))"
         )
         on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if cur.fetchone()[0] else ""
-        statement = """WITH up AS (
-                INSERT INTO {table} (client_id, {cols})
+        insert = """INSERT INTO {table} (client_id, {cols})
                 SELECT {distinct} c.id, {values}
                 FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
                 {order}
-                {on_conflict}
-                RETURNING (xmax = 0) AS inserted)
-            SELECT count(*), count(*) FILTER (WHERE NOT inserted) FROM up"""
+                {on_conflict}"""
+        # Only a replacing write needs to tell inserted rows from replaced ones (`xmax = 0`); a plain
+        # INSERT's row count says it all without collecting millions of RETURNING rows.
+        counted = "WITH up AS ({0} RETURNING (xmax = 0) AS inserted) " \
+                  "SELECT count(*), count(*) FILTER (WHERE NOT inserted) FROM up"
+        statement = counted.format(insert) if on_conflict else insert
         # A product left empty is the instrument's letters (lines COPY took as written were not touched).
         select = ["COALESCE(s.product, substring(s.instrument from '^[A-Za-z]+'))" if v == "product" else f"s.{v}"
                   for v in values]
@@ -188,7 +190,7 @@ class PgWriter:
             # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
             cur.execute(statement.format(distinct=f"DISTINCT ON ({order})", order=f"ORDER BY {order}, s.line DESC",
                                          **parts))
-        counts = cur.fetchone()
+        counts = cur.fetchone() if on_conflict else (cur.rowcount, 0)
         # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
         # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
         cur.execute(f"ANALYZE {table}")
