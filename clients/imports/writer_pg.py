@@ -1,4 +1,8 @@
-"""PostgreSQL writer: COPY validated rows into a temporary staging table, then set-based SQL.
+"""PostgreSQL writer: COPY into a temporary staging table, then set-based SQL.
+
+Settlement files arrive as CSV text PostgreSQL parses itself (`stage_text`: lines valid as written
+pass untouched, the others checked in Python first), and the row identities are one SQL scan
+(`identity_failures`); clients files and JSON rows are checked in Python and COPYed (`stage`).
 
 No per-row ORM work: placeholder clients and unknown branches are one INSERT … SELECT each, and
 every settlement row is written by one INSERT … ON CONFLICT DO UPDATE (so a re-imported key
