@@ -148,3 +148,27 @@ def test_a_line_taken_as_written_is_one_the_plain_checks_accept(column):
             problems = validator.check(cells)[1] or []
             # Only the row identities (checked in SQL afterwards) may still refuse it.
             assert {c for c, _r in problems} <= {"balance", "exchange_fee"}, value
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
+@pytest.mark.parametrize("text, encoding, given, file_error", [
+    # Line 3 has Chinese in GB18030 but the file is declared UTF-8: refused mid-COPY with its line.
+    (",".join(ACCOUNT_HEADER) + ",remark\n" + _line(ACCOUNT_HEADER, account_row()).rstrip("\n") + ",ok\n"
+     + _line(ACCOUNT_HEADER, account_row("90000002")).rstrip("\n") + ",中文\n", "gb18030", "utf-8",
+     "Line 3: the file is not valid UTF-8 text; give its encoding explicitly."),
+    # A quote opened on line 3 and never closed: the csv reader ends the cell there, the row is refused.
+    (",".join(ACCOUNT_HEADER) + "\n" + _line(ACCOUNT_HEADER, account_row()) + '2025-01-02,"9000\n',
+     "utf-8", "auto", None),
+])
+def test_file_refused_mid_stream_the_same_on_both_paths(settings, tmp_path, text, encoding, given, file_error):
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(text.encode(encoding))
+    seen = {}
+    for writer in ("orm", "auto"):
+        settings.IMPORT_WRITER = writer
+        batch = import_run(kind="accounts", path=path, encoding=given)
+        seen[writer] = (batch.status, batch.report["file_error"], AccountSettlement.objects.count())
+        ImportBatch.objects.all().delete()
+    assert seen["auto"] == seen["orm"]
+    assert seen["auto"][0] == "rejected" and seen["auto"][2] == 0
+    assert seen["auto"][1] == file_error
