@@ -1,6 +1,8 @@
 """import_run: the one entry point every way in (command, page, API, drop folder) calls."""
 
+import csv
 import hashlib
+import io
 import json
 import shutil
 import tempfile
@@ -23,6 +25,7 @@ from .writer_common import settlement_mismatches
 
 REPORT_ERRORS = 1000
 QUARANTINE_CHUNK = 2000
+CHUNK_LINES = 4000
 
 
 class _Rejected(Exception):
@@ -82,8 +85,16 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
             warnings += validator.warnings
             dated = fmt.kind != "clients"
 
+            def reject(line, cells, problems, report=True):
+                state["rejected"] += 1
+                entries = [{"line": line, "column": c, "reason": r} for c, r in problems]
+                if report:
+                    state["errors"].extend(entries)
+                spool.write(json.dumps({"line": line, "raw": validator.raw_dict(cells), "errors": entries},
+                                       ensure_ascii=False) + "\n")
+
             def good_rows():
-                read = rejected = 0
+                read = 0
                 lo = hi = None
                 errors = state["errors"]
                 check = validator.check
@@ -99,17 +110,19 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
                                 hi = day
                         yield line, values
                         continue
-                    rejected += 1
-                    entries = [{"line": line, "column": c, "reason": r} for c, r in problems]
-                    if len(errors) < REPORT_ERRORS:
-                        errors.extend(entries)
-                    spool.write(json.dumps({"line": line, "raw": validator.raw_dict(cells), "errors": entries},
-                                           ensure_ascii=False) + "\n")
-                state.update(read=read, rejected=rejected, lo=lo, hi=hi)
+                    reject(line, cells, problems, report=len(errors) < REPORT_ERRORS)
+                state.update(read=read, lo=lo, hi=hi)
 
             writer = _writer(fmt)
             timings = getattr(writer, "timings", {})
-            writer.stage(good_rows())
+            if path is not None and dated and hasattr(writer, "stage_text"):
+                _stage_lines(reader, validator, writer, state, reject)
+                failed = writer.identity_failures()
+                if failed:
+                    _explain(CsvSource(path, reader.encoding_label), validator, failed, writer, state, reject)
+                state["lo"], state["hi"] = writer.day_range()
+            else:
+                writer.stage(good_rows())
             if state["rejected"] and not partial:
                 raise _Rejected
             result = writer.apply(batch)
@@ -158,6 +171,80 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
         "errors_truncated": state["rejected"] > 0 and len(state["errors"]) >= REPORT_ERRORS,
         "alerts": result["alerts"], "timings": timings,
     })
+
+
+def _stage_lines(reader, validator, writer, state, reject) -> None:
+    """PostgreSQL, settlement file: a line valid as written goes to COPY untouched (PostgreSQL parses
+    it); any other line is parsed and checked in Python, exactly as on the plain path."""
+    match = validator.line_matcher().match
+    check = validator.check
+    days: dict[str, str] = {}
+    layout = [None] * validator.width
+    for name, pos in validator.positions.items():
+        layout[pos] = name
+
+    def chunks():
+        buf, read = [], 0
+        out = io.StringIO()
+        csv_row = csv.writer(out, lineterminator="\n").writerow
+        for line, text in reader.records():
+            read += 1
+            found = match(text)
+            if found is not None:
+                raw = found.group(1)
+                day = days.get(raw)
+                if day is None:
+                    day = validator.day(raw) or ""
+                    if len(days) < 10000:
+                        days[raw] = day
+                if day:
+                    buf.append(f"{line},{text}\n")
+                    if len(buf) == CHUNK_LINES:
+                        yield "".join(buf)
+                        buf = []
+                    continue
+            cells = reader.cells(line, text)
+            values, problems = check(cells)
+            if problems is None:
+                csv_row([line, *validator.in_header_order(values)])
+                buf.append(out.getvalue())
+                out.seek(0)
+                out.truncate()
+            else:
+                reject(line, cells, problems, report=len(state["errors"]) < REPORT_ERRORS)
+        state["read"] = read
+        if buf:
+            yield "".join(buf)
+
+    writer.stage_text(chunks(), layout)
+
+
+def _explain(source, validator, failed: list[int], writer, state, reject) -> None:
+    """Rows SQL found breaking an identity: read them again for the same messages as the plain path."""
+    wanted, last, reported, kept = set(failed), failed[-1], 0, []
+    try:
+        for line, text in source.records():
+            if line > last:
+                break
+            if line not in wanted:
+                continue
+            cells = source.cells(line, text)
+            values, problems = validator.check(cells)
+            if problems is None:  # cannot happen (the same identities), but never drop a good row
+                kept.append(line)
+                continue
+            reject(line, cells, problems, report=reported < REPORT_ERRORS)
+            reported += 1
+    finally:
+        source.close()
+    writer.discard(sorted(wanted - set(kept)))
+    # Report the first rejected rows by line, as the plain path does (it meets them in file order).
+    errors, first = sorted(state["errors"], key=lambda e: e["line"]), []
+    for entry in errors:
+        if len(first) >= REPORT_ERRORS and entry["line"] != first[-1]["line"]:
+            break
+        first.append(entry)
+    state["errors"] = first
 
 
 def _finish(batch, status, report) -> ImportBatch:

@@ -167,6 +167,54 @@ class RowValidator:
         self._date = _date_parser()
         self.check = self._check_fast
 
+    def line_matcher(self):
+        """A pattern a raw CSV line matches only when every cell is valid exactly as written (no quotes).
+
+        The PostgreSQL path hands such a line to COPY untouched; group 1 is the trading day, whose
+        calendar date is checked apart (once per distinct value). The row identities (balance, fee ≤
+        commission) are checked afterwards in SQL; any line the pattern refuses takes `check`.
+        """
+        columns = {c.name: c for c in self.fmt.columns}
+        by_position = {pos: name for name, pos in self.positions.items()}
+        parts = []
+        for index in range(self.width):
+            col = columns.get(by_position.get(index))
+            if col is None:
+                parts.append(r'[^,"]*')  # an ignored column
+            elif col.type == DATE:
+                parts.append(r"(\d{4}-\d{2}-\d{2}|\d{8})")
+            elif col.type == MONEY:
+                # Possessive (…+) quantifiers: the same language before a comma, ~20 % less matching time.
+                parts.append((r"\+?+" if col.non_negative else r"[+-]?+") + r"\d{1,16}+(?:\.\d{1,2}+)?+")
+            elif col.type == LOTS:
+                parts.append(r"\d{1,9}+")
+            elif col.type == ENUM:
+                parts.append("(?:" + "|".join(sorted(set(col.choices.values()))) + ")")
+            elif col.name == "instrument":
+                parts.append(r"[A-Za-z]{1,6}\d{3,4}(?:-?[CP]-?\d{1,19})?")  # ≤ 32 characters
+            elif col.required:
+                # 1 to max_length characters, neither first nor last a space.
+                parts.append(r'(?=[^,"\s])[^,"\r\n]{1,' + str(col.max_length) + r'}+(?<=[^,"\s])')
+            else:
+                parts.append(r"(?:[A-Za-z]{1,16})?")  # product
+        return re.compile(",".join(parts) + r"\Z")
+
+    def day(self, raw: str):
+        """The ISO date of a trading-day cell, or None when it is not a real date."""
+        try:
+            return self._date(raw)
+        except Bad:
+            return None
+
+    def in_header_order(self, values: list) -> list:
+        """A checked row laid out like the file's header (ignored columns empty), for COPY."""
+        row = [""] * self.width
+        for name, value in zip(self.fmt.names, values, strict=False):
+            pos = self.positions.get(name)
+            if pos is not None:
+                row[pos] = "" if value is None else value
+        return row
+
     def _check_fast(self, cells):
         try:
             values = ["" if i is None else cells[i] for i in self._order]

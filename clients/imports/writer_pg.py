@@ -1,4 +1,8 @@
-"""PostgreSQL writer: COPY validated rows into a temporary staging table, then set-based SQL.
+"""PostgreSQL writer: COPY into a temporary staging table, then set-based SQL.
+
+Settlement files arrive as CSV text PostgreSQL parses itself (`stage_text`: lines valid as written
+pass untouched, the others checked in Python first), and the row identities are one SQL scan
+(`identity_failures`); clients files and JSON rows are checked in Python and COPYed (`stage`).
 
 No per-row ORM work: placeholder clients and unknown branches are one INSERT … SELECT each, and
 every settlement row is written by one INSERT … ON CONFLICT DO UPDATE (so a re-imported key
@@ -9,7 +13,7 @@ import csv
 import io
 import time
 
-from django.db import connection
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.utils.translation import gettext as _
 
 from ..models import Client
@@ -18,6 +22,8 @@ from .validate import CLIENT_DERIVED
 from .writer_common import WARNING_EXAMPLES, column_defaults, placeholder_branch
 
 CHUNK_ROWS = 4000
+# unique_violation (plain INSERT) and cardinality_violation (ON CONFLICT DO UPDATE twice on one row).
+REPEATED_KEY = {"23505", "21000"}
 SQL_TYPES = {DATE: "date", MONEY: "numeric(20,2)", LOTS: "bigint"}
 
 
@@ -57,23 +63,70 @@ class PgWriter:
         self.columns = fmt.names + (CLIENT_DERIVED if fmt.kind == "clients" else [])
         self.timings: dict[str, float] = {}
 
-    def stage(self, rows) -> None:
-        t0 = time.perf_counter()
+    def _create_stage(self, cur, ignored=()) -> None:
         types = {c.name: SQL_TYPES.get(c.type, "text") for c in self.fmt.columns}
-        ddl = ", ".join(f"{name} {types.get(name, 'text')}" for name in self.columns)
+        ddl = ", ".join([f"{name} {types.get(name, 'text')}" for name in self.columns]
+                        + [f"{name} text" for name in ignored])
+        # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not come yet.
+        cur.execute("DROP TABLE IF EXISTS import_stage")
+        # The one big sort (DISTINCT ON) stays in memory instead of spilling to disk.
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        # The import's own commit need not wait for the WAL flush: a crash in that instant loses a
+        # batch that is then simply re-imported (idempotent by key); nothing else is at risk.
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute(f"CREATE TEMP TABLE import_stage (line bigint, {ddl}) ON COMMIT DROP")
+
+    def stage(self, rows) -> None:
+        """COPY rows already checked in Python: (line, values in the format's order)."""
+        t0 = time.perf_counter()
         with connection.cursor() as cur:
-            # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not come yet.
-            cur.execute("DROP TABLE IF EXISTS import_stage")
-            # The one big sort (DISTINCT ON) stays in memory instead of spilling to disk.
-            cur.execute("SET LOCAL work_mem = '256MB'")
-            cur.execute(f"CREATE TEMP TABLE import_stage (line bigint, {ddl}) ON COMMIT DROP")
+            self._create_stage(cur)
             cur.copy_expert(
                 f"COPY import_stage (line, {', '.join(self.columns)}) FROM STDIN WITH (FORMAT csv)",
                 _ChunkFile(_csv_chunks(rows)),
             )
-            t1 = time.perf_counter()
+        self._analyze(t0)
+
+    def stage_text(self, chunks, layout: list) -> None:
+        """COPY CSV text laid out like the file's header (`layout`: column name or None per position).
+
+        PostgreSQL parses the lines; the row identities are then checked by `identity_failures`.
+        """
+        t0 = time.perf_counter()
+        names = [name or f"ignored_{i}" for i, name in enumerate(layout)]
+        with connection.cursor() as cur:
+            self._create_stage(cur, ignored=[n for n, given in zip(names, layout, strict=True) if not given])
+            cur.copy_expert(f"COPY import_stage (line, {', '.join(names)}) FROM STDIN WITH (FORMAT csv)",
+                            _ChunkFile(chunks))
+        self._analyze(t0)
+
+    def _analyze(self, t0) -> None:
+        t1 = time.perf_counter()
+        with connection.cursor() as cur:
             cur.execute("ANALYZE import_stage")
         self.timings.update(validate_and_copy=round(t1 - t0, 3), analyze=round(time.perf_counter() - t1, 3))
+
+    def identity_failures(self) -> list[int]:
+        """Lines of staged rows that break a row identity of the format (one set-based scan)."""
+        failed = "s.exchange_fee > s.commission"
+        if self.fmt.kind == "accounts":
+            failed += (" OR abs(s.balance - (s.pre_balance + s.deposit - s.withdrawal + s.close_profit"
+                       " + s.position_profit - s.commission)) > 0.01")
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT s.line FROM import_stage s WHERE {failed} ORDER BY s.line")  # noqa: S608 - constants
+            lines = [r[0] for r in cur.fetchall()]
+        self.timings["identities"] = round(time.perf_counter() - t0, 3)
+        return lines
+
+    def discard(self, lines: list[int]) -> None:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM import_stage WHERE line = ANY(%s)", [lines])
+
+    def day_range(self):
+        with connection.cursor() as cur:
+            cur.execute("SELECT min(trade_date)::text, max(trade_date)::text FROM import_stage")  # as the plain path
+            return cur.fetchone()
 
     def apply(self, batch) -> dict:
         result = getattr(self, f"_apply_{self.fmt.kind}")(batch)
@@ -115,18 +168,33 @@ class PgWriter:
             "(SELECT DISTINCT trade_date FROM import_stage))"
         )
         on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if cur.fetchone()[0] else ""
-        # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
-        cur.execute(
-            f"""WITH up AS (
-                    INSERT INTO {table} (client_id, {cols})
-                    SELECT DISTINCT ON ({order}) c.id, {", ".join(f"s.{v}" for v in values)}
-                    FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
-                    ORDER BY {order}, s.line DESC
-                    {on_conflict}
-                    RETURNING (xmax = 0) AS inserted)
-                SELECT count(*), count(*) FILTER (WHERE NOT inserted) FROM up"""  # noqa: S608 - identifiers are the format's constants
-        )
-        counts = cur.fetchone()
+        insert = """INSERT INTO {table} (client_id, {cols})
+                SELECT {distinct} c.id, {values}
+                FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
+                {order}
+                {on_conflict}"""
+        # Only a replacing write needs to tell inserted rows from replaced ones (`xmax = 0`); a plain
+        # INSERT's row count says it all without collecting millions of RETURNING rows.
+        counted = "WITH up AS ({0} RETURNING (xmax = 0) AS inserted) " \
+                  "SELECT count(*), count(*) FILTER (WHERE NOT inserted) FROM up"
+        statement = counted.format(insert) if on_conflict else insert
+        # A product left empty is the instrument's letters (lines COPY took as written were not touched).
+        select = ["COALESCE(s.product, substring(s.instrument from '^[A-Za-z]+'))" if v == "product" else f"s.{v}"
+                  for v in values]
+        parts = {"table": table, "cols": cols, "values": ", ".join(select),
+                 "on_conflict": on_conflict}
+        try:
+            # A file rarely repeats a key: write without the 2 M-row sort first; a repeated key makes
+            # PostgreSQL refuse the statement (unique violation, or "cannot affect row a second time").
+            with transaction.atomic():
+                cur.execute(statement.format(distinct="", order="", **parts))
+        except (IntegrityError, ProgrammingError) as exc:
+            if getattr(exc.__cause__, "pgcode", None) not in REPEATED_KEY:
+                raise
+            # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
+            cur.execute(statement.format(distinct=f"DISTINCT ON ({order})", order=f"ORDER BY {order}, s.line DESC",
+                                         **parts))
+        counts = cur.fetchone() if on_conflict else (cur.rowcount, 0)
         # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
         # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
         cur.execute(f"ANALYZE {table}")
