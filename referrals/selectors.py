@@ -397,11 +397,12 @@ def referrer_conversion(*, user) -> list[dict]:
     """
     referrals = Referral.objects.visible_to(user)
     counts = referrals.values("referrer_client_id", "referrer_staff_id").annotate(
-        total=Count("pk"),
-        contacted=Count("pk", filter=Q(contacted_on__isnull=False)),
-        opened=Count("pk", filter=Q(opened_on__isnull=False)),
-        funded=Count("pk", filter=Q(status=ReferralStatus.FUNDED)),
-        rewards=Count("rewards"),
+        # distinct: the rewards join repeats a referral once per reward.
+        total=Count("pk", distinct=True),
+        contacted=Count("pk", filter=Q(contacted_on__isnull=False), distinct=True),
+        opened=Count("pk", filter=Q(opened_on__isnull=False), distinct=True),
+        funded=Count("pk", filter=Q(status=ReferralStatus.FUNDED), distinct=True),
+        rewards=Count("rewards", distinct=True),
     ).order_by()
     key = ("client__referral_received__referrer_client_id", "client__referral_received__referrer_staff_id")
     brought = AccountSettlement.objects.filter(

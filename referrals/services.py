@@ -286,8 +286,8 @@ def intermediary_leave(*, intermediary: Intermediary, by, reason: str, left_on: 
                        transfers: dict | None = None) -> dict:
     """Mark an intermediary as left and move each listed client to a manager or another intermediary.
 
-    `transfers` maps client id → ("manager", user) or ("intermediary", Intermediary); clients not listed keep
-    a closed link and show up as orphaned until someone takes them.
+    `transfers` maps client id → ("manager", user) or ("intermediary", Intermediary). Clients not listed keep
+    their link to the departed intermediary, so those without a manager show up as orphaned until taken.
     """
     reason = _require_reason(reason)
     before = snapshot(intermediary, ["status", "left_on"])
@@ -301,10 +301,11 @@ def intermediary_leave(*, intermediary: Intermediary, by, reason: str, left_on: 
         if client is None:
             raise ValidationError(_("Client %(id)s is not one of this intermediary's clients.") % {"id": client_id})
         if kind == "intermediary":
-            # Temporarily reactivate-check happens inside intermediary_link for the target.
             intermediary_link(client=client, intermediary=target, by=by, valid_from=left_on, reason=reason,
                               source=LinkSource.TRANSFER)
         elif kind == "manager":
+            # The attribution ends with the transfer; the history keeps who brought the client.
+            intermediary_link(client=client, intermediary=None, by=by, valid_from=left_on, reason=reason)
             if client.account_manager_id != target.pk:
                 assignment = client_reassign(client=client, to_manager=target, by=by, reason=reason)
                 ManagerAssignment.objects.filter(pk=assignment.pk).update(kind=AssignmentKind.INTERMEDIARY_LEFT)
