@@ -8,6 +8,8 @@ INTERMEDIARY_READERS = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.BRAN
 INTERMEDIARY_API_READERS = INTERMEDIARY_READERS | {Role.BACK_OFFICE}
 # Roles that keep the registry, link clients by hand, run checks and confirm rebate statements.
 INTERMEDIARY_EDITORS = {Role.ADMIN, Role.COMPLIANCE}
+# Rebate statements are money owed to intermediaries: compliance and management only.
+STATEMENT_READERS = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE}
 # Roles that see every intermediary whatever the clients' managers.
 INTERMEDIARY_FIRM_WIDE = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.BACK_OFFICE}
 

@@ -184,7 +184,7 @@ def manager_workload(*, user, branch=None, as_of: datetime.date | None = None) -
 def intermediary_list(*, user):
     return Intermediary.objects.visible_to(user).select_related("branch").annotate(
         current_clients=Count("links", filter=Q(links__valid_to__isnull=True)),
-    )
+    ).order_by("code")
 
 
 def _working(qs):

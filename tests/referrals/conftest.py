@@ -31,6 +31,12 @@ def trade(client, day, *, instrument="rb2501", buy=0, sell=0, turnover="0", comm
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Ten staff users per test: a fast hasher keeps the permission suite quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def intermediary(db):
     return Intermediary.objects.create(

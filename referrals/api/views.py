@@ -1,0 +1,211 @@
+"""Relationship API: the same selectors, services and row-level rules as the pages."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from futures_crm.api.permissions import RolePermission
+from futures_crm.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from futures_crm.roles import Role
+
+from .. import selectors, services
+from ..access import (
+    ASSIGNERS,
+    CLUB_EDITORS,
+    CLUB_READERS,
+    INTERMEDIARY_API_READERS,
+    INTERMEDIARY_EDITORS,
+    MANAGEMENT,
+    REFERRAL_EDITORS,
+    REFERRAL_READERS,
+    STATEMENT_READERS,
+)
+from ..filtersets import IntermediaryFilterSet, IntermediaryLinkFilterSet, ReferralFilterSet
+from ..models import ClubMembership, Intermediary, IntermediaryLink, ManagerAssignment, RebateStatement, Referral
+from .serializers import (
+    AdvanceSerializer,
+    AssignmentSerializer,
+    IntermediarySerializer,
+    LinkSerializer,
+    MembershipSerializer,
+    RebateStatementSerializer,
+    ReferralSerializer,
+    RelativeSerializer,
+    TrainingSerializer,
+)
+
+
+class IntermediaryViewSet(ScopedModelViewSet):
+    """The registry; managers see only the intermediaries of their own clients."""
+
+    queryset = Intermediary.objects.select_related("branch")
+    serializer_class = IntermediarySerializer
+    filterset_class = IntermediaryFilterSet
+    read_roles = INTERMEDIARY_API_READERS
+    write_roles = INTERMEDIARY_EDITORS
+
+    def perform_create(self, serializer):
+        serializer.instance = services.intermediary_save(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.intermediary_save(by=self.request.user, intermediary=serializer.instance,
+                                                         **serializer.validated_data)
+
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def compliance(self, request, pk=None):
+        """Each check's flag for this intermediary, with the clients behind the warning signs."""
+        obj = self.get_object()
+        one = Intermediary.objects.filter(pk=obj.pk)
+        signs = selectors.warning_signs(one)
+        return Response({
+            "contract_expiring": selectors.contract_expiring(one).exists(),
+            "training_missing": selectors.training_missing(one).exists(),
+            "relative_clients": [r["client"].account_id for r in selectors.relative_conflicts(one)],
+            "over_trading": [c.account_id for c in signs["over_trading"]],
+            "negative_equity": [c.account_id for c in signs["negative_equity"]],
+            "converging_trades": [
+                {"trade_date": g["trade_date"], "instrument": g["instrument"], "direction": g["direction"],
+                 "clients": g["clients"]} for g in signs["converging"]],
+        })
+
+    @extend_schema(request=TrainingSerializer, responses={201: TrainingSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=TrainingSerializer, filterset_class=None,
+            pagination_class=None)
+    def trainings(self, request, pk=None):
+        obj = self.get_object()
+        if request.method == "GET":
+            return Response(TrainingSerializer(obj.trainings.all(), many=True).data)
+        serializer = TrainingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.intermediary_training_add(intermediary=obj, by=request.user, **serializer.validated_data)
+        return Response(TrainingSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RelativeSerializer, responses={201: RelativeSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=RelativeSerializer, filterset_class=None,
+            pagination_class=None)
+    def relatives(self, request, pk=None):
+        obj = self.get_object()
+        if request.method == "GET":
+            return Response(RelativeSerializer(obj.relatives.all(), many=True).data)
+        serializer = RelativeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.intermediary_relative_add(intermediary=obj, by=request.user, **serializer.validated_data)
+        return Response(RelativeSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class IntermediaryLinkViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Dated client attributions; POST links a client from a date (the previous link is closed)."""
+
+    queryset = IntermediaryLink.objects.select_related("client", "intermediary")
+    serializer_class = LinkSerializer
+    filterset_class = IntermediaryLinkFilterSet
+    read_roles = INTERMEDIARY_API_READERS
+    write_roles = INTERMEDIARY_EDITORS
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.intermediary_link(
+            client=d["client"], intermediary=d["intermediary"], by=self.request.user, valid_from=d["valid_from"],
+            reason=d.get("reason", ""))
+
+
+class ManagerAssignmentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Manager changes of the clients the caller sees; POST reassigns a client with a reason."""
+
+    queryset = ManagerAssignment.objects.select_related("client", "from_manager__staff_profile",
+                                                        "to_manager__staff_profile", "by")
+    serializer_class = AssignmentSerializer
+    read_roles = ASSIGNERS | {Role.ACCOUNT_MANAGER, Role.COMPLIANCE}
+    write_roles = ASSIGNERS
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.client_reassign(client=d["client"], to_manager=d["to_manager"],
+                                                       by=self.request.user, reason=d["reason"])
+
+
+class RebateStatementViewSet(ScopedReadOnlyViewSet):
+    """Monthly rebate statements with their per-client lines."""
+
+    queryset = RebateStatement.objects.select_related("intermediary").prefetch_related("lines__client")
+    serializer_class = RebateStatementSerializer
+    read_roles = STATEMENT_READERS
+    write_roles = set()
+
+
+class ReferralViewSet(ScopedModelViewSet):
+    """Referrals visible through either client; POST records one, `advance` moves it forward."""
+
+    queryset = Referral.objects.select_related("referrer_client", "referrer_staff__staff_profile",
+                                               "referred_client")
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilterSet
+    read_roles = REFERRAL_READERS
+    write_roles = REFERRAL_EDITORS
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        referrer = d.get("referrer_client")
+        serializer.instance = services.referral_create(
+            by=self.request.user, prospect_name=d.get("prospect_name", ""), referred_on=d["referred_on"],
+            referrer_client=referrer, referrer_staff=None if referrer else self.request.user,
+            referred_client=d.get("referred_client"), prospect_phone=d.get("prospect_phone", ""),
+            note=d.get("note", ""))
+
+    @extend_schema(request=AdvanceSerializer, responses={200: ReferralSerializer})
+    @action(detail=True, methods=["post"], serializer_class=AdvanceSerializer, filterset_class=None)
+    def advance(self, request, pk=None):
+        referral = self.get_object()
+        serializer = AdvanceSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        referral = services.referral_advance(referral=referral, status=d["status"], on=d["on"], by=request.user,
+                                             referred_client=d.get("referred_client"))
+        return Response(ReferralSerializer(referral, context={"request": request}).data)
+
+
+class ClubMembershipViewSet(ScopedModelViewSet):
+    """Club members; POST enrols, PATCH changes level or status."""
+
+    queryset = ClubMembership.objects.select_related("client")
+    serializer_class = MembershipSerializer
+    read_roles = CLUB_READERS
+    write_roles = CLUB_EDITORS
+
+    def perform_create(self, serializer):
+        d = dict(serializer.validated_data)
+        serializer.instance = services.club_membership_set(by=self.request.user, **d)
+
+    def perform_update(self, serializer):
+        m = serializer.instance
+        d = serializer.validated_data
+        serializer.instance = services.club_membership_set(
+            client=m.client, by=self.request.user, level=d.get("level", m.level), status=d.get("status", m.status),
+            joined_on=d.get("joined_on"))
+
+
+class WorkloadViewSet(viewsets.ViewSet):
+    """Per-manager workload, as on the page."""
+
+    permission_classes = [RolePermission]
+    read_roles = MANAGEMENT
+
+    def list(self, request):
+        rows = selectors.manager_workload(user=request.user)
+        return Response([
+            {"employee_code": r["manager"].staff_profile.employee_code,
+             "branch": r["branch"].code if r["branch"] else None, "clients": r["clients"],
+             "equity": str(r["equity"]), "net_commission_20d": str(r["net_commission"]),
+             "open_tasks": r["open_tasks"]} for r in rows])
+
+
+class OrphanViewSet(viewsets.ViewSet):
+    """Fund accounts of orphaned clients the caller may see."""
+
+    permission_classes = [RolePermission]
+    read_roles = MANAGEMENT
+
+    def list(self, request):
+        return Response([c.account_id for c in selectors.orphaned_client_list(user=request.user)])
