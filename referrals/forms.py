@@ -64,10 +64,11 @@ class HandoverForm(UserScopedForm):
     successors = ManagerMultipleChoiceField(queryset=None, label=_("Successors"),
                                             widget=forms.SelectMultiple(attrs={"size": 6}))
     strategy = forms.ChoiceField(choices=HandoverStrategy.choices, label=_("Spread"))
-    reason = forms.CharField(label=_("Reason"), initial="", widget=forms.Textarea(attrs={"rows": 2}))
+    # Not required for the preview (a GET); the handover service insists on it when confirming.
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     notify = forms.BooleanField(label=_("Log a notice to each client"), required=False)
     notice_channel = forms.ChoiceField(choices=ContactChannel.choices, initial=DEFAULT_NOTICE_CHANNEL,
-                                       label=_("Notice channel"))
+                                       label=_("Notice channel"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)

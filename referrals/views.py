@@ -47,7 +47,7 @@ from .forms import (
     StatementDraftForm,
     TrainingForm,
 )
-from .models import ClubMembership, Intermediary, RebateStatement, Referral
+from .models import DEFAULT_NOTICE_CHANNEL, ClubMembership, Intermediary, RebateStatement, Referral
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -160,7 +160,7 @@ class HandoverView(StaffRequiredMixin, FormView):
             handover = services.manager_handover(
                 leaving_manager=data["leaving_manager"], plan=preview["plan"], strategy=data["strategy"],
                 by=request.user, reason=data["reason"], notify=data["notify"],
-                notice_channel=data["notice_channel"])
+                notice_channel=data["notice_channel"] or DEFAULT_NOTICE_CHANNEL)
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
             return self.render_to_response(self.get_context_data(form=form, **preview))
