@@ -110,7 +110,9 @@ class HandoverView(StaffRequiredMixin, FormView):
         kwargs = super().get_form_kwargs()
         kwargs["user"] = self.request.user
         if self.request.method == "GET" and "leaving_manager" in self.request.GET:
-            kwargs["data"] = self.request.GET
+            data = self.request.GET.copy()
+            data.setdefault("notice_channel", DEFAULT_NOTICE_CHANNEL)
+            kwargs["data"] = data
         return kwargs
 
     def get(self, request, *args, **kwargs):
