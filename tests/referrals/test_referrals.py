@@ -83,3 +83,13 @@ def test_club_membership_set_and_audited(staff, book):
     m = services.club_membership_set(client=book["zhang"], by=staff["marketing"], level="diamond", status="active")
     assert m.level == "diamond" and m.joined_on == DAY
     assert AuditEntry.objects.filter(action="club.membership", client=book["zhang"]).count() == 2
+
+
+def test_sync_task_runs_both_syncs(staff, book):
+    from referrals.models import Intermediary
+    from referrals.tasks import sync_imported_relationships
+
+    Intermediary.objects.create(code="IB001", name="周居间")
+    Client.objects.filter(pk=book["zhang"].pk).update(intermediary_code="IB001")
+    Client.objects.filter(pk=book["zhao"].pk).update(referrer=book["li"])
+    assert sync_imported_relationships.apply().get() == {"links": 1, "referrals": 1}
