@@ -1,0 +1,68 @@
+"""API writes go through the same services as the pages (audited, validated)."""
+
+import pytest
+
+from futures_crm.models import AuditEntry
+from referrals.models import Intermediary, IntermediaryLink, Referral
+
+pytestmark = pytest.mark.django_db
+
+
+def test_referral_create_and_advance_through_api(api, staff, book):
+    rest = api(staff["am1"])
+    resp = rest.post("/api/referrals/", {"referrer_client": book["zhang"].account_id, "prospect_name": "陈六",
+                                         "referred_on": "2026-11-02"}, format="json")
+    assert resp.status_code == 201, resp.content
+    pk = resp.json()["id"]
+    resp = rest.post(f"/api/referrals/{pk}/advance/", {"status": "funded", "on": "2026-11-09",
+                                                       "referred_client": book["zhao"].account_id}, format="json")
+    assert resp.status_code == 200 and resp.json()["status"] == "funded"
+    assert resp.json()["contacted_on"] == "2026-11-09"
+    resp = rest.post(f"/api/referrals/{pk}/advance/", {"status": "contacted", "on": "2026-11-10"}, format="json")
+    assert resp.status_code == 400
+    # Without a referring client the caller is the referrer (a staff referral).
+    resp = rest.post("/api/referrals/", {"prospect_name": "周八", "referred_on": "2026-11-02"}, format="json")
+    assert resp.status_code == 201 and resp.json()["referrer_staff"] == "AM001"
+    assert Referral.objects.count() == 2
+
+
+def test_intermediary_registry_links_and_compliance_through_api(api, staff, book):
+    rest = api(staff["compliance"])
+    resp = rest.post("/api/intermediaries/", {"code": "IB001", "name": "周居间", "rebate_rate": "0.4000",
+                                              "contract_end": "2026-12-01"}, format="json")
+    assert resp.status_code == 201
+    ib = Intermediary.objects.get(code="IB001")
+    assert rest.post(f"/api/intermediaries/{ib.pk}/trainings/", {"trained_on": "2026-06-01", "hours": "4",
+                                                                 "topic": "合规"}, format="json").status_code == 201
+    assert rest.post(f"/api/intermediaries/{ib.pk}/relatives/", {
+        "name": "周妻", "relation": "配偶", "id_number": book["zhang"].id_number}, format="json").status_code == 201
+    resp = rest.post("/api/intermediary-links/", {"client": book["zhang"].account_id, "intermediary": "IB001",
+                                                  "valid_from": "2026-01-01", "reason": "开户登记"}, format="json")
+    assert resp.status_code == 201, resp.content
+    assert IntermediaryLink.objects.filter(client=book["zhang"], valid_to__isnull=True).exists()
+    flags = rest.get(f"/api/intermediaries/{ib.pk}/compliance/").json()
+    assert flags["relative_clients"] == [book["zhang"].account_id]
+    assert flags["training_missing"] is False
+    # Relatives' ID numbers never come back whole.
+    rel = rest.get(f"/api/intermediaries/{ib.pk}/relatives/").json()[0]
+    assert "id_number" not in rel and rel["id_last4"] == book["zhang"].id_number[-4:]
+    assert AuditEntry.objects.filter(action__startswith="intermediary.").count() == 4
+    # The back office reads, but cannot write.
+    bo = api(staff["backoffice"])
+    assert bo.get("/api/intermediary-links/").json()["count"] == 1
+    assert bo.post("/api/intermediary-links/", {}, format="json").status_code == 403
+
+
+def test_intermediary_edit_page_audits_changes(client, staff):
+    client.force_login(staff["compliance"])
+    resp = client.post("/relationships/intermediaries/new/", {
+        "code": "IB007", "name": "新居间", "kind": "person", "status": "active", "rebate_rate": "0.3500",
+        "exclusive": "on"})
+    assert resp.status_code == 302, resp.content
+    ib = Intermediary.objects.get(code="IB007")
+    client.post(f"/relationships/intermediaries/{ib.pk}/edit/", {
+        "code": "IB007", "name": "新居间", "kind": "person", "status": "suspended", "rebate_rate": "0.3000"})
+    ib.refresh_from_db()
+    assert ib.status == "suspended" and str(ib.rebate_rate) == "0.3000"
+    entry = AuditEntry.objects.filter(action="intermediary.update").get()
+    assert entry.before["status"] == "active" and entry.after["rebate_rate"] == "0.3000"
