@@ -13,6 +13,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -237,33 +238,51 @@ def _window(start, end):
     return window or (None, None)
 
 
-def over_trading(clients, *, start=None, end=None):
-    """Clients whose turnover or commission in the window is outlying against their average equity (炒单)."""
+def over_trading(clients, *, start=None, end=None) -> list[Client]:
+    """Clients whose turnover or commission in the window is outlying against their average equity (炒单).
+
+    Two grouped queries (account rows, contract rows) over the window, merged by client id.
+    """
     start, end = _window(start, end)
     if start is None:
-        return clients.none()
-    acct = AccountSettlement.objects.filter(client=OuterRef("pk"), trade_date__range=(start, end)).values("client")
-    contracts = ContractSettlement.objects.filter(client=OuterRef("pk"), trade_date__range=(start, end)).values(
-        "client")
-    return clients.annotate(
-        avg_equity=Subquery(acct.annotate(v=Avg("equity")).values("v"), output_field=MONEY_FIELD),
-        window_commission=Subquery(acct.annotate(v=Sum("commission")).values("v"), output_field=MONEY_FIELD),
-        window_turnover=Subquery(contracts.annotate(v=Sum("turnover")).values("v"), output_field=MONEY_FIELD),
-    ).filter(avg_equity__gt=0).filter(
-        Q(window_turnover__gte=F("avg_equity") * rules.OVERTRADING_TURNOVER_TIMES)
-        | Q(window_commission__gte=F("avg_equity") * rules.OVERTRADING_COMMISSION_SHARE)
+        return []
+    ids = clients.values("pk")
+    money = {
+        r["client_id"]: r for r in AccountSettlement.objects.filter(trade_date__range=(start, end), client_id__in=ids)
+        .values("client_id").annotate(avg_equity=Avg("equity"), commission=Sum("commission")).order_by()
+    }
+    turnover = dict(
+        ContractSettlement.objects.filter(trade_date__range=(start, end), client_id__in=money.keys())
+        .values("client_id").annotate(t=Sum("turnover")).values_list("client_id", "t").order_by()
     )
+    flagged = {}
+    for cid, r in money.items():
+        avg = r["avg_equity"]
+        if not avg or avg <= 0:
+            continue
+        t = turnover.get(cid) or ZERO
+        if t >= avg * rules.OVERTRADING_TURNOVER_TIMES or r["commission"] >= avg * rules.OVERTRADING_COMMISSION_SHARE:
+            flagged[cid] = (Decimal(avg).quantize(Decimal("0.01")), r["commission"], t)
+    found = list(clients.filter(pk__in=flagged.keys()).order_by("account_id"))
+    for c in found:
+        c.avg_equity, c.window_commission, c.window_turnover = flagged[c.pk]
+    return found
 
 
-def negative_equity(clients, *, start=None, end=None):
-    """Clients whose equity went below zero (穿仓) on any day of the window."""
+def negative_equity(clients, *, start=None, end=None) -> list[Client]:
+    """Clients whose equity went below zero (穿仓) on any day of the window, with their lowest equity."""
     start, end = _window(start, end)
     if start is None:
-        return clients.none()
-    below = AccountSettlement.objects.filter(client=OuterRef("pk"), trade_date__range=(start, end), equity__lt=0)
-    lowest = AccountSettlement.objects.filter(client=OuterRef("pk"), trade_date__range=(start, end)).order_by(
-        "equity").values("equity")[:1]
-    return clients.filter(Exists(below)).annotate(lowest_equity=Subquery(lowest, output_field=MONEY_FIELD))
+        return []
+    lowest = dict(
+        AccountSettlement.objects.filter(trade_date__range=(start, end), equity__lt=0,
+                                         client_id__in=clients.values("pk"))
+        .values("client_id").annotate(low=Min("equity")).values_list("client_id", "low").order_by()
+    )
+    found = list(clients.filter(pk__in=lowest.keys()).order_by("account_id"))
+    for c in found:
+        c.lowest_equity = lowest[c.pk]
+    return found
 
 
 DIRECTION = Case(
@@ -319,6 +338,7 @@ def current_clients_of(intermediaries):
 
 def warning_signs(intermediaries, *, start=None, end=None) -> dict:
     """Every warning sign among the current clients of `intermediaries`, keyed by sign."""
+    start, end = _window(start, end)  # once: each sign would otherwise look the calendar up again
     clients = current_clients_of(intermediaries).annotate(
         intermediary_id=F("intermediary_links__intermediary")).select_related("branch")
     return {
@@ -361,26 +381,44 @@ def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     return first, nxt - datetime.timedelta(days=1)
 
 
-def rebate_source_rows(intermediary, month: datetime.date):
-    """The settlement rows a month's statement rests on: each client's days while attributed to the intermediary."""
+def _attributed_account_rows(month: datetime.date, **link_filter):
+    # A day counts for an intermediary when the client's link covered it: valid_from <= day < valid_to.
+    # Every link condition sits in this one filter() call so they all apply to the same link row.
     first, last = month_bounds(month)
     return AccountSettlement.objects.filter(
         Q(client__intermediary_links__valid_to__isnull=True)
         | Q(client__intermediary_links__valid_to__gt=F("trade_date")),
         trade_date__range=(first, last),
-        client__intermediary_links__intermediary=intermediary,
         client__intermediary_links__valid_from__lte=F("trade_date"),
+        **link_filter,
+    )
+
+
+def rebate_source_rows(intermediary, month: datetime.date):
+    """The settlement rows a month's statement rests on: each client's days while attributed to the intermediary."""
+    return _attributed_account_rows(month, client__intermediary_links__intermediary=intermediary)
+
+
+def _client_sums(rows, *extra):
+    return (
+        rows.values(*extra, "client_id")
+        .annotate(days=Count("trade_date", distinct=True), commission=Sum("commission"),
+                  exchange_fee=Sum("exchange_fee"))
+        .order_by(*extra, "client_id")
     )
 
 
 def rebate_client_sums(intermediary, month: datetime.date):
     """One grouped query: per client, trading days, commission and exchange fee of the month."""
-    return (
-        rebate_source_rows(intermediary, month).values("client_id")
-        .annotate(days=Count("trade_date", distinct=True), commission=Sum("commission"),
-                  exchange_fee=Sum("exchange_fee"))
-        .order_by("client_id")
-    )
+    return _client_sums(rebate_source_rows(intermediary, month))
+
+
+def rebate_client_sums_all(month: datetime.date) -> dict:
+    """The same for every intermediary at once: {intermediary id: [per-client sums]} from one grouped query."""
+    out = defaultdict(list)
+    for row in _client_sums(_attributed_account_rows(month), "client__intermediary_links__intermediary"):
+        out[row.pop("client__intermediary_links__intermediary")].append(row)
+    return out
 
 
 # ---------------------------------------------------------------- referrals

@@ -321,11 +321,12 @@ def intermediary_leave(*, intermediary: Intermediary, by, reason: str, left_on: 
 
 @transaction.atomic
 def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, by,
-                           exchange_refund_rate: Decimal = Decimal(0)) -> RebateStatement:
+                           exchange_refund_rate: Decimal = Decimal(0), client_sums=None) -> RebateStatement:
     """(Re)compute a month's rebate statement from the settlement rows; a confirmed one is never recomputed.
 
     Rounding rule: each client's commission rebate (net commission × rate) and exchange rebate
     (exchange fee × refund rate × share) are rounded half-up to the cent; every total is the sum of the lines.
+    `client_sums` lets the month run pass rows it already grouped for every intermediary.
     """
     month = month.replace(day=1)
     statement, _created = RebateStatement.objects.select_for_update().get_or_create(
@@ -339,8 +340,10 @@ def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, 
     statement.exchange_refund_rate = exchange_refund_rate
     statement.drafted_by = by
     statement.lines.all().delete()
+    if client_sums is None:
+        client_sums = selectors.rebate_client_sums(intermediary, month)
     lines = []
-    for row in selectors.rebate_client_sums(intermediary, month):
+    for row in client_sums:
         net = row["commission"] - row["exchange_fee"]
         commission_rebate = round_money(net * statement.rebate_rate)
         exchange_rebate = round_money(row["exchange_fee"] * exchange_refund_rate * statement.exchange_rebate_share)
@@ -357,6 +360,21 @@ def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, 
                  after={"month": month, "clients": len(lines), "total": statement.total,
                         "exchange_refund_rate": exchange_refund_rate})
     return statement
+
+
+@transaction.atomic
+def rebate_statements_draft_month(*, month: datetime.date, by, exchange_refund_rate: Decimal = Decimal(0)) -> int:
+    """Draft the month's statement of every intermediary with attributed rows; confirmed ones stay as they are."""
+    month = month.replace(day=1)
+    sums = selectors.rebate_client_sums_all(month)
+    confirmed = set(RebateStatement.objects.filter(month=month, status=StatementStatus.CONFIRMED)
+                    .values_list("intermediary_id", flat=True))
+    count = 0
+    for intermediary in Intermediary.objects.filter(pk__in=sums.keys()).exclude(pk__in=confirmed):
+        rebate_statement_draft(intermediary=intermediary, month=month, by=by,
+                               exchange_refund_rate=exchange_refund_rate, client_sums=sums[intermediary.pk])
+        count += 1
+    return count
 
 
 @transaction.atomic

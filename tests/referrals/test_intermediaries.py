@@ -97,6 +97,8 @@ def test_converging_trades_respect_link_dates(book, intermediary):
 
 def test_warning_sign_negative_equity_and_intermediary_flag(staff, book, intermediary, other_intermediary):
     blown, fine, _x, _y = _four_clients(book["zhang"].branch, intermediary)
+    # An earlier, closed attribution to the other intermediary must not carry the flag over to it.
+    link(blown, other_intermediary, since=datetime.date(2023, 1, 1), until=datetime.date(2024, 1, 1))
     settle(blown, DAY, equity="-1500.25", balance="-1500.25")
     settle(blown, DAY + datetime.timedelta(days=1), equity="500")
     settle(fine, DAY, equity="10")

@@ -114,3 +114,17 @@ def test_rounding_rule_is_half_up_to_the_cent():
 
     assert round_money(D("0.125")) == D("0.13") and round_money(D("0.135")) == D("0.14")
     assert round_money(D("-0.125")) == D("-0.13")
+
+
+def test_month_run_matches_single_statements(staff, intermediary, other_intermediary, month_rows):
+    single = services.rebate_statement_draft(intermediary=intermediary, month=NOV, by=staff["compliance"])
+    expected = {(line.client_id, line.total) for line in single.lines.all()}
+    services.rebate_statement_confirm(statement=single, by=staff["admin"])
+    # The confirmed statement is left alone; the other intermediary's is drafted from the same grouped rows.
+    assert services.rebate_statements_draft_month(month=NOV, by=staff["compliance"]) == 1
+    other = other_intermediary.statements.get()
+    leaver = month_rows[2]
+    # leaver with IB002 from the 16th: 16–27 November is 10 weekdays × 8.23 = 82.30 × 0.3 = 24.69.
+    assert [(line.client_id, line.trading_days, line.total) for line in other.lines.all()] == [
+        (leaver.pk, 10, D("24.69"))]
+    assert {(line.client_id, line.total) for line in single.lines.all()} == expected

@@ -114,17 +114,22 @@ class Command(BaseCommand):
         self.timed("orphaned clients (count)", lambda: selectors.orphaned_clients().count())
         self.timed("key clients without manager (count)",
                    lambda: selectors.key_clients_without_manager(user=admin).count())
+        working = Intermediary.objects.all()
+        clients = selectors.current_clients_of(working)
+        self.timed("check: contract expiring", lambda: list(selectors.contract_expiring(working)))
+        self.timed("check: training missing", lambda: list(selectors.training_missing(working)))
+        self.timed("check: relatives among clients", lambda: selectors.relative_conflicts(working))
+        self.timed("sign: over-trading", lambda: list(selectors.over_trading(clients)))
+        self.timed("sign: negative equity", lambda: list(selectors.negative_equity(clients)))
+        self.timed("sign: converging trades", lambda: selectors.converging_trades(working))
         self.timed("compliance report: all checks and warning signs, all intermediaries",
                    lambda: selectors.compliance_report(user=admin))
         month = datetime.date(2026, 11, 1)
         self.timed("rebate statement, one intermediary", lambda: services.rebate_statement_draft(
             intermediary=ibs[0], month=month, by=admin))
 
-        def all_statements():
-            for ib in ibs:
-                services.rebate_statement_draft(intermediary=ib, month=month, by=admin)
-
-        self.timed(f"rebate statements, all {len(ibs)} intermediaries", all_statements)
+        self.timed(f"rebate statements, all {len(ibs)} intermediaries (one grouped query)",
+                   lambda: services.rebate_statements_draft_month(month=month, by=admin))
         leaving, successors = users[0], users[1:4]
 
         def handover():
