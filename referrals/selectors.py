@@ -5,6 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -48,13 +49,33 @@ def latest_trade_date(until: datetime.date | None = None) -> datetime.date | Non
     return qs.order_by("-trade_date").values_list("trade_date", flat=True).first()
 
 
+_TRADING_DAYS_SQL = """
+WITH RECURSIVE d(day, n) AS (
+    SELECT MAX(trade_date), 1 FROM {table} WHERE trade_date <= %s
+    UNION ALL
+    SELECT (SELECT MAX(trade_date) FROM {table} WHERE trade_date < d.day), n + 1 FROM d
+    WHERE n < %s AND d.day IS NOT NULL
+)
+SELECT day FROM d WHERE day IS NOT NULL
+"""
+
+
 def trading_window(days: int, until: datetime.date | None = None) -> tuple[datetime.date, datetime.date] | None:
-    """(first, last) of the last `days` trading days that have settlement rows, or None without data."""
-    qs = AccountSettlement.objects.all()
-    if until:
-        qs = qs.filter(trade_date__lte=until)
-    dates = list(qs.order_by("-trade_date").values_list("trade_date", flat=True).distinct()[:days])
-    return (dates[-1], dates[0]) if dates else None
+    """(first, last) of the last `days` trading days that have settlement rows, or None without data.
+
+    A recursive "loose index scan": one index probe per day on the (trade_date, client) unique index,
+    instead of reading every row of the window to find its distinct dates.
+    """
+    until = until or datetime.date.max
+    sql = _TRADING_DAYS_SQL.format(table=connection.ops.quote_name(AccountSettlement._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [until, days])
+        dates = [row[0] for row in cursor.fetchall()]
+    if not dates:
+        return None
+    # SQLite hands back ISO strings from the CTE.
+    dates = [d if isinstance(d, datetime.date) else datetime.date.fromisoformat(d) for d in dates]
+    return dates[-1], dates[0]
 
 
 def latest_equity_subquery():
@@ -172,8 +193,8 @@ def manager_workload(*, user, branch=None, as_of: datetime.date | None = None) -
             "manager": m,
             "branch": m.staff_profile.branch,
             "clients": clients.get(m.pk, 0),
-            "equity": equity.get(m.pk) or ZERO,
-            "net_commission": commission.get(m.pk) or ZERO,
+            "equity": rules.round_money(equity.get(m.pk) or ZERO),
+            "net_commission": rules.round_money(commission.get(m.pk) or ZERO),
             "open_tasks": tasks.get(m.pk, 0),
         }
         for m in managers
@@ -468,8 +489,8 @@ def referrer_conversion(*, user) -> list[dict]:
             **r,
             "referrer": clients.get(r["referrer_client_id"]) or staff.get(r["referrer_staff_id"]),
             "conversion": (Decimal(r["funded"]) * 100 / r["total"]).quantize(Decimal("0.1")) if r["total"] else None,
-            "commission": commission.get(k) or ZERO,
-            "equity": equity.get(k) or ZERO,
+            "commission": rules.round_money(commission.get(k) or ZERO),
+            "equity": rules.round_money(equity.get(k) or ZERO),
         })
     out.sort(key=lambda r: (-r["funded"], -r["total"]))
     return out

@@ -344,12 +344,14 @@ def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, 
         client_sums = selectors.rebate_client_sums(intermediary, month)
     lines = []
     for row in client_sums:
-        net = row["commission"] - row["exchange_fee"]
+        # Exact on PostgreSQL; SQLite (the demo setup) sums decimals as floats, so snap back to cents.
+        commission, fee = round_money(row["commission"]), round_money(row["exchange_fee"])
+        net = commission - fee
         commission_rebate = round_money(net * statement.rebate_rate)
-        exchange_rebate = round_money(row["exchange_fee"] * exchange_refund_rate * statement.exchange_rebate_share)
+        exchange_rebate = round_money(fee * exchange_refund_rate * statement.exchange_rebate_share)
         lines.append(RebateLine(
-            statement=statement, client_id=row["client_id"], trading_days=row["days"], commission=row["commission"],
-            exchange_fee=row["exchange_fee"], net_commission=net, commission_rebate=commission_rebate,
+            statement=statement, client_id=row["client_id"], trading_days=row["days"], commission=commission,
+            exchange_fee=fee, net_commission=net, commission_rebate=commission_rebate,
             exchange_rebate=exchange_rebate, total=commission_rebate + exchange_rebate))
     RebateLine.objects.bulk_create(lines)
     for name in ("commission", "exchange_fee", "net_commission", "commission_rebate", "exchange_rebate", "total"):
