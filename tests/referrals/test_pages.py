@@ -121,3 +121,13 @@ def test_workload_page_and_csv(client, staff, book):
     assert "123,456.78" in body and "王经理" in body
     csv_text = b"".join(client.get(reverse("referrals:workload"), {"export": "csv"}).streaming_content).decode()
     assert "AM001" in csv_text and "6.00" in csv_text
+
+
+def test_handover_of_an_empty_book_still_deactivates(client, staff):
+    client.force_login(staff["admin"])
+    params = {"leaving_manager": staff["am2"].pk, "successors": [staff["am1"].pk], "strategy": "count"}
+    Client.objects.filter(account_manager=staff["am2"]).delete()
+    page = client.get(reverse("referrals:handover"), params).content.decode()
+    assert "This manager has no clients." in page
+    client.post(reverse("referrals:handover"), {**params, "reason": "离职"})
+    assert not StaffProfile.objects.get(user=staff["am2"]).is_active
