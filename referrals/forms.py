@@ -8,7 +8,7 @@ from clients.choices import ContactChannel
 from clients.models import Client
 
 from . import selectors
-from .choices import ClubLevel, HandoverStrategy, MembershipStatus, ReferralStatus
+from .choices import ClubLevel, HandoverStrategy, IntermediaryStatus, MembershipStatus, ReferralStatus
 from .models import DEFAULT_NOTICE_CHANNEL, Intermediary
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -91,6 +91,13 @@ class IntermediaryForm(forms.ModelForm):
                   "association_registration", "contract_start", "contract_end", "exclusive", "rebate_rate",
                   "exchange_rebate_share", "branch"]
         widgets = {"contract_start": DATE, "contract_end": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.status != IntermediaryStatus.LEFT:
+            # Leaving goes through the leave page, which lists the clients for transfer.
+            self.fields["status"].choices = [c for c in self.fields["status"].choices
+                                             if c[0] != IntermediaryStatus.LEFT]
 
 
 class TrainingForm(forms.Form):

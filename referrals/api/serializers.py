@@ -134,3 +134,20 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = ClubMembership
         fields = ["id", "client", "level", "joined_on", "status"]
         extra_kwargs = {"joined_on": {"required": False}}
+
+
+class WorkloadRowSerializer(serializers.Serializer):
+    employee_code = serializers.CharField(source="manager.staff_profile.employee_code")
+    branch = serializers.CharField(source="branch.code", allow_null=True, default=None)
+    clients = serializers.IntegerField()
+    equity = serializers.DecimalField(max_digits=20, decimal_places=2)
+    net_commission_20d = serializers.DecimalField(max_digits=20, decimal_places=2, source="net_commission")
+    open_tasks = serializers.IntegerField()
+
+
+class OrphanSerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Client
+        fields = ["id", "account_id", "name", "branch"]

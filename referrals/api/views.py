@@ -29,10 +29,12 @@ from .serializers import (
     IntermediarySerializer,
     LinkSerializer,
     MembershipSerializer,
+    OrphanSerializer,
     RebateStatementSerializer,
     ReferralSerializer,
     RelativeSerializer,
     TrainingSerializer,
+    WorkloadRowSerializer,
 )
 
 
@@ -192,20 +194,17 @@ class WorkloadViewSet(viewsets.ViewSet):
     permission_classes = [RolePermission]
     read_roles = MANAGEMENT
 
+    @extend_schema(responses=WorkloadRowSerializer(many=True))
     def list(self, request):
-        rows = selectors.manager_workload(user=request.user)
-        return Response([
-            {"employee_code": r["manager"].staff_profile.employee_code,
-             "branch": r["branch"].code if r["branch"] else None, "clients": r["clients"],
-             "equity": str(r["equity"]), "net_commission_20d": str(r["net_commission"]),
-             "open_tasks": r["open_tasks"]} for r in rows])
+        return Response(WorkloadRowSerializer(selectors.manager_workload(user=request.user), many=True).data)
 
 
 class OrphanViewSet(viewsets.ViewSet):
-    """Fund accounts of orphaned clients the caller may see."""
+    """Orphaned clients the caller may see (the same list as the page)."""
 
     permission_classes = [RolePermission]
     read_roles = MANAGEMENT
 
+    @extend_schema(responses=OrphanSerializer(many=True))
     def list(self, request):
-        return Response([c.account_id for c in selectors.orphaned_client_list(user=request.user)])
+        return Response(OrphanSerializer(selectors.orphaned_client_list(user=request.user), many=True).data)

@@ -66,3 +66,21 @@ def test_intermediary_edit_page_audits_changes(client, staff):
     assert ib.status == "suspended" and str(ib.rebate_rate) == "0.3000"
     entry = AuditEntry.objects.filter(action="intermediary.update").get()
     assert entry.before["status"] == "active" and entry.after["rebate_rate"] == "0.3000"
+
+
+def test_orphans_and_workload_endpoints(api, staff, book):
+    from clients.models import StaffProfile
+
+    StaffProfile.objects.filter(user=staff["am2"]).update(is_active=False)
+    rows = api(staff["bm_sh"]).get("/api/orphaned-clients/").json()
+    assert [r["account_id"] for r in rows] == [book["li"].account_id]
+    assert api(staff["bm_bj"]).get("/api/orphaned-clients/").json() == []
+    workload = api(staff["head"]).get("/api/manager-workload/").json()
+    assert {r["employee_code"]: r["clients"] for r in workload} == {"AM001": 2}
+
+
+def test_leaving_is_not_an_edit_choice(client, staff):
+    ib = Intermediary.objects.create(code="IB001", name="周居间")
+    client.force_login(staff["compliance"])
+    page = client.get(f"/relationships/intermediaries/{ib.pk}/edit/").content.decode()
+    assert 'value="suspended"' in page and 'value="left"' not in page
