@@ -1,10 +1,12 @@
 """Relationship reads: pages, the API and the nightly engine all call these (the engine reads orphaned clients)."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -14,6 +16,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -369,10 +372,28 @@ def warning_signs(intermediaries, *, start=None, end=None) -> dict:
     }
 
 
+def warning_signs_cached(intermediaries) -> dict:
+    """`warning_signs` over the default window, cached until the settlement data or any link changes.
+
+    The signs read a month of settlement rows, which change once a trading day; the registry list and
+    the compliance page would otherwise recompute them on every load.
+    """
+    window = _window(None, None)
+    links = IntermediaryLink.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    ids = sorted(intermediaries.values_list("pk", flat=True))
+    stamp = f"{window}|{links['n']}|{links['at']}|{','.join(map(str, ids))}"
+    key = "referrals:signs:" + hashlib.sha256(stamp.encode()).hexdigest()
+    signs = cache.get(key)
+    if signs is None:
+        signs = warning_signs(Intermediary.objects.filter(pk__in=ids), start=window[0], end=window[1])
+        cache.set(key, signs, timeout=6 * 3600)
+    return signs
+
+
 def compliance_report(*, user, today: datetime.date | None = None) -> dict:
     """Each compliance check as a list, plus a per-intermediary set of raised flags."""
     qs = Intermediary.objects.visible_to(user)
-    signs = warning_signs(_working(qs))
+    signs = warning_signs_cached(_working(qs))
     report = {
         "contract": list(contract_expiring(qs, today=today)),
         "training": list(training_missing(qs, today=today)),

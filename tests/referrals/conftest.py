@@ -37,6 +37,14 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Warning signs are cached by data stamp; each test starts cold anyway."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def intermediary(db):
     return Intermediary.objects.create(

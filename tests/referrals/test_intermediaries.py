@@ -148,3 +148,16 @@ def test_leaving_intermediary_transfers_clients_audited(staff, book, intermediar
     with pytest.raises(ValidationError):
         services.intermediary_link(client=book["zhao"], intermediary=intermediary, by=staff["compliance"],
                                    valid_from=TODAY)
+
+
+def test_cached_signs_follow_new_links(staff, book, intermediary):
+    a, b, c, _d = _four_clients(book["zhang"].branch, intermediary)
+    late = ClientFactory(branch=a.branch)
+    for cl in (a, b, late):
+        trade(cl, DAY, instrument="ag2512", buy=10)
+        settle(cl, DAY)
+    assert selectors.compliance_report(user=staff["compliance"])["signs"]["converging"] == []
+    services.intermediary_link(client=late, intermediary=intermediary, by=staff["compliance"],
+                               valid_from=DAY - datetime.timedelta(days=1), reason="补登")
+    groups = selectors.compliance_report(user=staff["compliance"])["signs"]["converging"]
+    assert [(g["instrument"], g["clients"]) for g in groups] == [("ag2512", 3)]

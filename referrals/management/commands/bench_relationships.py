@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.utils import timezone
 
 from clients.models import AccountSettlement, Branch, Client, ContractSettlement, StaffProfile
 from futures_crm.roles import Role
@@ -124,6 +125,8 @@ class Command(BaseCommand):
         self.timed("sign: converging trades", lambda: selectors.converging_trades(working))
         self.timed("compliance report: all checks and warning signs, all intermediaries",
                    lambda: selectors.compliance_report(user=admin))
+        self.timed("compliance report again (warning signs cached until data or links change)",
+                   lambda: selectors.compliance_report(user=admin))
         month = datetime.date(2026, 11, 1)
         self.timed("rebate statement, one intermediary", lambda: services.rebate_statement_draft(
             intermediary=ibs[0], month=month, by=admin))
@@ -149,7 +152,7 @@ class Command(BaseCommand):
         lines = [HEADING, "",
                  f"`manage.py bench_relationships --clients {opts['clients']} --days {opts['days']} "
                  f"--intermediaries {opts['intermediaries']} --managers {opts['managers']}` on "
-                 f"{connection.vendor}, {datetime.date.today():%Y-%m-%d}; data generated and rolled back in one "  # noqa: DTZ011
+                 f"{connection.vendor}, {timezone.localdate():%Y-%m-%d}; data generated and rolled back in one "
                  "transaction. Half the clients have an intermediary.", "",
                  "| operation | time |", "|---|---|"]
         lines += [f"| {label} | {secs * 1000:,.0f} ms |" for label, secs in self.figures]
