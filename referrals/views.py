@@ -234,8 +234,10 @@ class IntermediaryListView(PaginatedFilterView):
         ctx = super().get_context_data(**kwargs)
         flags = selectors.compliance_report(user=self.request.user)["flags"]
         ctx["object_list"] = list(ctx["object_list"])
+        equity = selectors.intermediary_equity(obj.pk for obj in ctx["object_list"])
         for obj in ctx["object_list"]:
             obj.flag_set = flags.get(obj.pk, set())
+            obj.equity = equity.get(obj.pk)
         ctx["can_edit"] = self.role in INTERMEDIARY_EDITORS
         return ctx
 

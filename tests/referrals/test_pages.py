@@ -75,7 +75,7 @@ def test_intermediary_page_shows_flags_and_signs(client, staff, book):
     body = client.get(reverse("referrals:intermediary", args=[ib.pk])).content.decode()
     assert body.count('badge danger') >= 2 and "ag2512" in body and "同向0" in body
     listing = client.get(reverse("referrals:intermediaries")).content.decode()
-    assert "warning signs" in listing
+    assert "warning signs" in listing and "-30.00" in listing  # three clients at −10 equity
     assert "ag2512" in client.get(reverse("referrals:compliance")).content.decode()
 
 
