@@ -25,6 +25,7 @@ from .access import (
     CLUB_EDITORS,
     CLUB_READERS,
     INTERMEDIARY_EDITORS,
+    INTERMEDIARY_FIRM_WIDE,
     INTERMEDIARY_READERS,
     MANAGEMENT,
     REFERRAL_EDITORS,
@@ -52,6 +53,24 @@ from .models import DEFAULT_NOTICE_CHANNEL, ClubMembership, Intermediary, Rebate
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _visible_signs(signs: dict, relatives: list, user) -> tuple[dict, list]:
+    """Warning signs and relative matches narrowed to the clients `user` may see.
+
+    A manager may open the page of an intermediary who brought one of their clients; the flags stay
+    (they describe the intermediary), but other managers' clients are not named.
+    """
+    if user_role(user) in INTERMEDIARY_FIRM_WIDE:
+        return signs, relatives
+    visible = set(Client.objects.visible_to(user).values_list("pk", flat=True))
+    narrowed = {
+        "over_trading": [c for c in signs["over_trading"] if c.pk in visible],
+        "negative_equity": [c for c in signs["negative_equity"] if c.pk in visible],
+        "converging": [{**g, "members": [m for m in g.get("members", []) if m.pk in visible]}
+                       for g in signs["converging"]],
+    }
+    return narrowed, [r for r in relatives if r["client"].pk in visible]
 
 
 class PaginatedFilterView(StaffRequiredMixin, FilterView):
@@ -250,6 +269,7 @@ class ComplianceView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         report = selectors.compliance_report(user=self.request.user)
+        report["signs"], report["relatives"] = _visible_signs(report["signs"], report["relatives"], self.request.user)
         signs = report["signs"]
         clients = signs["over_trading"] + signs["negative_equity"]
         names = Intermediary.objects.in_bulk({g["intermediary_id"] for g in signs["converging"]}
@@ -274,15 +294,21 @@ class IntermediaryDetailView(ScopedQuerysetMixin, DetailView):
         obj = self.object
         one = Intermediary.objects.filter(pk=obj.pk)
         signs = selectors.warning_signs(one)
+        conflicts = selectors.relative_conflicts(one)
+        # The flags are about the intermediary, so they are raised before the lists are narrowed.
+        warning_flag = any(signs.values())
+        relatives_flag = bool(conflicts)
         for g in signs["converging"]:
             g["members"] = selectors.converging_members(obj, g)
+        signs, conflicts = _visible_signs(signs, conflicts, self.request.user)
         links = obj.links.visible_to(self.request.user).select_related("client", "created_by")
         ctx.update(
             contract_flag=selectors.contract_expiring(one).exists(),
             training_flag=selectors.training_missing(one).exists(),
-            relatives_conflicts=selectors.relative_conflicts(one),
+            relatives_flag=relatives_flag,
+            relatives_conflicts=conflicts,
             signs=signs,
-            warning_flag=bool(signs["over_trading"] or signs["negative_equity"] or signs["converging"]),
+            warning_flag=warning_flag,
             current_links=[link for link in links if link.valid_to is None],
             past_links=[link for link in links if link.valid_to is not None],
             trainings=obj.trainings.all(),

@@ -189,3 +189,19 @@ def test_api_scoped_writes_cannot_reach_unseen_clients(api, staff, book, world):
     resp = api(staff["bm_sh"]).post("/api/manager-assignments/", {
         "client": book["zhang"].account_id, "to_manager": "AM002", "reason": "调整"}, format="json")
     assert resp.status_code == 201 and resp.json()["from_manager"] == "AM001"
+
+
+def test_manager_sees_the_flag_but_not_other_managers_clients(client, staff, book, world):
+    from .conftest import settle
+
+    # li (am2's client) joins IB001 and blows up; am1 can open IB001 (zhang is theirs) but must not see li.
+    link(book["li"], world["IB001"])
+    settle(book["li"], datetime.date(2026, 11, 2), equity="-500")
+    client.force_login(staff["am1"])
+    body = client.get(reverse("referrals:intermediary", args=[world["IB001"].pk])).content.decode()
+    assert book["li"].account_id not in body and book["zhang"].account_id in body
+    assert 'badge danger">' in body  # the warning flag itself is raised
+    assert book["li"].account_id not in client.get(reverse("referrals:compliance")).content.decode()
+    client.force_login(staff["compliance"])
+    body = client.get(reverse("referrals:intermediary", args=[world["IB001"].pk])).content.decode()
+    assert book["li"].account_id in body
