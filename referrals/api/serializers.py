@@ -5,9 +5,10 @@ from rest_framework import serializers
 
 from clients.models import Client
 
-from ..choices import ReferralStatus
+from ..choices import HandoverStrategy, ReferralStatus
 from ..models import (
     ClubMembership,
+    Handover,
     Intermediary,
     IntermediaryLink,
     IntermediaryRelative,
@@ -16,6 +17,7 @@ from ..models import (
     RebateLine,
     RebateStatement,
     Referral,
+    ReferralReward,
 )
 
 EMPLOYEE = "staff_profile__employee_code"
@@ -151,3 +153,39 @@ class OrphanSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
         fields = ["id", "account_id", "name", "branch"]
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    leaving_manager = serializers.SlugRelatedField(slug_field=EMPLOYEE, read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Handover
+        fields = ["id", "leaving_manager", "strategy", "by", "reason", "client_count", "notified", "created_at"]
+
+
+class HandoverRequestSerializer(serializers.Serializer):
+    """Preview (`confirm` false) or carry out a handover; `manual` maps fund account → successor code."""
+
+    leaving_manager = staff_field()
+    successors = staff_field(many=True)
+    strategy = serializers.ChoiceField(choices=HandoverStrategy.choices)
+    manual = serializers.DictField(child=serializers.CharField(), required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    notify = serializers.BooleanField(default=False)
+    confirm = serializers.BooleanField(default=False)
+
+
+class StatementDraftSerializer(serializers.Serializer):
+    intermediary = serializers.SlugRelatedField(slug_field="code", queryset=Intermediary.objects.all())
+    month = serializers.DateField(help_text="Any day of the month.")
+    exchange_refund_rate = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1,
+                                                    default=0)
+
+
+class RewardSerializer(serializers.ModelSerializer):
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReferralReward
+        fields = ["what", "amount", "given_on", "approved_by"]

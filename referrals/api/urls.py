@@ -9,6 +9,7 @@ router.register("manager-assignments", views.ManagerAssignmentViewSet, basename=
 router.register("rebate-statements", views.RebateStatementViewSet, basename="rebate-statement")
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("club-members", views.ClubMembershipViewSet, basename="club-member")
+router.register("handovers", views.HandoverViewSet, basename="handover")
 router.register("manager-workload", views.WorkloadViewSet, basename="manager-workload")
 router.register("orphaned-clients", views.OrphanViewSet, basename="orphaned-client")
 urlpatterns = router.urls

@@ -3,11 +3,13 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from clients.models import Client
 from futures_crm.api.permissions import RolePermission
 from futures_crm.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
-from futures_crm.roles import Role
+from futures_crm.roles import Role, user_role
 
 from .. import selectors, services
 from ..access import (
@@ -19,13 +21,24 @@ from ..access import (
     MANAGEMENT,
     REFERRAL_EDITORS,
     REFERRAL_READERS,
+    REWARD_APPROVERS,
     STATEMENT_READERS,
 )
 from ..filtersets import IntermediaryFilterSet, IntermediaryLinkFilterSet, ReferralFilterSet
-from ..models import ClubMembership, Intermediary, IntermediaryLink, ManagerAssignment, RebateStatement, Referral
+from ..models import (
+    ClubMembership,
+    Handover,
+    Intermediary,
+    IntermediaryLink,
+    ManagerAssignment,
+    RebateStatement,
+    Referral,
+)
 from .serializers import (
     AdvanceSerializer,
     AssignmentSerializer,
+    HandoverRequestSerializer,
+    HandoverSerializer,
     IntermediarySerializer,
     LinkSerializer,
     MembershipSerializer,
@@ -33,6 +46,8 @@ from .serializers import (
     RebateStatementSerializer,
     ReferralSerializer,
     RelativeSerializer,
+    RewardSerializer,
+    StatementDraftSerializer,
     TrainingSerializer,
     WorkloadRowSerializer,
 )
@@ -128,12 +143,72 @@ class ManagerAssignmentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
 
 class RebateStatementViewSet(ScopedReadOnlyViewSet):
-    """Monthly rebate statements with their per-client lines."""
+    """Monthly rebate statements with their per-client lines; `draft` (re)computes one, `confirm` freezes it."""
 
     queryset = RebateStatement.objects.select_related("intermediary").prefetch_related("lines__client")
     serializer_class = RebateStatementSerializer
     read_roles = STATEMENT_READERS
-    write_roles = set()
+    write_roles = INTERMEDIARY_EDITORS
+
+    @extend_schema(request=StatementDraftSerializer, responses={201: RebateStatementSerializer})
+    @action(detail=False, methods=["post"], serializer_class=StatementDraftSerializer)
+    def draft(self, request):
+        serializer = StatementDraftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        statement = services.rebate_statement_draft(intermediary=d["intermediary"], month=d["month"], by=request.user,
+                                                    exchange_refund_rate=d["exchange_refund_rate"])
+        return Response(RebateStatementSerializer(statement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: RebateStatementSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        statement = services.rebate_statement_confirm(statement=self.get_object(), by=request.user)
+        return Response(RebateStatementSerializer(statement).data)
+
+
+class HandoverViewSet(viewsets.GenericViewSet):
+    """Handovers done (list) and a new one (POST): `confirm: false` previews the plan, `true` carries it out."""
+
+    permission_classes = [RolePermission]
+    read_roles = ASSIGNERS
+    write_roles = ASSIGNERS
+    serializer_class = HandoverSerializer
+
+    def get_queryset(self):
+        qs = Handover.objects.select_related("leaving_manager__staff_profile", "by").order_by("-created_at")
+        if user_role(self.request.user) == Role.BRANCH_MANAGER:
+            qs = qs.filter(leaving_manager__staff_profile__branch_id=self.request.user.staff_profile.branch_id)
+        return qs
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(HandoverSerializer(page, many=True).data)
+
+    @extend_schema(request=HandoverRequestSerializer, responses={200: dict, 201: HandoverSerializer})
+    def create(self, request):
+        serializer = HandoverRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        managers = selectors.active_managers(user=request.user)
+        if not managers.filter(pk=d["leaving_manager"].pk).exists() or \
+                managers.filter(pk__in=[s.pk for s in d["successors"]]).count() != len(d["successors"]):
+            raise NotFound
+        manual = None
+        if d.get("manual"):
+            by_code = {u.staff_profile.employee_code: u.pk for u in d["successors"]}
+            accounts = dict(Client.objects.filter(account_id__in=d["manual"].keys()).values_list("account_id", "pk"))
+            manual = {accounts.get(acc): by_code.get(code) for acc, code in d["manual"].items()}
+        plan = services.handover_plan(leaving_manager=d["leaving_manager"], successors=d["successors"],
+                                      strategy=d["strategy"], manual=manual)
+        if not d["confirm"]:
+            codes = {u.pk: u.staff_profile.employee_code for u in d["successors"]}
+            accounts = dict(Client.objects.filter(pk__in=[pk for ids in plan.values() for pk in ids])
+                            .values_list("pk", "account_id"))
+            return Response({codes[sid]: sorted(accounts[pk] for pk in ids) for sid, ids in plan.items()})
+        handover = services.manager_handover(leaving_manager=d["leaving_manager"], plan=plan, strategy=d["strategy"],
+                                             by=request.user, reason=d.get("reason", ""), notify=d["notify"])
+        return Response(HandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
 
 
 class ReferralViewSet(ScopedModelViewSet):
@@ -166,6 +241,21 @@ class ReferralViewSet(ScopedModelViewSet):
         referral = services.referral_advance(referral=referral, status=d["status"], on=d["on"], by=request.user,
                                              referred_client=d.get("referred_client"))
         return Response(ReferralSerializer(referral, context={"request": request}).data)
+
+    @extend_schema(request=RewardSerializer, responses={201: RewardSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=RewardSerializer, filterset_class=None,
+            pagination_class=None)
+    def rewards(self, request, pk=None):
+        """Rewards given for a referral; recording one needs an approving role."""
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response(RewardSerializer(referral.rewards.select_related("approved_by"), many=True).data)
+        if user_role(request.user) not in REWARD_APPROVERS:
+            raise PermissionDenied
+        serializer = RewardSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reward = services.referral_reward_add(referral=referral, by=request.user, **serializer.validated_data)
+        return Response(RewardSerializer(reward).data, status=status.HTTP_201_CREATED)
 
 
 class ClubMembershipViewSet(ScopedModelViewSet):

@@ -84,3 +84,47 @@ def test_leaving_is_not_an_edit_choice(client, staff):
     client.force_login(staff["compliance"])
     page = client.get(f"/relationships/intermediaries/{ib.pk}/edit/").content.decode()
     assert 'value="suspended"' in page and 'value="left"' not in page
+
+
+def test_handover_through_api_preview_then_confirm(api, staff, book):
+    from clients.models import Client, StaffProfile
+
+    rest = api(staff["bm_sh"])
+    body = {"leaving_manager": "AM001", "successors": ["AM002"], "strategy": "count"}
+    preview = rest.post("/api/handovers/", body, format="json")
+    assert preview.status_code == 200
+    assert preview.json() == {"AM002": sorted([book["zhang"].account_id, book["zhao"].account_id])}
+    assert Client.objects.filter(account_manager=staff["am1"]).count() == 2  # a preview changes nothing
+    done = rest.post("/api/handovers/", {**body, "confirm": True, "reason": "离职"}, format="json")
+    assert done.status_code == 201 and done.json()["client_count"] == 2
+    assert not StaffProfile.objects.get(user=staff["am1"]).is_active
+    assert rest.get("/api/handovers/").json()["count"] == 1
+    # Another branch's manager cannot even name Shanghai's managers (404); account managers cannot hand over.
+    assert api(staff["bm_bj"]).post("/api/handovers/", {**body, "leaving_manager": "AM002", "successors": []},
+                                    format="json").status_code == 404
+    assert api(staff["am2"]).post("/api/handovers/", body, format="json").status_code == 403
+
+
+def test_statement_draft_confirm_and_rewards_through_api(api, staff, book):
+    import datetime
+
+    from .conftest import settle
+
+    ib = Intermediary.objects.create(code="IB001", name="周居间", rebate_rate="0.5000")
+    IntermediaryLink.objects.create(client=book["zhang"], intermediary=ib, valid_from=datetime.date(2026, 1, 1))
+    settle(book["zhang"], datetime.date(2026, 11, 3), commission="10.01", exchange_fee="3.00")
+    rest = api(staff["compliance"])
+    resp = rest.post("/api/rebate-statements/draft/", {"intermediary": "IB001", "month": "2026-11-15"},
+                     format="json")
+    assert resp.status_code == 201 and resp.json()["total"] == "3.51"
+    assert resp.json()["lines"][0]["net_commission"] == "7.01"
+    assert rest.post(f"/api/rebate-statements/{resp.json()['id']}/confirm/").json()["status"] == "confirmed"
+    assert api(staff["head"]).post("/api/rebate-statements/draft/", {}, format="json").status_code == 403
+    referral = Referral.objects.create(referrer_client=book["zhang"], prospect_name="陈六",
+                                       referred_on=datetime.date(2026, 11, 2))
+    url = f"/api/referrals/{referral.pk}/rewards/"
+    assert api(staff["am1"]).post(url, {"what": "礼品", "given_on": "2026-11-20"}, format="json").status_code == 403
+    resp = api(staff["bm_sh"]).post(url, {"what": "礼品", "given_on": "2026-11-20", "amount": "200.00"},
+                                    format="json")
+    assert resp.status_code == 201 and resp.json()["approved_by"] == "bm_sh"
+    assert len(api(staff["am1"]).get(url).json()) == 1
