@@ -53,6 +53,15 @@ from .serializers import (
 )
 
 
+def _list_or_add(request, serializer_class, records, add):
+    """A nested collection: GET lists `records`, POST validates and hands the data to the `add` service."""
+    if request.method == "GET":
+        return Response(serializer_class(records, many=True).data)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return Response(serializer_class(add(**serializer.validated_data)).data, status=status.HTTP_201_CREATED)
+
+
 class IntermediaryViewSet(ScopedModelViewSet):
     """The registry; managers see only the intermediaries of their own clients."""
 
@@ -91,24 +100,16 @@ class IntermediaryViewSet(ScopedModelViewSet):
             pagination_class=None)
     def trainings(self, request, pk=None):
         obj = self.get_object()
-        if request.method == "GET":
-            return Response(TrainingSerializer(obj.trainings.all(), many=True).data)
-        serializer = TrainingSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        record = services.intermediary_training_add(intermediary=obj, by=request.user, **serializer.validated_data)
-        return Response(TrainingSerializer(record).data, status=status.HTTP_201_CREATED)
+        return _list_or_add(request, TrainingSerializer, obj.trainings.all(), lambda **data: (
+            services.intermediary_training_add(intermediary=obj, by=request.user, **data)))
 
     @extend_schema(request=RelativeSerializer, responses={201: RelativeSerializer})
     @action(detail=True, methods=["get", "post"], serializer_class=RelativeSerializer, filterset_class=None,
             pagination_class=None)
     def relatives(self, request, pk=None):
         obj = self.get_object()
-        if request.method == "GET":
-            return Response(RelativeSerializer(obj.relatives.all(), many=True).data)
-        serializer = RelativeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        record = services.intermediary_relative_add(intermediary=obj, by=request.user, **serializer.validated_data)
-        return Response(RelativeSerializer(record).data, status=status.HTTP_201_CREATED)
+        return _list_or_add(request, RelativeSerializer, obj.relatives.all(), lambda **data: (
+            services.intermediary_relative_add(intermediary=obj, by=request.user, **data)))
 
 
 class IntermediaryLinkViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -248,14 +249,10 @@ class ReferralViewSet(ScopedModelViewSet):
     def rewards(self, request, pk=None):
         """Rewards given for a referral; recording one needs an approving role."""
         referral = self.get_object()
-        if request.method == "GET":
-            return Response(RewardSerializer(referral.rewards.select_related("approved_by"), many=True).data)
-        if user_role(request.user) not in REWARD_APPROVERS:
+        if request.method != "GET" and user_role(request.user) not in REWARD_APPROVERS:
             raise PermissionDenied
-        serializer = RewardSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        reward = services.referral_reward_add(referral=referral, by=request.user, **serializer.validated_data)
-        return Response(RewardSerializer(reward).data, status=status.HTTP_201_CREATED)
+        return _list_or_add(request, RewardSerializer, referral.rewards.select_related("approved_by"), lambda **data: (
+            services.referral_reward_add(referral=referral, by=request.user, **data)))
 
 
 class ClubMembershipViewSet(ScopedModelViewSet):
