@@ -189,3 +189,10 @@ class RewardSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReferralReward
         fields = ["what", "amount", "given_on", "approved_by"]
+
+
+class LeaveSerializer(serializers.Serializer):
+    left_on = serializers.DateField()
+    reason = serializers.CharField()
+    transfers = serializers.DictField(child=serializers.CharField(), required=False, default=dict,
+                                      help_text='fund account → "manager:<employee code>" or "intermediary:<code>"')

@@ -12,4 +12,5 @@ router.register("club-members", views.ClubMembershipViewSet, basename="club-memb
 router.register("handovers", views.HandoverViewSet, basename="handover")
 router.register("manager-workload", views.WorkloadViewSet, basename="manager-workload")
 router.register("orphaned-clients", views.OrphanViewSet, basename="orphaned-client")
+router.register("unmanaged-key-clients", views.UnmanagedKeyClientViewSet, basename="unmanaged-key-client")
 urlpatterns = router.urls

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from clients.models import Client
@@ -40,6 +40,7 @@ from .serializers import (
     HandoverRequestSerializer,
     HandoverSerializer,
     IntermediarySerializer,
+    LeaveSerializer,
     LinkSerializer,
     MembershipSerializer,
     OrphanSerializer,
@@ -94,6 +95,29 @@ class IntermediaryViewSet(ScopedModelViewSet):
                 {"trade_date": g["trade_date"], "instrument": g["instrument"], "direction": g["direction"],
                  "clients": g["clients"]} for g in signs["converging"]],
         })
+
+    @extend_schema(request=LeaveSerializer, responses={200: dict})
+    @action(detail=True, methods=["post"], serializer_class=LeaveSerializer, filterset_class=None)
+    def leave(self, request, pk=None):
+        """The intermediary leaves; each listed client goes to "manager:<code>" or "intermediary:<code>"."""
+        obj = self.get_object()
+        serializer = LeaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        visible = dict(Client.objects.visible_to(request.user).filter(account_id__in=d["transfers"].keys())
+                       .values_list("account_id", "pk"))
+        managers = {u.staff_profile.employee_code: u for u in selectors.active_managers(user=request.user)}
+        others = {i.code: i for i in Intermediary.objects.exclude(pk=obj.pk)}
+        transfers = {}
+        for account, target in d["transfers"].items():
+            kind, _sep, code = target.partition(":")
+            pool = managers if kind == "manager" else others if kind == "intermediary" else {}
+            if account not in visible or code not in pool:
+                raise ValidationError({"transfers": [f"{account}: {target}"]})
+            transfers[visible[account]] = (kind, pool[code])
+        moved = services.intermediary_leave(intermediary=obj, by=request.user, reason=d["reason"],
+                                            left_on=d["left_on"], transfers=transfers)
+        return Response(moved)
 
     @extend_schema(request=TrainingSerializer, responses={201: TrainingSerializer})
     @action(detail=True, methods=["get", "post"], serializer_class=TrainingSerializer, filterset_class=None,
@@ -291,7 +315,14 @@ class OrphanViewSet(viewsets.ViewSet):
 
     permission_classes = [RolePermission]
     read_roles = MANAGEMENT
+    selector = staticmethod(selectors.orphaned_client_list)
 
     @extend_schema(responses=OrphanSerializer(many=True))
     def list(self, request):
-        return Response(OrphanSerializer(selectors.orphaned_client_list(user=request.user), many=True).data)
+        return Response(OrphanSerializer(self.selector(user=request.user), many=True).data)
+
+
+class UnmanagedKeyClientViewSet(OrphanViewSet):
+    """Key clients with no active manager the caller may see (the worklist page)."""
+
+    selector = staticmethod(selectors.key_clients_without_manager)

@@ -128,3 +128,31 @@ def test_statement_draft_confirm_and_rewards_through_api(api, staff, book):
                                     format="json")
     assert resp.status_code == 201 and resp.json()["approved_by"] == "bm_sh"
     assert len(api(staff["am1"]).get(url).json()) == 1
+
+
+def test_intermediary_leave_and_key_clients_through_api(api, staff, book):
+    import datetime
+
+    from clients.models import Client
+
+    ib = Intermediary.objects.create(code="IB001", name="周居间")
+    Intermediary.objects.create(code="IB002", name="吴居间")
+    for key in ("zhang", "wang"):
+        IntermediaryLink.objects.create(client=book[key], intermediary=ib, valid_from=datetime.date(2026, 1, 1))
+    rest = api(staff["compliance"])
+    bad = rest.post(f"/api/intermediaries/{ib.pk}/leave/", {"left_on": "2026-11-24", "reason": "合同终止",
+                                                            "transfers": {book["wang"].account_id: "manager:NOPE"}},
+                    format="json")
+    assert bad.status_code == 400
+    ib.refresh_from_db()
+    assert ib.status == "active"
+    resp = rest.post(f"/api/intermediaries/{ib.pk}/leave/", {
+        "left_on": "2026-11-24", "reason": "合同终止",
+        "transfers": {book["wang"].account_id: "intermediary:IB002", book["zhang"].account_id: "manager:AM002"}},
+        format="json")
+    assert resp.status_code == 200 and resp.json() == {"manager": 1, "intermediary": 1}
+    assert Client.objects.get(pk=book["zhang"].pk).account_manager == staff["am2"]
+    Client.objects.filter(pk=book["wang"].pk).update(is_key=True)
+    rows = api(staff["bm_bj"]).get("/api/unmanaged-key-clients/").json()
+    assert [r["account_id"] for r in rows] == [book["wang"].account_id]
+    assert api(staff["am1"]).get("/api/unmanaged-key-clients/").status_code == 403
