@@ -143,7 +143,8 @@ def test_club_page_and_api(client, api, staff, world, book, who):
 @pytest.mark.parametrize("who", ROLES)
 def test_management_pages(client, api, staff, world, book, who):
     allowed = who in {"admin", "head", "bm_sh", "bm_bj"}
-    assert api(staff[who]).get("/api/manager-workload/").status_code == (200 if allowed else 403)
+    for url in ("/api/manager-workload/", "/api/handovers/", "/api/orphaned-clients/", "/api/unmanaged-key-clients/"):
+        assert api(staff[who]).get(url).status_code == (200 if allowed else 403), url
     if who not in PAGE_ROLES:
         return
     client.force_login(staff[who])
