@@ -74,16 +74,29 @@ def _visible_signs(signs: dict, relatives: list, user) -> tuple[dict, list]:
 
 
 class PaginatedFilterView(StaffRequiredMixin, FilterView):
-    """A filtered list on generic/list.html; the query string survives paging."""
+    """A filtered list on generic/list.html; the query string survives paging; `?export=csv` streams it all.
+
+    Subclasses list `export_columns` as (header, function of the row) pairs.
+    """
 
     paginate_by = 50
+    export_columns: list = []
+    export_name = "export.csv"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
         ctx["query_string"] = params.urlencode()
+        ctx["can_export"] = bool(self.export_columns)
         return ctx
+
+    def render_to_response(self, context, **kwargs):
+        if self.export_columns and self.request.GET.get("export") == "csv":
+            rows = context["filter"].qs.iterator(chunk_size=2000)
+            return csv_response(self.export_name, [str(h) for h, _f in self.export_columns],
+                                ([f(row) for _h, f in self.export_columns] for row in rows))
+        return super().render_to_response(context, **kwargs)
 
 
 # ---------------------------------------------------------------- account managers
@@ -245,6 +258,15 @@ class IntermediaryListView(PaginatedFilterView):
     title = gettext_lazy("Intermediaries")
     filterset_class = IntermediaryFilterSet
     template_name = "referrals/intermediary_list.html"
+    export_name = "intermediaries.csv"
+    export_columns = [
+        (gettext_lazy("Code"), lambda i: i.code), (gettext_lazy("Name"), lambda i: i.name),
+        (gettext_lazy("Kind"), lambda i: i.get_kind_display()),
+        (gettext_lazy("Status"), lambda i: i.get_status_display()),
+        (gettext_lazy("Contract end"), lambda i: i.contract_end or ""),
+        (gettext_lazy("Rebate rate"), lambda i: i.rebate_rate),
+        (gettext_lazy("Clients"), lambda i: i.current_clients),
+    ]
 
     def get_queryset(self):
         return selectors.intermediary_list(user=self.request.user)
@@ -493,6 +515,18 @@ class ReferralListView(PaginatedFilterView):
     title = gettext_lazy("Referrals")
     filterset_class = ReferralFilterSet
     template_name = "referrals/referral_list.html"
+    export_name = "referrals.csv"
+    export_columns = [
+        (gettext_lazy("Referred person"), lambda r: r.prospect_name),
+        (gettext_lazy("Referred account"), lambda r: r.referred_client.account_id if r.referred_client else ""),
+        (gettext_lazy("Referred by"), lambda r: r.referrer_client.account_id if r.referrer_client
+         else r.referrer_staff.staff_profile.employee_code if r.referrer_staff else ""),
+        (gettext_lazy("Status"), lambda r: r.get_status_display()),
+        (gettext_lazy("Referred on"), lambda r: r.referred_on),
+        (gettext_lazy("Contacted on"), lambda r: r.contacted_on or ""),
+        (gettext_lazy("Opened on"), lambda r: r.opened_on or ""),
+        (gettext_lazy("Funded on"), lambda r: r.funded_on or ""),
+    ]
 
     def get_queryset(self):
         return selectors.referral_list(user=self.request.user)
@@ -587,6 +621,14 @@ class ClubListView(PaginatedFilterView):
     title = gettext_lazy("Club members")
     filterset_class = ClubMemberFilterSet
     template_name = "referrals/club_list.html"
+    export_name = "club-members.csv"
+    export_columns = [
+        (gettext_lazy("Fund account"), lambda c: c.account_id), (gettext_lazy("Name"), lambda c: c.name),
+        (gettext_lazy("Branch"), lambda c: c.branch.code),
+        (gettext_lazy("Level"), lambda c: c.club_membership.get_level_display()),
+        (gettext_lazy("Joined on"), lambda c: c.club_membership.joined_on),
+        (gettext_lazy("Status"), lambda c: c.club_membership.get_status_display()),
+    ]
 
     def get_queryset(self):
         return Client.objects.visible_to(self.request.user).filter(club_membership__isnull=False).select_related(

@@ -131,3 +131,19 @@ def test_handover_of_an_empty_book_still_deactivates(client, staff):
     assert "This manager has no clients." in page
     client.post(reverse("referrals:handover"), {**params, "reason": "离职"})
     assert not StaffProfile.objects.get(user=staff["am2"]).is_active
+
+
+def test_list_exports_follow_filters_and_scope(client, staff, book):
+    from referrals import services
+
+    for key in ("zhang", "li"):
+        services.club_membership_set(client=book[key], by=staff["admin"], level="gold" if key == "zhang" else "silver",
+                                     status="active", joined_on=DAY)
+        services.referral_create(by=staff["admin"], prospect_name=f"被{key}推荐", referred_on=DAY,
+                                 referrer_client=book[key])
+    client.force_login(staff["marketing"])
+    text = b"".join(client.get(reverse("referrals:club"), {"level": "gold", "export": "csv"}).streaming_content)
+    assert book["zhang"].account_id.encode() in text and book["li"].account_id.encode() not in text
+    client.force_login(staff["am1"])
+    text = b"".join(client.get(reverse("referrals:referrals"), {"export": "csv"}).streaming_content).decode()
+    assert "被zhang推荐" in text and "被li推荐" not in text
