@@ -174,7 +174,11 @@ class HandoverView(StaffRequiredMixin, FormView):
         by_id = {s.pk: s for s in successors}
         rows = [{"client": c, "successor": by_id[owner[c.pk]]} for c in book]
         equity = {c.pk: c.equity for c in book}
-        summary = [{"successor": by_id[sid], "clients": len(ids), "equity": sum(equity[pk] for pk in ids)}
+        # What each successor already carries, so the person confirming sees the resulting books.
+        current = {r["manager"].pk: r for r in selectors.manager_workload(user=self.request.user)}
+        summary = [{"successor": by_id[sid], "clients": len(ids), "equity": sum(equity[pk] for pk in ids),
+                    "has_clients": current.get(sid, {}).get("clients", 0),
+                    "has_equity": current.get(sid, {}).get("equity", 0)}
                    for sid, ids in plan.items()]
         return {"book": book, "rows": rows, "plan": plan, "summary": summary, "successors": successors,
                 "manual": strategy == HandoverStrategy.MANUAL}
