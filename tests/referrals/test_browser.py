@@ -87,3 +87,21 @@ def test_handover_page_in_browser(browser_page, live_server, staff, book):
     page.screenshot(path=str(SHOTS / "after_handover.png"), full_page=True)
     assert "交接完成：已移交 2 位客户" in page.content()
     assert not StaffProfile.objects.get(user=staff["am1"]).is_active
+
+
+def test_client_page_relationship_panel(browser_page, live_server, staff, book):
+    page = browser_page
+    day = datetime.date.today()
+    ib = Intermediary.objects.create(code="IB001", name="周居间")
+    link(book["zhang"], ib)
+    services.client_reassign(client=book["zhang"], to_manager=staff["am2"], by=staff["bm_sh"], reason="客户要求")
+    services.referral_create(by=staff["am2"], prospect_name="陈六", referred_on=day, referrer_client=book["zhang"])
+    services.club_membership_set(client=book["zhang"], by=staff["admin"], level="gold", status="active")
+    _login(page, live_server, "bm_sh")
+    page.goto(f"{live_server.url}/clients/{book['zhang'].pk}/")
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_load_state()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#relationships").screenshot(path=str(SHOTS / "client_panel.png"))
+    panel = page.locator("#relationships").inner_text()
+    assert "客户要求" in panel and "周居间" in panel and "陈六" in panel and "金卡" in panel
