@@ -228,6 +228,8 @@ def intermediary_link(*, client: Client, intermediary: Intermediary | None, by, 
     current = IntermediaryLink.objects.select_for_update().filter(client=client, valid_to__isnull=True).first()
     if current and intermediary and current.intermediary_id == intermediary.pk:
         return current
+    if current is None and intermediary is None:
+        return None
     if current:
         if valid_from < current.valid_from:
             raise ValidationError({"valid_from": _("The new attribution cannot start before the current one.")})
