@@ -292,6 +292,8 @@ def intermediary_leave(*, intermediary: Intermediary, by, reason: str, left_on: 
     their link to the departed intermediary, so those without a manager show up as orphaned until taken.
     """
     reason = _require_reason(reason)
+    if intermediary.status == IntermediaryStatus.LEFT:
+        raise ValidationError(_("This intermediary has already left."))
     before = snapshot(intermediary, ["status", "left_on"])
     intermediary.status = IntermediaryStatus.LEFT
     intermediary.left_on = left_on

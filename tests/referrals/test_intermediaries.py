@@ -161,3 +161,9 @@ def test_cached_signs_follow_new_links(staff, book, intermediary):
                                valid_from=DAY - datetime.timedelta(days=1), reason="补登")
     groups = selectors.compliance_report(user=staff["compliance"])["signs"]["converging"]
     assert [(g["instrument"], g["clients"]) for g in groups] == [("ag2512", 3)]
+
+
+def test_leaving_twice_is_refused(staff, intermediary):
+    services.intermediary_leave(intermediary=intermediary, by=staff["compliance"], reason="合同终止", left_on=TODAY)
+    with pytest.raises(ValidationError):
+        services.intermediary_leave(intermediary=intermediary, by=staff["compliance"], reason="再次", left_on=TODAY)
