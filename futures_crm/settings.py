@@ -141,6 +141,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; name each choice set so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "IntermediaryStatusEnum": "referrals.choices.IntermediaryStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "StatementStatusEnum": "referrals.choices.StatementStatus",
+    },
 }
 
 # Celery: JSON only; without a broker, tasks run eagerly in-process.

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from clients.api.serializers import EmployeeCodeField
 from clients.models import Client
 
 from ..choices import HandoverStrategy, ReferralStatus
@@ -34,7 +35,7 @@ class ScopedClientField(serializers.SlugRelatedField):
 
 
 def staff_field(**kwargs):
-    return serializers.SlugRelatedField(
+    return EmployeeCodeField(
         slug_field=EMPLOYEE, queryset=get_user_model().objects.filter(staff_profile__isnull=False), **kwargs)
 
 
@@ -80,7 +81,7 @@ class LinkSerializer(serializers.ModelSerializer):
 
 class AssignmentSerializer(serializers.ModelSerializer):
     client = ScopedClientField()
-    from_manager = serializers.SlugRelatedField(slug_field=EMPLOYEE, read_only=True)
+    from_manager = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True)
     to_manager = staff_field(allow_null=True)
     by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -112,7 +113,7 @@ class RebateStatementSerializer(serializers.ModelSerializer):
 
 class ReferralSerializer(serializers.ModelSerializer):
     referrer_client = ScopedClientField(required=False, allow_null=True)
-    referrer_staff = serializers.SlugRelatedField(slug_field=EMPLOYEE, read_only=True)
+    referrer_staff = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True)
     referred_client = ScopedClientField(required=False, allow_null=True)
     prospect_name = serializers.CharField(required=False, allow_blank=True, max_length=128)
 
@@ -156,7 +157,7 @@ class OrphanSerializer(serializers.ModelSerializer):
 
 
 class HandoverSerializer(serializers.ModelSerializer):
-    leaving_manager = serializers.SlugRelatedField(slug_field=EMPLOYEE, read_only=True)
+    leaving_manager = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True)
     by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

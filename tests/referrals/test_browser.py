@@ -21,8 +21,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture
-def browser_page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(live_server, monkeypatch):
+    # Playwright's sync API runs an event loop; the ORM calls in the test body are still synchronous.
+    # monkeypatch restores the environment, so later subprocesses (check --deploy) never inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
