@@ -12,3 +12,8 @@ urlpatterns = [
     path("<int:pk>/suitability/", views.SuitabilityAddView.as_view(), name="suitability_add"),
     path("<int:pk>/reveal-id/", views.RevealIdView.as_view(), name="reveal_id"),
 ]
+
+# Settlement import pages and alerts (clients/imports/).
+from .imports.urls import urlpatterns as import_urlpatterns  # noqa: E402
+
+urlpatterns += import_urlpatterns

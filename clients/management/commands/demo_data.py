@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing when clients already exist")
         parser.add_argument("--today", type=datetime.date.fromisoformat, default=None,
                             help="reference day (YYYY-MM-DD) the history is generated back from; default today")
+        parser.add_argument("--days", type=int, default=0,
+                            help="also D trading days of settlement history for every client (through the import)")
 
     def handle(self, *args, **options):
         if options["if_empty"] and Client.objects.exists():
@@ -27,11 +29,21 @@ class Command(BaseCommand):
                 f"Demo data: {len(book.branches)} branches, {len(book.managers)} account managers, "
                 f"{len(book.clients)} clients (seed {options['seed']})."
             ))
+            if options["days"]:
+                self.load_settlement(options)
         self.print_logins()
 
     def generate(self, options) -> demo.DemoBook:
         """Build the book; commands that add history extend this and take the returned book."""
         return demo.build(clients=options["clients"], seed=options["seed"], today=options["today"])
+
+    def load_settlement(self, options):
+        """Settlement history for every client, imported by the ordinary import (see clients.demo_settlement)."""
+        from clients.demo_settlement import demo_settlement_load
+
+        for batch in demo_settlement_load(days=options["days"], seed=options["seed"], end=options["today"]):
+            self.stdout.write(f"Demo settlement: {batch.kind} {batch.status}, {batch.rows_written} rows "
+                              f"({batch.date_from} to {batch.date_to}).")
 
     def print_logins(self):
         self.stdout.write(f"Demo logins (password for every demo user: {demo.DEMO_PASSWORD}):")
