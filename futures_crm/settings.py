@@ -160,6 +160,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
+    # Imported intermediary codes and referrer accounts become dated links and referrals (idempotent).
+    "referrals-sync-imported": {"task": "referrals.sync_imported_relationships", "schedule": 300.0},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -93,3 +93,12 @@ def test_sync_task_runs_both_syncs(staff, book):
     Client.objects.filter(pk=book["zhang"].pk).update(intermediary_code="IB001")
     Client.objects.filter(pk=book["zhao"].pk).update(referrer=book["li"])
     assert sync_imported_relationships.apply().get() == {"links": 1, "referrals": 1}
+
+
+def test_sync_is_scheduled_after_imports():
+    from django.conf import settings
+
+    from futures_crm.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["referrals-sync-imported"]
+    assert entry["task"] in app.tasks
