@@ -141,6 +141,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; name each choice set so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "IntermediaryStatusEnum": "referrals.choices.IntermediaryStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "StatementStatusEnum": "referrals.choices.StatementStatus",
+    },
 }
 
 # Celery: JSON only; without a broker, tasks run eagerly in-process.
@@ -154,6 +160,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
+    # Imported intermediary codes and referrer accounts become dated links and referrals (idempotent).
+    "referrals-sync-imported": {"task": "referrals.sync_imported_relationships", "schedule": 300.0},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

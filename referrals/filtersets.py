@@ -1,0 +1,59 @@
+"""One FilterSet per list: the page, its export and the API share it."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.filtersets import ClientFilterSet
+
+from .choices import ClubLevel, IntermediaryKind, IntermediaryStatus, MembershipStatus, ReferralStatus
+from .models import Intermediary, IntermediaryLink, Referral
+
+
+class IntermediaryFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    kind = django_filters.ChoiceFilter(choices=IntermediaryKind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=IntermediaryStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = Intermediary
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value))
+
+
+class IntermediaryLinkFilterSet(django_filters.FilterSet):
+    intermediary = django_filters.CharFilter(field_name="intermediary__code", label=_("Intermediary code"))
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    current = django_filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull", label=_("Current"))
+
+    class Meta:
+        model = IntermediaryLink
+        fields = []
+
+
+class ReferralFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("Status"))
+    referred_from = django_filters.DateFilter(field_name="referred_on", lookup_expr="gte", label=_("Referred from"))
+    referred_to = django_filters.DateFilter(field_name="referred_on", lookup_expr="lte", label=_("Referred to"))
+
+    class Meta:
+        model = Referral
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(prospect_name__icontains=value) | Q(referrer_client__name__icontains=value)
+            | Q(referrer_client__account_id__startswith=value) | Q(referred_client__account_id__startswith=value)
+        )
+
+
+class ClubMemberFilterSet(ClientFilterSet):
+    """The usual client filters plus the membership's own."""
+
+    level = django_filters.ChoiceFilter(field_name="club_membership__level", choices=ClubLevel.choices,
+                                        label=_("Club level"))
+    membership_status = django_filters.ChoiceFilter(field_name="club_membership__status",
+                                                    choices=MembershipStatus.choices, label=_("Membership status"))

@@ -1,0 +1,497 @@
+"""Relationship writes: each is keyword-only, atomic and leaves an audit record."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client, ContactLog, StaffProfile
+from futures_crm.audit import audit_record, diff, snapshot
+from futures_crm.models import AuditEntry
+from service.choices import TaskStatus
+from service.models import Task
+
+from . import selectors
+from .choices import (
+    REFERRAL_DATE_FIELD,
+    REFERRAL_FLOW,
+    AssignmentKind,
+    HandoverStrategy,
+    IntermediaryStatus,
+    LinkSource,
+    ReferralStatus,
+    StatementStatus,
+)
+from .models import (
+    DEFAULT_NOTICE_CHANNEL,
+    ClubMembership,
+    Handover,
+    Intermediary,
+    IntermediaryLink,
+    IntermediaryRelative,
+    IntermediaryTraining,
+    ManagerAssignment,
+    RebateLine,
+    RebateStatement,
+    Referral,
+    ReferralReward,
+)
+from .rules import round_money
+
+INTERMEDIARY_FIELDS = [
+    "code", "name", "kind", "status", "id_number", "phone", "qualification_certificate", "association_registration",
+    "contract_start", "contract_end", "exclusive", "rebate_rate", "exchange_rebate_share", "branch", "left_on",
+]
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("A reason is required.")})
+    return reason
+
+
+def _check_successor(user) -> None:
+    profile = getattr(user, "staff_profile", None)
+    if profile is None or not profile.is_active or not user.is_active:
+        raise ValidationError({"to_manager": _("The new manager must be an active staff member.")})
+
+
+# ---------------------------------------------------------------- account managers
+
+@transaction.atomic
+def client_reassign(*, client: Client, to_manager, by, reason: str) -> ManagerAssignment:
+    """Give a client a new account manager (or none), keeping the history."""
+    reason = _require_reason(reason)
+    if to_manager is not None:
+        _check_successor(to_manager)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.account_manager_id == (to_manager.pk if to_manager else None):
+        raise ValidationError({"to_manager": _("The client already has this manager.")})
+    assignment = ManagerAssignment.objects.create(
+        client=client, from_manager_id=client.account_manager_id, to_manager=to_manager, at=timezone.now(), by=by,
+        reason=reason, kind=AssignmentKind.ASSIGN,
+    )
+    Client.objects.filter(pk=client.pk).update(account_manager=to_manager, updated_at=timezone.now())
+    audit_record(actor=by, action="client.reassign", obj=client, client=client,
+                 before={"account_manager": assignment.from_manager_id},
+                 after={"account_manager": assignment.to_manager_id}, reason=reason)
+    return assignment
+
+
+def handover_plan(*, leaving_manager, successors: list, strategy: str, manual: dict | None = None) -> dict:
+    """Which successor takes which client: {successor user id: [client ids]}, covering the whole book.
+
+    Balanced by count: clients dealt round-robin, so shares differ by at most one.
+    Balanced by equity: largest accounts first, each to the successor with the least equity so far.
+    By hand: `manual` maps client id → successor id for every client of the book.
+    """
+    successors = [s for s in successors if s.pk != leaving_manager.pk]
+    if not successors:
+        raise ValidationError({"successors": _("Choose at least one successor.")})
+    for s in successors:
+        _check_successor(s)
+    book = list(selectors.manager_book(leaving_manager).values_list("pk", "equity"))
+    plan = {s.pk: [] for s in successors}
+    if strategy == HandoverStrategy.MANUAL:
+        manual = {int(k): int(v) for k, v in (manual or {}).items()}
+        missing = [pk for pk, _eq in book if manual.get(pk) not in plan]
+        if missing:
+            raise ValidationError({"manual": _("Every client needs a successor (%(n)d without one).")
+                                   % {"n": len(missing)}})
+        for pk, _eq in book:
+            plan[manual[pk]].append(pk)
+    elif strategy == HandoverStrategy.COUNT:
+        ordered = sorted(book, key=lambda row: row[0])
+        for i, (pk, _eq) in enumerate(ordered):
+            plan[successors[i % len(successors)].pk].append(pk)
+    elif strategy == HandoverStrategy.EQUITY:
+        load = {s.pk: Decimal(0) for s in successors}
+        for pk, equity in sorted(book, key=lambda row: (-row[1], row[0])):
+            target = min(load, key=lambda sid: (load[sid], len(plan[sid]), sid))
+            plan[target].append(pk)
+            load[target] += max(equity, Decimal(0))
+    else:
+        raise ValidationError({"strategy": _("Unknown strategy.")})
+    return plan
+
+
+@transaction.atomic
+def manager_handover(*, leaving_manager, plan: dict, strategy: str, by, reason: str, notify: bool = False,
+                     notice_channel: str = DEFAULT_NOTICE_CHANNEL, notice_text: str = "") -> Handover:
+    """Move a leaving manager's whole book to successors, deactivate the manager, optionally log a notice.
+
+    One transaction: either every client moves or none does. The plan must cover exactly the current book,
+    so a client added after the preview stops the handover instead of being left behind.
+    """
+    reason = _require_reason(reason)
+    profile = StaffProfile.objects.select_for_update().get(user=leaving_manager)
+    book = set(Client.objects.select_for_update().filter(account_manager=leaving_manager).values_list("pk", flat=True))
+    planned = [pk for ids in plan.values() for pk in ids]
+    if len(planned) != len(set(planned)) or set(planned) != book:
+        raise ValidationError(_("The book changed since the preview; preview the handover again."))
+    successors = get_user_model().objects.select_related("staff_profile").in_bulk(list(plan.keys()))
+    for sid in plan:
+        if sid == leaving_manager.pk or sid not in successors:
+            raise ValidationError({"successors": _("Invalid successor.")})
+        _check_successor(successors[sid])
+    now = timezone.now()
+    handover = Handover.objects.create(leaving_manager=leaving_manager, strategy=strategy, by=by, reason=reason,
+                                       client_count=len(book), notified=notify)
+    assignments, audits = [], []
+    for sid, ids in plan.items():
+        if not ids:
+            continue
+        # Set-based: one UPDATE per successor, guarded so only clients still in the book move.
+        Client.objects.filter(pk__in=ids, account_manager=leaving_manager).update(account_manager_id=sid,
+                                                                                   updated_at=now)
+        Task.objects.filter(client_id__in=ids, owner=leaving_manager, status=TaskStatus.OPEN).update(owner_id=sid)
+        for pk in ids:
+            assignments.append(ManagerAssignment(
+                client_id=pk, from_manager=leaving_manager, to_manager_id=sid, at=now, by=by, reason=reason,
+                kind=AssignmentKind.HANDOVER, handover=handover))
+            audits.append(AuditEntry(
+                actor=by, action="client.reassign", object_type="clients.client", object_id=str(pk), client_id=pk,
+                before={"account_manager": leaving_manager.pk}, after={"account_manager": sid},
+                reason=reason))
+    ManagerAssignment.objects.bulk_create(assignments, batch_size=1000)
+    AuditEntry.objects.bulk_create(audits, batch_size=1000)
+    if notify:
+        names = {sid: u.staff_profile.display_name for sid, u in successors.items()}
+        ContactLog.objects.bulk_create([
+            ContactLog(client_id=a.client_id, contacted_at=now, channel=notice_channel, by=by,
+                       summary=notice_text or _("Notice: your account manager is now %(name)s.")
+                       % {"name": names[a.to_manager_id]})
+            for a in assignments
+        ], batch_size=1000)
+    profile.is_active = False
+    profile.left_on = timezone.localdate()
+    profile.save(update_fields=["is_active", "left_on", "updated_at"])
+    audit_record(actor=by, action="manager.handover", obj=handover, reason=reason,
+                 before={"manager": leaving_manager.pk, "active": True},
+                 after={"manager": leaving_manager.pk, "active": False, "strategy": strategy, "clients": len(book),
+                        "plan": {str(k): len(v) for k, v in plan.items()}, "notified": notify})
+    return handover
+
+
+# ---------------------------------------------------------------- intermediaries
+
+@transaction.atomic
+def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields) -> Intermediary:
+    """Register an intermediary or change its registry fields."""
+    creating = intermediary is None
+    intermediary = intermediary or Intermediary()
+    before = {} if creating else snapshot(intermediary, INTERMEDIARY_FIELDS)
+    for name, value in fields.items():
+        setattr(intermediary, name, value)
+    intermediary.full_clean()
+    intermediary.save()
+    old, new = diff(before, snapshot(intermediary, INTERMEDIARY_FIELDS))
+    if new:
+        audit_record(actor=by, action="intermediary.create" if creating else "intermediary.update",
+                     obj=intermediary, before=old, after=new)
+    return intermediary
+
+
+@transaction.atomic
+def intermediary_training_add(*, intermediary: Intermediary, by, trained_on, hours, topic) -> IntermediaryTraining:
+    """Record a training the intermediary attended."""
+    record = IntermediaryTraining(intermediary=intermediary, trained_on=trained_on, hours=hours, topic=topic)
+    record.full_clean()
+    record.save()
+    audit_record(actor=by, action="intermediary.training", obj=intermediary,
+                 after=snapshot(record, ["trained_on", "hours", "topic"]))
+    return record
+
+
+@transaction.atomic
+def intermediary_relative_add(*, intermediary: Intermediary, by, name, id_number, relation="") -> IntermediaryRelative:
+    """Record a relative the intermediary declared, for the conflict check."""
+    record = IntermediaryRelative(intermediary=intermediary, name=name, id_number=id_number.strip().upper(),
+                                  relation=relation)
+    record.full_clean()
+    record.save()
+    audit_record(actor=by, action="intermediary.relative", obj=intermediary,
+                 after={"name": name, "relation": relation, "id_last4": record.id_number[-4:]})
+    return record
+
+
+@transaction.atomic
+def intermediary_link(*, client: Client, intermediary: Intermediary | None, by, valid_from: datetime.date,
+                      reason: str = "", source: str = LinkSource.MANUAL) -> IntermediaryLink | None:
+    """Attribute a client to an intermediary from a date (None: end the attribution); the old link is closed."""
+    current = IntermediaryLink.objects.select_for_update().filter(client=client, valid_to__isnull=True).first()
+    if current and intermediary and current.intermediary_id == intermediary.pk:
+        return current
+    if current is None and intermediary is None:
+        return None
+    if current:
+        if valid_from < current.valid_from:
+            raise ValidationError({"valid_from": _("The new attribution cannot start before the current one.")})
+        current.valid_to = valid_from
+        current.save(update_fields=["valid_to", "updated_at"])
+    link = None
+    if intermediary is not None:
+        if intermediary.status != IntermediaryStatus.ACTIVE:
+            raise ValidationError({"intermediary": _("Only an active intermediary can take clients.")})
+        link = IntermediaryLink.objects.create(client=client, intermediary=intermediary, valid_from=valid_from,
+                                               source=source, created_by=by, reason=reason)
+    audit_record(actor=by, action="intermediary.link", obj=link or current, client=client, reason=reason,
+                 before={"intermediary": current.intermediary_id if current else None},
+                 after={"intermediary": intermediary.pk if intermediary else None, "from": valid_from})
+    return link
+
+
+@transaction.atomic
+def intermediary_links_sync(*, by=None, on: datetime.date | None = None) -> int:
+    """Turn imported `Client.intermediary_code`s into links, set-based; returns how many links were created.
+
+    A client whose code names a different intermediary than its current link gets the old link closed.
+    Codes that name no registered intermediary are left alone (the registry must come first).
+    """
+    on = on or timezone.localdate()
+    codes = dict(Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE).values_list("code", "pk"))
+    same = IntermediaryLink.objects.filter(client=OuterRef("pk"), valid_to__isnull=True,
+                                           intermediary__code=OuterRef("intermediary_code"))
+    pending = list(Client.objects.filter(intermediary_code__in=codes.keys()).filter(~Exists(same))
+                   .values_list("pk", "intermediary_code", "open_date"))
+    if not pending:
+        return 0
+    ids = [pk for pk, _code, _d in pending]
+    IntermediaryLink.objects.filter(client_id__in=ids, valid_to__isnull=True).update(valid_to=on,
+                                                                                      updated_at=timezone.now())
+    had_link = set(IntermediaryLink.objects.filter(client_id__in=ids).values_list("client_id", flat=True))
+    links = [
+        # A first attribution dates from the account opening, so the opening month's rebate is counted.
+        IntermediaryLink(client_id=pk, intermediary_id=codes[code], source=LinkSource.IMPORT, created_by=by,
+                         valid_from=on if pk in had_link or not opened else min(opened, on))
+        for pk, code, opened in pending
+    ]
+    IntermediaryLink.objects.bulk_create(links, batch_size=1000)
+    AuditEntry.objects.bulk_create([
+        AuditEntry(actor=by if getattr(by, "is_authenticated", False) else None, action="intermediary.link",
+                   object_type="referrals.intermediarylink", object_id=str(link.pk), client_id=link.client_id,
+                   after={"intermediary": link.intermediary_id, "from": link.valid_from.isoformat(),
+                          "source": LinkSource.IMPORT.value})
+        for link in links
+    ], batch_size=1000)
+    return len(links)
+
+
+@transaction.atomic
+def intermediary_leave(*, intermediary: Intermediary, by, reason: str, left_on: datetime.date,
+                       transfers: dict | None = None) -> dict:
+    """Mark an intermediary as left and move each listed client to a manager or another intermediary.
+
+    `transfers` maps client id → ("manager", user) or ("intermediary", Intermediary). Clients not listed keep
+    their link to the departed intermediary, so those without a manager show up as orphaned until taken.
+    """
+    reason = _require_reason(reason)
+    if intermediary.status == IntermediaryStatus.LEFT:
+        raise ValidationError(_("This intermediary has already left."))
+    before = snapshot(intermediary, ["status", "left_on"])
+    intermediary.status = IntermediaryStatus.LEFT
+    intermediary.left_on = left_on
+    intermediary.save(update_fields=["status", "left_on", "updated_at"])
+    moved = {"manager": 0, "intermediary": 0}
+    clients = {c.pk: c for c in selectors.current_clients_of(Intermediary.objects.filter(pk=intermediary.pk))}
+    for client_id, (kind, target) in (transfers or {}).items():
+        client = clients.get(int(client_id))
+        if client is None:
+            raise ValidationError(_("Client %(id)s is not one of this intermediary's clients.") % {"id": client_id})
+        if kind == "intermediary":
+            intermediary_link(client=client, intermediary=target, by=by, valid_from=left_on, reason=reason,
+                              source=LinkSource.TRANSFER)
+        elif kind == "manager":
+            # The attribution ends with the transfer; the history keeps who brought the client.
+            intermediary_link(client=client, intermediary=None, by=by, valid_from=left_on, reason=reason)
+            if client.account_manager_id != target.pk:
+                assignment = client_reassign(client=client, to_manager=target, by=by, reason=reason)
+                ManagerAssignment.objects.filter(pk=assignment.pk).update(kind=AssignmentKind.INTERMEDIARY_LEFT)
+            moved["manager"] += 1
+            continue
+        moved[kind] += 1
+    audit_record(actor=by, action="intermediary.leave", obj=intermediary, reason=reason, before=before,
+                 after={"status": IntermediaryStatus.LEFT, "left_on": left_on, **moved})
+    return moved
+
+
+# ---------------------------------------------------------------- rebates
+
+@transaction.atomic
+def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, by,
+                           exchange_refund_rate: Decimal = Decimal(0), client_sums=None) -> RebateStatement:
+    """(Re)compute a month's rebate statement from the settlement rows; a confirmed one is never recomputed.
+
+    Rounding rule: each client's commission rebate (net commission × rate) and exchange rebate
+    (exchange fee × refund rate × share) are rounded half-up to the cent; every total is the sum of the lines.
+    `client_sums` lets the month run pass rows it already grouped for every intermediary.
+    """
+    month = month.replace(day=1)
+    statement, _created = RebateStatement.objects.select_for_update().get_or_create(
+        intermediary=intermediary, month=month,
+        defaults={"rebate_rate": intermediary.rebate_rate, "drafted_by": by},
+    )
+    if statement.status == StatementStatus.CONFIRMED:
+        raise ValidationError(_("This statement is confirmed and cannot be recomputed."))
+    statement.rebate_rate = intermediary.rebate_rate
+    statement.exchange_rebate_share = intermediary.exchange_rebate_share or Decimal(0)
+    statement.exchange_refund_rate = exchange_refund_rate
+    statement.drafted_by = by
+    statement.lines.all().delete()
+    if client_sums is None:
+        client_sums = selectors.rebate_client_sums(intermediary, month)
+    lines = []
+    for row in client_sums:
+        # Exact on PostgreSQL; SQLite (the demo setup) sums decimals as floats, so snap back to cents.
+        commission, fee = round_money(row["commission"]), round_money(row["exchange_fee"])
+        net = commission - fee
+        commission_rebate = round_money(net * statement.rebate_rate)
+        exchange_rebate = round_money(fee * exchange_refund_rate * statement.exchange_rebate_share)
+        lines.append(RebateLine(
+            statement=statement, client_id=row["client_id"], trading_days=row["days"], commission=commission,
+            exchange_fee=fee, net_commission=net, commission_rebate=commission_rebate,
+            exchange_rebate=exchange_rebate, total=commission_rebate + exchange_rebate))
+    RebateLine.objects.bulk_create(lines)
+    for name in ("commission", "exchange_fee", "net_commission", "commission_rebate", "exchange_rebate", "total"):
+        setattr(statement, name, sum((getattr(line, name) for line in lines), Decimal("0.00")))
+    statement.full_clean()
+    statement.save()
+    audit_record(actor=by, action="rebate.draft", obj=statement,
+                 after={"month": month, "clients": len(lines), "total": statement.total,
+                        "exchange_refund_rate": exchange_refund_rate})
+    return statement
+
+
+@transaction.atomic
+def rebate_statements_draft_month(*, month: datetime.date, by, exchange_refund_rate: Decimal = Decimal(0)) -> int:
+    """Draft the month's statement of every intermediary with attributed rows; confirmed ones stay as they are."""
+    month = month.replace(day=1)
+    sums = selectors.rebate_client_sums_all(month)
+    confirmed = set(RebateStatement.objects.filter(month=month, status=StatementStatus.CONFIRMED)
+                    .values_list("intermediary_id", flat=True))
+    count = 0
+    for intermediary in Intermediary.objects.filter(pk__in=sums.keys()).exclude(pk__in=confirmed):
+        rebate_statement_draft(intermediary=intermediary, month=month, by=by,
+                               exchange_refund_rate=exchange_refund_rate, client_sums=sums[intermediary.pk])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def rebate_statement_confirm(*, statement: RebateStatement, by) -> RebateStatement:
+    """Freeze a draft statement; the rebate is then payable as shown."""
+    statement = RebateStatement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status != StatementStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be confirmed."))
+    statement.status = StatementStatus.CONFIRMED
+    statement.confirmed_by = by
+    statement.confirmed_at = timezone.now()
+    statement.save(update_fields=["status", "confirmed_by", "confirmed_at", "updated_at"])
+    audit_record(actor=by, action="rebate.confirm", obj=statement, before={"status": StatementStatus.DRAFT},
+                 after={"status": StatementStatus.CONFIRMED, "total": statement.total})
+    return statement
+
+
+# ---------------------------------------------------------------- referrals
+
+@transaction.atomic
+def referral_create(*, by, prospect_name: str, referred_on: datetime.date, referrer_client: Client | None = None,
+                    referrer_staff=None, referred_client: Client | None = None, prospect_phone: str = "",
+                    note: str = "") -> Referral:
+    """Record that a client or staff member referred a person, as a prospect or an opened account."""
+    referral = Referral(
+        referrer_client=referrer_client, referrer_staff=referrer_staff, referred_client=referred_client,
+        prospect_name=prospect_name or (referred_client.name if referred_client else ""),
+        prospect_phone=prospect_phone, referred_on=referred_on, note=note, created_by=by,
+    )
+    if referrer_client is None and referrer_staff is None:
+        raise ValidationError({"referrer_client": _("Name the referring client or staff member.")})
+    if referred_client is not None:
+        if referrer_client is not None and referred_client.pk == referrer_client.pk:
+            raise ValidationError({"referred_client": _("A client cannot refer themselves.")})
+        referral.status = ReferralStatus.OPENED
+        referral.opened_on = referred_client.open_date or referred_on
+    referral.full_clean()
+    referral.save()
+    audit_record(actor=by, action="referral.create", obj=referral, client=referrer_client or referred_client,
+                 after=snapshot(referral, ["referrer_client", "referrer_staff", "referred_client", "prospect_name",
+                                           "status", "referred_on"]))
+    return referral
+
+
+@transaction.atomic
+def referral_advance(*, referral: Referral, status: str, on: datetime.date, by,
+                     referred_client: Client | None = None) -> Referral:
+    """Move a referral forward (referred → contacted → opened → funded), dating each step."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if REFERRAL_FLOW.index(status) <= REFERRAL_FLOW.index(referral.status):
+        raise ValidationError({"status": _("A referral only moves forward.")})
+    if status in (ReferralStatus.OPENED, ReferralStatus.FUNDED):
+        if referred_client is not None:
+            referral.referred_client = referred_client
+        if referral.referred_client_id is None:
+            raise ValidationError({"referred_client": _("Name the account that was opened.")})
+    before = snapshot(referral, ["status", "referred_client"])
+    # Skipped steps take the same date: a person who opened on the first call was contacted that day.
+    for step in REFERRAL_FLOW[REFERRAL_FLOW.index(referral.status) + 1: REFERRAL_FLOW.index(status) + 1]:
+        if getattr(referral, REFERRAL_DATE_FIELD[step]) is None:
+            setattr(referral, REFERRAL_DATE_FIELD[step], on)
+    referral.status = status
+    referral.full_clean()
+    referral.save()
+    audit_record(actor=by, action="referral.advance", obj=referral, client=referral.referred_client,
+                 before=before, after=snapshot(referral, ["status", "referred_client"]))
+    return referral
+
+
+@transaction.atomic
+def referrals_sync_from_clients(*, by=None) -> int:
+    """Create a referral for each imported `Client.referrer` (referrer_account_id) that has none yet."""
+    pending = Client.objects.filter(referrer__isnull=False, referral_received__isnull=True).values_list(
+        "pk", "referrer_id", "name", "open_date")
+    rows = [
+        Referral(referrer_client_id=referrer, referred_client_id=pk, prospect_name=name,
+                 status=ReferralStatus.OPENED, referred_on=opened or timezone.localdate(), opened_on=opened,
+                 created_by=by)
+        for pk, referrer, name, opened in pending
+    ]
+    Referral.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+@transaction.atomic
+def referral_reward_add(*, referral: Referral, by, what: str, given_on: datetime.date,
+                        amount: Decimal | None = None) -> ReferralReward:
+    """Record a reward given for a referral; the recording user is its approver."""
+    reward = ReferralReward(referral=referral, what=what, given_on=given_on, amount=amount, approved_by=by)
+    reward.full_clean()
+    reward.save()
+    audit_record(actor=by, action="referral.reward", obj=referral, client=referral.referrer_client,
+                 after={"what": what, "amount": amount, "given_on": given_on})
+    return reward
+
+
+# ---------------------------------------------------------------- club
+
+@transaction.atomic
+def club_membership_set(*, client: Client, by, level: str, status: str,
+                        joined_on: datetime.date | None = None) -> ClubMembership:
+    """Enrol a client in the club or change its level or status."""
+    membership = ClubMembership.objects.filter(client=client).first()
+    before = snapshot(membership, ["level", "status", "joined_on"]) if membership else {}
+    membership = membership or ClubMembership(client=client, joined_on=joined_on or timezone.localdate())
+    membership.level, membership.status = level, status
+    if joined_on:
+        membership.joined_on = joined_on
+    membership.full_clean()
+    membership.save()
+    old, new = diff(before, snapshot(membership, ["level", "status", "joined_on"]))
+    if new:
+        audit_record(actor=by, action="club.membership", obj=membership, client=client, before=old, after=new)
+    return membership
