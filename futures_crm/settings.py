@@ -7,6 +7,7 @@ installed; unset CELERY_BROKER_URL means tasks run in-process.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,6 +147,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+# The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
+# On a holiday there is no new day, and the task skips a day that already has a successful run.
+NIGHTLY_AT = env("NIGHTLY_AT", default="18:30")
+NIGHTLY_STALE_MINUTES = env.int("NIGHTLY_STALE_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
+    "task": "segmentation.nightly",
+    "schedule": crontab(
+        hour=int(NIGHTLY_AT.split(":")[0]), minute=int(NIGHTLY_AT.split(":")[1]), day_of_week="mon-fri"),
+    "kwargs": {"skip_done": True},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
