@@ -76,3 +76,28 @@ def night(db):
         return run
 
     return run
+
+
+@pytest.fixture
+def filler(branches, book_rows):
+    """A client with an account row every day, so the calendar holds every day of a test."""
+    from ..factories import ClientFactory
+
+    def make(days):
+        c = ClientFactory(branch=branches[1], name="日历")
+        Book().days(c, days, equity=1).save()
+        return c
+
+    return make
+
+
+@pytest.fixture
+def segment_of(night):
+    """Run the night for `day` and return a client's published segment."""
+    from segmentation.models import ClientSegment
+
+    def get(client, day, **kw):
+        night(day, **kw)
+        return ClientSegment.objects.get(client=client)
+
+    return get
