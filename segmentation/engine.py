@@ -267,13 +267,14 @@ def stage_metrics_rolling(run_id: int, cal: Calendar) -> int:
 
 
 def _override_cte() -> str:
-    """The pins in force on D: created by then, not removed by then, not expired (expiry day inclusive)."""
+    """The pins in force on D: not removed, not expired (the expiry day is the last day a pin holds).
+
+    Pins are not dated backwards: a recompute of past days applies the pins that hold now.
+    """
     cols = ", ".join(f"MAX(value) FILTER (WHERE axis = '{a}') AS {a}" for a in AXES)
     return f"""
         SELECT client_id, {cols} FROM segmentation_segmentoverride
-        WHERE (created_at AT TIME ZONE 'Asia/Shanghai')::date <= %(d)s
-          AND (removed_at IS NULL OR (removed_at AT TIME ZONE 'Asia/Shanghai')::date > %(d)s)
-          AND (expires_on IS NULL OR expires_on >= %(d)s)
+        WHERE removed_at IS NULL AND (expires_on IS NULL OR expires_on >= %(d)s)
         GROUP BY client_id
     """
 
