@@ -179,7 +179,7 @@ def can_roll_forward(cal: Calendar) -> bool:
     ))
 
 
-_INSERT_STAGE_METRICS = "INSERT INTO segmentation_stage_metrics (run_id, {cols}) ".format(cols=", ".join(METRIC_COLUMNS))
+_INSERT_STAGE_METRICS = f"INSERT INTO segmentation_stage_metrics (run_id, {', '.join(METRIC_COLUMNS)}) "
 
 
 def stage_metrics_full(run_id: int, cal: Calendar) -> int:
@@ -297,7 +297,8 @@ def stage_axes(run_id: int, cal: Calendar, policy: Policy) -> int:
         f"""
         WITH ov AS ({_override_cte()}),
         base AS (
-            SELECT c.id AS client_id, {", ".join(f"m.{col}" for col in METRIC_COLUMNS[2:])}, ov.purpose AS ov_purpose, ov.fund_size AS ov_fund_size,
+            SELECT c.id AS client_id, {", ".join(f"m.{col}" for col in METRIC_COLUMNS[2:])},
+                   ov.purpose AS ov_purpose, ov.fund_size AS ov_fund_size,
                    ov.volume AS ov_volume, ov.tenure AS ov_tenure,
                    {_prior("purpose")} AS prev_purpose, {_prior("fund_size")} AS prev_fund_size,
                    {_prior("volume")} AS prev_volume, {_prior("tenure")} AS prev_tenure,

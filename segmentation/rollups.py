@@ -19,7 +19,7 @@ CHURN_BUCKETS = [(0, 0), (1, 24), (25, 49), (50, 74), (75, 100)]
 def figures(where: str = "TRUE", params: dict | None = None) -> dict:
     """Figures over the segmented clients matching `where` (SQL on alias c = client, s = segment)."""
     params = params or {}
-    base = (f"FROM segmentation_clientsegment s JOIN clients_client c ON c.id = s.client_id "  # noqa: S608
+    base = (f"FROM segmentation_clientsegment s JOIN clients_client c ON c.id = s.client_id "
             f"WHERE {where}")
     out = {"segments": {a: {} for a in AXES}}
     with connection.cursor() as cur:
@@ -55,7 +55,7 @@ def _concentration(cur, where: str, params: dict) -> dict:
         SELECT ceil(rn * {CURVE_POINTS}.0 / n)::int AS point, max(cum), max(total), max(n),
                sum(nc) FILTER (WHERE rn <= ceil(n * 0.2))
         FROM r GROUP BY 1 ORDER BY 1
-        """,  # noqa: S608
+        """,
         params,
     )
     rows = cur.fetchall()
