@@ -151,6 +151,8 @@ CELERY_BEAT_SCHEDULE = {}
 # On a holiday there is no new day, and the task skips a day that already has a successful run.
 NIGHTLY_AT = env("NIGHTLY_AT", default="18:30")
 NIGHTLY_STALE_MINUTES = env.int("NIGHTLY_STALE_MINUTES", default=30)
+# How many shard tasks the per-client steps split into (one per Celery worker process is a good start).
+NIGHTLY_SHARDS = env.int("NIGHTLY_SHARDS", default=1)
 CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
     "task": "segmentation.nightly",
     "schedule": crontab(

@@ -182,9 +182,9 @@ def can_roll_forward(cal: Calendar) -> bool:
 _INSERT_STAGE_METRICS = f"INSERT INTO segmentation_stage_metrics (run_id, {', '.join(METRIC_COLUMNS)}) "
 
 
-def stage_metrics_full(run_id: int, cal: Calendar) -> int:
+def stage_metrics_full(run_id: int, cal: Calendar, shard: tuple[int, int] = (0, 1)) -> int:
     """Every client's window figures from the bounded 250-day window of ClientDay."""
-    p = cal.params() | {"run": run_id}
+    p = cal.params() | {"run": run_id, "shard": shard[0], "shards": shard[1]}
     return _exec(
         _INSERT_STAGE_METRICS
         + """
@@ -211,6 +211,7 @@ def stage_metrics_full(run_id: int, cal: Calendar) -> int:
           MAX(x.trade_date) FILTER (WHERE x.has_account)
         FROM clients_client c
         LEFT JOIN segmentation_clientday x ON x.client_id = c.id AND x.trade_date BETWEEN %(w250)s AND %(d)s
+        WHERE mod(c.id, %(shards)s) = %(shard)s
         GROUP BY c.id
         """,
         p,
@@ -225,9 +226,9 @@ def _roll(col: str, today: str, windows: list[tuple[str, str]]) -> str:
     return out
 
 
-def stage_metrics_rolling(run_id: int, cal: Calendar) -> int:
+def stage_metrics_rolling(run_id: int, cal: Calendar, shard: tuple[int, int] = (0, 1)) -> int:
     """Yesterday's sums + the day entering − the day leaving each window: costs a few days' rows."""
-    p = cal.params() | {"run": run_id}
+    p = cal.params() | {"run": run_id, "shard": shard[0], "shards": shard[1]}
     eq = "(CASE WHEN {a}.has_account THEN {a}.equity END)"
     traded = "(CASE WHEN {a}.lots > 0 THEN 1 ELSE 0 END)"
     flat = "(CASE WHEN {a}.flat THEN 1 ELSE 0 END)"
@@ -261,6 +262,7 @@ def stage_metrics_rolling(run_id: int, cal: Calendar) -> int:
         LEFT JOIN segmentation_clientmetrics m ON m.client_id = c.id
         LEFT JOIN segmentation_clientday t ON t.client_id = c.id AND t.trade_date = %(d)s
         {joins}
+        WHERE mod(c.id, %(shards)s) = %(shard)s
         """,
         p,
     )
@@ -288,9 +290,9 @@ def _prior(axis: str) -> str:
         ORDER BY h.on_date DESC, h.id DESC LIMIT 1) END"""
 
 
-def stage_axes(run_id: int, cal: Calendar, policy: Policy) -> int:
+def stage_axes(run_id: int, cal: Calendar, policy: Policy, shard: tuple[int, int] = (0, 1)) -> int:
     """The four axes, rule first, then the pins in force; with each axis's value before D."""
-    p = cal.params() | {"run": run_id} | {k: policy.value(k) for k in (
+    p = cal.params() | {"run": run_id, "shard": shard[0], "shards": shard[1]} | {k: policy.value(k) for k in (
         "hedge_lots_share", "fund_large", "fund_medium", "active_traded_share", "active_flat_share",
         "active_lots_per_day", "key_traded_share", "key_loss_share", "tenure_new_days")}
     return _exec(
@@ -307,6 +309,7 @@ def stage_axes(run_id: int, cal: Calendar, policy: Policy) -> int:
             JOIN segmentation_stage_metrics m ON m.client_id = c.id AND m.run_id = %(run)s
             LEFT JOIN segmentation_clientsegment s ON s.client_id = c.id
             LEFT JOIN ov ON ov.client_id = c.id
+            WHERE mod(c.id, %(shards)s) = %(shard)s
         ),
         axes AS (
             SELECT b.*,
@@ -358,7 +361,7 @@ def _complaint_cutoff(day: datetime.date) -> datetime.datetime:
     return min(end_of_day, timezone.now())
 
 
-def stage_signals(run_id: int, cal: Calendar, policy: Policy) -> int:
+def stage_signals(run_id: int, cal: Calendar, policy: Policy, shard: tuple[int, int] = (0, 1)) -> int:
     """Churn signals, score (capped) and the churned state, from the staged metrics and axes."""
     # The selectors' own SQL, nested as subqueries: one statement for every client, no Python loop.
     overdue_sql = _inline(overdue_complaint_client_ids(at=_complaint_cutoff(cal.day)))
@@ -368,7 +371,8 @@ def stage_signals(run_id: int, cal: Calendar, policy: Policy) -> int:
     score = " + ".join(f"(CASE WHEN x.{s} THEN {w} ELSE 0 END)" for s, w in weights.items())
     names = ", ".join(f"CASE WHEN x.{s} THEN '{s}' END" for s in weights)
     p = cal.params() | {
-        "run": run_id, "outflow": policy.value("outflow_share"), "drop": policy.value("volume_drop_share"),
+        "run": run_id, "shard": shard[0], "shards": shard[1],
+        "outflow": policy.value("outflow_share"), "drop": policy.value("volume_drop_share"),
         "loss": policy.value("heavy_loss_share"), "cap": policy.value("score_cap"),
         "churn_equity": policy.value("churn_equity"), "idle": W120,
     }
@@ -394,7 +398,7 @@ def stage_signals(run_id: int, cal: Calendar, policy: Policy) -> int:
           FROM segmentation_stage_segment s
           JOIN segmentation_stage_metrics m ON m.run_id = s.run_id AND m.client_id = s.client_id
           JOIN clients_client c ON c.id = s.client_id
-          WHERE s.run_id = %(run)s
+          WHERE s.run_id = %(run)s AND mod(s.client_id, %(shards)s) = %(shard)s
         )
         UPDATE segmentation_stage_segment s
         SET churn_score = LEAST(%(cap)s, {score}),
@@ -405,10 +409,11 @@ def stage_signals(run_id: int, cal: Calendar, policy: Policy) -> int:
     return _exec(sql, p)
 
 
-def stage_value(run_id: int, cal: Calendar, policy: Policy) -> int:
+def stage_value(run_id: int, cal: Calendar, policy: Policy, shard: tuple[int, int] = (0, 1)) -> int:
     """Lifetime value and the four loyalty criteria."""
     p = cal.params() | {
-        "run": run_id, "retire": policy.value("ltv_retire_age"), "default_years": policy.value("ltv_default_years"),
+        "run": run_id, "shard": shard[0], "shards": shard[1],
+        "retire": policy.value("ltv_retire_age"), "default_years": policy.value("ltv_default_years"),
         "tenure_years": int(policy.value("loyal_tenure_years")), "sat": policy.value("loyal_satisfaction"),
         "loyal_points": policy.value("loyal_points"), "full": W250,
     }
@@ -439,7 +444,7 @@ def stage_value(run_id: int, cal: Calendar, policy: Policy) -> int:
           JOIN clients_client c ON c.id = s.client_id
           LEFT JOIN latest_survey ls ON ls.client_id = s.client_id
           LEFT JOIN latest_score sc ON sc.client_id = s.client_id
-          WHERE s.run_id = %(run)s
+          WHERE s.run_id = %(run)s AND mod(s.client_id, %(shards)s) = %(shard)s
         )
         UPDATE segmentation_stage_segment s
         SET lifetime_value = round(x.annual * x.years, 2),

@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 # One advisory-lock key for the whole engine ("SEGM" in ASCII).
 LOCK_KEY = 0x5345474D
-STEP_NAMES = ["metrics", "axes", "signals", "value", "publish", "tasks", "rollups"]
+STEP_NAMES = ["prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups"]
+# Steps that split by client (mod(client_id, shards) = shard) over several Celery workers.
+SHARDED_STEPS = {"metrics", "axes", "signals", "value"}
 
 
 class NightlyLocked(RuntimeError):
@@ -62,25 +64,29 @@ def policy_create(*, params: dict, note: str, by) -> Policy:
 
 
 @contextlib.contextmanager
-def engine_lock():
-    """PostgreSQL session advisory lock: a second holder is refused at once, never queued."""
+def engine_lock(*, shared: bool = False):
+    """PostgreSQL session advisory lock: a second holder is refused at once, never queued.
+
+    The shards of one step hold it shared (they run side by side); everything else holds it exclusively.
+    """
     engine.require_postgres()
+    kind = "_shared" if shared else ""
     with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        cur.execute(f"SELECT pg_try_advisory_lock{kind}(%s)", [LOCK_KEY])
         if not cur.fetchone()[0]:
             raise NightlyLocked(_("Another nightly run is in progress."))
     try:
         yield
     finally:
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+            cur.execute(f"SELECT pg_advisory_unlock{kind}(%s)", [LOCK_KEY])
 
 
 def _stale_after() -> datetime.timedelta:
     return datetime.timedelta(minutes=getattr(settings, "NIGHTLY_STALE_MINUTES", 30))
 
 
-def run_start(*, day: datetime.date | None = None, by=None) -> NightlyRun:
+def run_start(*, day: datetime.date | None = None, by=None, full: bool = False) -> NightlyRun:
     """Open a run record for `day` (default: newest imported day). Call under engine_lock().
 
     A run recorded as running whose heartbeat is fresh is a Celery chain between two steps: refuse.
@@ -97,13 +103,21 @@ def run_start(*, day: datetime.date | None = None, by=None) -> NightlyRun:
         raise ValueError("No settlement data has been imported yet.")
     engine.refresh_calendar(day)
     engine.calendar_for(day)  # refuses a day without settlement data before anything is recorded
-    return NightlyRun.objects.create(trade_date=day, policy_version=current_policy().version, triggered_by=by)
+    return NightlyRun.objects.create(trade_date=day, policy_version=current_policy().version, triggered_by=by,
+                                     mode="full" if full else "")
 
 
-def _record_step(run: NightlyRun, name: str, seconds: float, rows) -> None:
+@transaction.atomic
+def _record_step(run_id: int, name: str, seconds: float, rows) -> NightlyRun:
+    # Locked: the shards of a step finish side by side and must not overwrite each other's entries.
+    run = NightlyRun.objects.select_for_update().get(pk=run_id)
     run.steps = [s for s in run.steps if s["name"] != name] + [
         {"name": name, "seconds": round(seconds, 3), "rows": rows}]
-    run.save(update_fields=["steps", "mode", "heartbeat_at"])
+    if name == STEP_NAMES[-1]:
+        run.status = RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+    run.save(update_fields=["steps", "status", "finished_at", "heartbeat_at"])
+    return run
 
 
 def run_fail(run: NightlyRun, exc: BaseException) -> None:
@@ -119,33 +133,30 @@ def run_fail(run: NightlyRun, exc: BaseException) -> None:
     )
 
 
-def run_step(run_id: int, name: str) -> int:
-    """Execute one step of a run, timing it and counting its rows; failures fail the run and alert."""
+def run_step(run_id: int, name: str, shard: tuple[int, int] = (0, 1)) -> int:
+    """Execute one step (or one shard of it) of a run, timing it and counting its rows.
+
+    A failure fails the run and alerts the administrators.
+    """
     run = NightlyRun.objects.get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise RuntimeError(f"run {run_id} is {run.status}, not running")
     started = time.monotonic()
     try:
         with transaction.atomic():  # a step is all or nothing
-            rows = STEPS[name](run)
+            rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
     except Exception as exc:
         run_fail(run, exc)
         raise
-    _record_step(run, name, time.monotonic() - started, rows)
-    if name == STEP_NAMES[-1]:
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "finished_at", "heartbeat_at"])
+    label = name if shard[1] == 1 else f"{name}[{shard[0]}/{shard[1]}]"
+    _record_step(run_id, label, time.monotonic() - started, rows)
     return run_id
 
 
 def run_night(*, day: datetime.date | None = None, by=None, full: bool = False) -> NightlyRun:
     """The whole pipeline for one trading day, synchronously, holding the engine lock throughout."""
     with engine_lock():
-        run = run_start(day=day, by=by)
-        if full:
-            run.mode = "full"
-            run.save(update_fields=["mode"])
+        run = run_start(day=day, by=by, full=full)
         for name in STEP_NAMES:
             run_step(run.pk, name)
     run.refresh_from_db()
@@ -170,32 +181,38 @@ def trading_days_between(start: datetime.date, end: datetime.date) -> list[datet
 # ---------------------------------------------------------------- the steps
 
 
-def _step_metrics(run: NightlyRun):
+def _step_prepare(run: NightlyRun):
+    """Summarise the day (and any window day never summarised); choose rolling or full."""
     cal = engine.calendar_for(run.trade_date)
     days = engine.days_to_summarise(cal)
     summarised = engine.summarise_days(days)
     # Any day other than D (re)summarised means the rolling sums of yesterday no longer hold.
     rolling = run.mode != "full" and days == [cal.day] and engine.can_roll_forward(cal)
     run.mode = "rolling" if rolling else "full"
+    run.save(update_fields=["mode"])
     engine.clear_stage(run.pk)
-    staged = (engine.stage_metrics_rolling if rolling else engine.stage_metrics_full)(run.pk, cal)
-    return {"days_summarised": len(days), "client_days": summarised, "clients": staged}
+    return {"days_summarised": len(days), "client_days": summarised}
+
+
+def _step_metrics(run: NightlyRun, shard):
+    fn = engine.stage_metrics_rolling if run.mode == "rolling" else engine.stage_metrics_full
+    return fn(run.pk, engine.calendar_for(run.trade_date), shard)
 
 
 def _policy(run: NightlyRun) -> Policy:
     return Policy.objects.get(version=run.policy_version)
 
 
-def _step_axes(run):
-    return engine.stage_axes(run.pk, engine.calendar_for(run.trade_date), _policy(run))
+def _step_axes(run, shard):
+    return engine.stage_axes(run.pk, engine.calendar_for(run.trade_date), _policy(run), shard)
 
 
-def _step_signals(run):
-    return engine.stage_signals(run.pk, engine.calendar_for(run.trade_date), _policy(run))
+def _step_signals(run, shard):
+    return engine.stage_signals(run.pk, engine.calendar_for(run.trade_date), _policy(run), shard)
 
 
-def _step_value(run):
-    return engine.stage_value(run.pk, engine.calendar_for(run.trade_date), _policy(run))
+def _step_value(run, shard):
+    return engine.stage_value(run.pk, engine.calendar_for(run.trade_date), _policy(run), shard)
 
 
 def _step_publish(run):
@@ -211,7 +228,8 @@ def _step_rollups(run):
 
 
 STEPS = {
-    "metrics": _step_metrics, "axes": _step_axes, "signals": _step_signals, "value": _step_value,
+    "prepare": _step_prepare, "metrics": _step_metrics, "axes": _step_axes, "signals": _step_signals,
+    "value": _step_value,
     "publish": _step_publish, "tasks": _step_tasks, "rollups": _step_rollups,
 }
 

@@ -1,15 +1,16 @@
 """Thin Celery tasks of the nightly pipeline: they take ISO dates or run ids and call the services.
 
-The chain: start → metrics → axes → signals → value → publish → tasks → rollups. Each step holds the
-engine's advisory lock while it works, and the run record (heartbeat) keeps a second run from
-starting between two steps. There is no drop-folder import task to put first yet (the import app
-does not provide one on this branch); `nightly_chain` adds it when `clients.tasks.import_drop_folder`
-exists.
+The chain: start → prepare → metrics → axes → signals → value → publish → tasks → rollups. Each step
+holds the engine's advisory lock while it works, and the run record (heartbeat) keeps a second run
+from starting between two steps. With `shards` > 1 the four per-client steps become groups of shard
+tasks (mod(client_id, shards)) that several workers run side by side, each holding the lock shared.
+There is no drop-folder import task to put first yet (the import app does not provide one on this
+branch); `nightly_chain` adds it when `clients.tasks.import_drop_folder` exists.
 """
 
 import datetime
 
-from celery import chain, shared_task
+from celery import chain, group, shared_task
 
 from . import services
 
@@ -25,11 +26,18 @@ def nightly_start(day_iso: str | None = None, by_id: int | None = None) -> int:
         return services.run_start(day=day, by=by).pk
 
 
+def _run_id(value) -> int:
+    """After a group of shards the next task receives their results as a list: all the same run id."""
+    while isinstance(value, list):
+        value = value[0]
+    return int(value)
+
+
 def _step(name):
     @shared_task(name=f"segmentation.nightly_{name}")
-    def step(run_id: int) -> int:
+    def step(run_id) -> int:
         with services.engine_lock():
-            return services.run_step(run_id, name)
+            return services.run_step(_run_id(run_id), name)
 
     step.__doc__ = f"Nightly step: {name}."
     return step
@@ -38,25 +46,40 @@ def _step(name):
 STEP_TASKS = {name: _step(name) for name in services.STEP_NAMES}
 
 
-def nightly_chain(day_iso: str | None = None, by_id: int | None = None):
+@shared_task(name="segmentation.nightly_shard")
+def nightly_shard(run_id, name: str, shard: int, shards: int) -> int:
+    """One shard of a per-client step; the other shards run at the same time on other workers."""
+    with services.engine_lock(shared=True):
+        return services.run_step(_run_id(run_id), name, (shard, shards))
+
+
+def nightly_chain(day_iso: str | None = None, by_id: int | None = None, shards: int = 1):
     """The Celery chain for one trading day (import first when the import app provides the task)."""
     from futures_crm.celery import app
 
-    links = [nightly_start.si(day_iso, by_id)] + [STEP_TASKS[name].s() for name in services.STEP_NAMES]
+    links = [nightly_start.si(day_iso, by_id)]
+    for name in services.STEP_NAMES:
+        if shards > 1 and name in services.SHARDED_STEPS:
+            links.append(group([nightly_shard.s(name, i, shards) for i in range(shards)]))
+        else:
+            links.append(STEP_TASKS[name].s())
     if "clients.tasks.import_drop_folder" in app.tasks:
         links.insert(0, app.tasks["clients.tasks.import_drop_folder"].si())
     return chain(*links)
 
 
 @shared_task(name="segmentation.nightly")
-def nightly(day_iso: str | None = None, by_id: int | None = None, skip_done: bool = False) -> str | None:
+def nightly(day_iso: str | None = None, by_id: int | None = None, skip_done: bool = False,
+            shards: int | None = None) -> str | None:
     """Beat's entry point: start the chain for the day (default: the newest imported)."""
     from .models import NightlyRun
 
     day = day_iso or (services.engine.latest_trade_date() or datetime.date.min).isoformat()
     if skip_done and NightlyRun.objects.filter(trade_date=day, status="succeeded").exists():
         return None
-    return nightly_chain(day, by_id).apply_async().id
+    from django.conf import settings
+
+    return nightly_chain(day, by_id, shards or settings.NIGHTLY_SHARDS).apply_async().id
 
 
 @shared_task(name="segmentation.nightly_backfill")

@@ -19,7 +19,7 @@ def test_chain_runs_every_step_on_a_worker(celery_worker_live, branches):
     run_id = result.get(timeout=60)
     run = NightlyRun.objects.get(pk=run_id)
     assert run.status == "succeeded" and [s["name"] for s in run.steps] == [
-        "metrics", "axes", "signals", "value", "publish", "tasks", "rollups"]
+        "prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups"]
     assert ClientSegment.objects.get(client=c).fund_size == "large"
     # Beat's entry point: the newest imported day; skipped once that day has a successful run.
     chain_id = nightly.delay(skip_done=True).get(timeout=30)
@@ -28,3 +28,19 @@ def test_chain_runs_every_step_on_a_worker(celery_worker_live, branches):
     app.AsyncResult(chain_id).get(timeout=60)
     assert NightlyRun.objects.filter(trade_date=DAYS[-1], status="succeeded").count() == 1
     assert nightly.delay(skip_done=True).get(timeout=30) is None
+
+
+@pytest.mark.celery
+def test_sharded_chain_gives_the_same_results(celery_worker_live, branches):
+    clients = [ClientFactory(branch=branches[0]) for _ in range(5)]
+    b = Book()
+    for i, c in enumerate(clients):
+        b.days(c, DAYS, equity=100_000 * (i + 1) ** 3, lots=i, position=i % 2)
+    b.save()
+    nightly_chain(DAYS[-1].isoformat()).apply_async().get(timeout=60)
+    single = list(ClientSegment.objects.order_by("client").values())
+    run_id = nightly_chain(DAYS[-1].isoformat(), shards=2).apply_async().get(timeout=60)
+    run = NightlyRun.objects.get(pk=run_id)
+    assert run.status == "succeeded"
+    assert {"metrics[0/2]", "metrics[1/2]", "value[0/2]", "value[1/2]"} <= {s["name"] for s in run.steps}, run.steps
+    assert list(ClientSegment.objects.order_by("client").values()) == single

@@ -132,7 +132,7 @@ def test_runs_page_lists_runs_and_a_manager_starts_one(nightly_book, staff, djan
 
 def test_runs_api(nightly_book, staff, api, django_capture_on_commit_callbacks):
     rows = api(staff["head"]).get("/api/segmentation/runs/").json()["results"]
-    assert rows[0]["status"] == "succeeded" and len(rows[0]["steps"]) == 7 and rows[0]["policy_version"] == 1
+    assert rows[0]["status"] == "succeeded" and len(rows[0]["steps"]) == 8 and rows[0]["policy_version"] == 1
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert api(staff["head"]).post("/api/segmentation/runs/start/", {}, format="json").status_code == 202
     assert len(callbacks) == 1

@@ -79,7 +79,7 @@ def test_run_record_has_steps_durations_and_counts(trader, night):
     run = night(DAYS[-1])
     assert [s["name"] for s in run.steps] == services.STEP_NAMES
     assert all(s["seconds"] >= 0 for s in run.steps)
-    assert run.steps[0]["rows"]["clients"] == 1 and run.finished_at and run.status == "succeeded"
+    assert run.steps[1]["rows"] == 1 and run.finished_at and run.status == "succeeded"
 
 
 def test_first_classification_is_a_start_not_a_transition(trader, night):

@@ -184,7 +184,8 @@ class Command(BaseCommand):
                 INSERT INTO clients_contractsettlement (trade_date, client_id, exchange, instrument, product,
                     hedge_flag, buy_lots, sell_lots, turnover, commission, exchange_fee, close_profit,
                     long_position, short_position, margin)
-                SELECT d.day, c.id, 'SHFE', 'rb2610', 'rb', CASE WHEN mod(c.id, 30) = 0 THEN 'hedge' ELSE 'speculation' END,
+                SELECT d.day, c.id, 'SHFE', 'rb2610', 'rb',
+                       CASE WHEN mod(c.id, 30) = 0 THEN 'hedge' ELSE 'speculation' END,
                        1 + (random() * 10)::int, (random() * 10)::int, 0, 0, 0, 0,
                        CASE WHEN random() < 0.3 THEN 0 ELSE 1 END, 0, 0
                 FROM unnest(%s::date[]) AS d(day) CROSS JOIN clients_client c
