@@ -10,7 +10,7 @@ from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
 from . import rollups
 from .choices import Axis, LoyaltyCriterion, Signal
-from .models import ClientMetrics, DashboardRollup, Policy, SegmentOverride, SegmentTransition
+from .models import ClientMetrics, DashboardRollup, Policy, SegmentOverride, SegmentTransition, Volume
 
 
 def _pct(value) -> str:
@@ -44,7 +44,7 @@ def axis_reasons(segment, metrics: ClientMetrics | None, policy: Policy, client)
              f"≥ {_money(p('fund_large'))} / ≥ {_money(p('fund_medium'))}"),
         ],
         Axis.VOLUME: [
-            (_("Traded days of 60"), m.traded_days_60, f"0 → {Axis.VOLUME.label}: dormant"),
+            (_("Traded days of 60"), m.traded_days_60, f"0 → {Volume.DORMANT.label}"),
             (_("Traded share of 60 days"), _pct(Decimal(m.traded_days_60) / 60),
              f"≥ {_pct(p('active_traded_share'))} / ≥ {_pct(p('key_traded_share'))}"),
             (_("Flat days of traded days"), _pct(_ratio(m.flat_days_60, m.traded_days_60)),
@@ -99,11 +99,24 @@ def client_panel(client, user) -> dict:
                     for s, w, why in (signal_reasons(metrics, policy) if policy else [])],
         "loyalty": [{"code": c, "label": c.label, "met": segment is not None and c.value in segment.loyalty_criteria}
                     for c in LoyaltyCriterion],
-        "transitions": SegmentTransition.objects.filter(client=client).select_related("by")[:50],
+        "transitions": [_labelled(t) for t in
+                        SegmentTransition.objects.filter(client=client).select_related("by")[:50]],
         "annual_net_commission": metrics.net_commission_250 if metrics else None,
         "can_override": user_role(user) in OVERRIDE_ROLES,
         "axis_choices": AXIS_VALUES,
     }
+
+
+def value_label(axis: str, value: str) -> str:
+    """The display label of an axis value ("dormant" → 休眠)."""
+    enum = AXIS_VALUES.get(axis)
+    return str(enum(value).label) if enum and value in enum.values else value
+
+
+def _labelled(transition):
+    transition.from_label = value_label(transition.axis, transition.from_value) if transition.from_value else ""
+    transition.to_label = value_label(transition.axis, transition.to_value)
+    return transition
 
 
 OVERRIDE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
