@@ -21,7 +21,7 @@ venv: $(BIN)/.installed
 
 # Compiled catalogues are committed; rebuild them when gettext is installed.
 messages: $(BIN)/.installed
-	@if command -v msgfmt >/dev/null; then DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
+	@if command -v msgfmt >/dev/null && [ -n "$$(find . -path ./.venv -prune -o -name '*.po' -print -quit)" ]; then DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
 
 # Embedded SQLite, in-process tasks, demo data on first start.
 run: $(BIN)/.installed messages
