@@ -211,6 +211,7 @@ def stage_metrics_full(run_id: int, cal: Calendar, shard: tuple[int, int] = (0, 
           MAX(x.trade_date) FILTER (WHERE x.has_account)
         FROM clients_client c
         LEFT JOIN segmentation_clientday x ON x.client_id = c.id AND x.trade_date BETWEEN %(w250)s AND %(d)s
+                                          AND mod(x.client_id, %(shards)s) = %(shard)s
         WHERE mod(c.id, %(shards)s) = %(shard)s
         GROUP BY c.id
         """,
