@@ -116,6 +116,11 @@ class Command(BaseCommand):
         # Setup: the night before, from scratch (summarises every day and builds the rolling sums).
         setup = self.timed("setup: first night (day D-1, builds ClientDay + window sums)",
                            lambda: services.run_night(day=cal[-2]))
+        # Nights are a day apart: autovacuum has cleaned up after the previous one by then.
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE segmentation_clientday, segmentation_clientmetrics,"
+                        " segmentation_clientsegment, segmentation_segmenttransition, segmentation_stage_metrics,"
+                        " segmentation_stage_segment")
         night = self.timed("night D (rolling)", lambda: services.run_night(day=cal[-1]))
         self.steps(night)
         full = self.timed("night D again, full rebuild from the 250-day window",
