@@ -4,8 +4,8 @@ The chain: start → prepare → metrics → axes → signals → value → publ
 holds the engine's advisory lock while it works, and the run record (heartbeat) keeps a second run
 from starting between two steps. With `shards` > 1 the four per-client steps become groups of shard
 tasks (mod(client_id, shards)) that several workers run side by side, each holding the lock shared.
-There is no drop-folder import task to put first yet (the import app does not provide one on this
-branch); `nightly_chain` adds it when `clients.tasks.import_drop_folder` exists.
+The chain starts with the import app's `clients.import_drop_folder` (files waiting in the drop folder
+are imported first), when that task is registered.
 """
 
 import datetime
@@ -24,6 +24,9 @@ def nightly_start(day_iso: str | None = None, by_id: int | None = None) -> int:
     day = datetime.date.fromisoformat(day_iso) if day_iso else None
     with services.engine_lock():
         return services.run_start(day=day, by=by).pk
+
+
+IMPORT_TASK = "clients.import_drop_folder"
 
 
 def _run_id(value) -> int:
@@ -63,8 +66,8 @@ def nightly_chain(day_iso: str | None = None, by_id: int | None = None, shards: 
             links.append(group([nightly_shard.s(name, i, shards) for i in range(shards)]))
         else:
             links.append(STEP_TASKS[name].s())
-    if "clients.tasks.import_drop_folder" in app.tasks:
-        links.insert(0, app.tasks["clients.tasks.import_drop_folder"].si())
+    if IMPORT_TASK in app.tasks:
+        links.insert(0, app.tasks[IMPORT_TASK].si())
     return chain(*links)
 
 

@@ -15,7 +15,9 @@ DAYS = weekdays(65)
 def test_chain_runs_every_step_on_a_worker(celery_worker_live, branches):
     c = ClientFactory(branch=branches[0])
     Book().days(c, DAYS, equity=6_000_000, lots=3, position=1).save()
-    result = nightly_chain(DAYS[-2].isoformat()).apply_async()
+    chain = nightly_chain(DAYS[-2].isoformat())
+    assert chain.tasks[0].name == "clients.import_drop_folder"  # the drop folder is imported first
+    result = chain.apply_async()
     run_id = result.get(timeout=60)
     run = NightlyRun.objects.get(pk=run_id)
     assert run.status == "succeeded" and [s["name"] for s in run.steps] == [
