@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.querysets import ClientScopedQuerySet
 
@@ -13,26 +14,26 @@ from .choices import Axis, RunStatus, TransitionSource
 
 
 class Purpose(models.TextChoices):
-    HEDGER = "hedger", _("Hedger")
-    SPECULATOR = "speculator", _("Speculator")
+    HEDGER = "hedger", pgettext_lazy("segment", "Hedger")
+    SPECULATOR = "speculator", pgettext_lazy("segment", "Speculator")
 
 
 class FundSize(models.TextChoices):
-    LARGE = "large", _("Large")
-    MEDIUM = "medium", _("Medium")
-    RETAIL = "retail", _("Retail")
+    LARGE = "large", pgettext_lazy("segment", "Large")
+    MEDIUM = "medium", pgettext_lazy("segment", "Medium")
+    RETAIL = "retail", pgettext_lazy("segment", "Retail")
 
 
 class Volume(models.TextChoices):
-    ORDINARY = "ordinary", _("Ordinary")
-    KEY_SERVICE = "key_service", _("Key service")
-    ACTIVE = "active", _("Active")
-    DORMANT = "dormant", _("Dormant")
+    ORDINARY = "ordinary", pgettext_lazy("segment", "Ordinary")
+    KEY_SERVICE = "key_service", pgettext_lazy("segment", "Key service")
+    ACTIVE = "active", pgettext_lazy("segment", "Active")
+    DORMANT = "dormant", pgettext_lazy("segment", "Dormant")
 
 
 class Tenure(models.TextChoices):
-    NEW = "new", _("New")
-    OLD = "old", _("Old")
+    NEW = "new", pgettext_lazy("segment", "New")
+    OLD = "old", pgettext_lazy("segment", "Old")
 
 
 class ClientSegment(models.Model):
