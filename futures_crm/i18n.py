@@ -56,6 +56,7 @@ class Entry:
     msgid: str
     msgstrs: list
     fuzzy: bool
+    context: str = ""  # msgctxt, for pgettext entries
 
 
 def parse_po(path: Path) -> list[Entry]:
@@ -65,7 +66,8 @@ def parse_po(path: Path) -> list[Entry]:
     def close():
         if current is not None and current["msgid"] != "":
             strs = [v for k, v in sorted(current.items()) if k.startswith("msgstr")]
-            entries.append(Entry(current["msgid"], strs, "fuzzy" in current.get("flags", "")))
+            entries.append(Entry(current["msgid"], strs, "fuzzy" in current.get("flags", ""),
+                                 current.get("msgctxt", "")))
 
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()

@@ -7,6 +7,7 @@ installed; unset CELERY_BROKER_URL means tasks run in-process.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -162,6 +163,18 @@ CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
     # Imported intermediary codes and referrer accounts become dated links and referrals (idempotent).
     "referrals-sync-imported": {"task": "referrals.sync_imported_relationships", "schedule": 300.0},
+}
+# The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
+# On a holiday there is no new day, and the task skips a day that already has a successful run.
+NIGHTLY_AT = env("NIGHTLY_AT", default="18:30")
+NIGHTLY_STALE_MINUTES = env.int("NIGHTLY_STALE_MINUTES", default=30)
+# How many shard tasks the per-client steps split into (one per Celery worker process is a good start).
+NIGHTLY_SHARDS = env.int("NIGHTLY_SHARDS", default=1)
+CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
+    "task": "segmentation.nightly",
+    "schedule": crontab(
+        hour=int(NIGHTLY_AT.split(":")[0]), minute=int(NIGHTLY_AT.split(":")[1]), day_of_week="mon-fri"),
+    "kwargs": {"skip_done": True},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

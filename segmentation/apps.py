@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SegmentationConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'segmentation'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "segmentation"
+    verbose_name = _("Segmentation")
+
+    def ready(self):
+        from clients.panels import Panel, register
+        from futures_crm.context_processors import NAV_ITEMS
+
+        from . import selectors
+
+        register(Panel(key="segmentation", template="segmentation/panel.html", context=selectors.client_panel,
+                       order=10))
+        NAV_ITEMS.append(("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES))
+        NAV_ITEMS.append(("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES))

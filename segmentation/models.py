@@ -1,32 +1,39 @@
-"""Nightly results per client. The nightly-engine issue fills and extends these."""
+"""Nightly results per client: policies, metrics, segments, transitions, overrides, runs."""
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.querysets import ClientScopedQuerySet
 
+from .choices import Axis, RunStatus, TransitionSource
+
 
 class Purpose(models.TextChoices):
-    HEDGER = "hedger", _("Hedger")
-    SPECULATOR = "speculator", _("Speculator")
+    HEDGER = "hedger", pgettext_lazy("segment", "Hedger")
+    SPECULATOR = "speculator", pgettext_lazy("segment", "Speculator")
 
 
 class FundSize(models.TextChoices):
-    LARGE = "large", _("Large")
-    MEDIUM = "medium", _("Medium")
-    RETAIL = "retail", _("Retail")
+    LARGE = "large", pgettext_lazy("segment", "Large")
+    MEDIUM = "medium", pgettext_lazy("segment", "Medium")
+    RETAIL = "retail", pgettext_lazy("segment", "Retail")
 
 
 class Volume(models.TextChoices):
-    ORDINARY = "ordinary", _("Ordinary")
-    KEY_SERVICE = "key_service", _("Key service")
-    ACTIVE = "active", _("Active")
-    DORMANT = "dormant", _("Dormant")
+    ORDINARY = "ordinary", pgettext_lazy("segment", "Ordinary")
+    KEY_SERVICE = "key_service", pgettext_lazy("segment", "Key service")
+    ACTIVE = "active", pgettext_lazy("segment", "Active")
+    DORMANT = "dormant", pgettext_lazy("segment", "Dormant")
 
 
 class Tenure(models.TextChoices):
-    NEW = "new", _("New")
-    OLD = "old", _("Old")
+    NEW = "new", pgettext_lazy("segment", "New")
+    OLD = "old", pgettext_lazy("segment", "Old")
 
 
 class ClientSegment(models.Model):
@@ -46,6 +53,7 @@ class ClientSegment(models.Model):
     lifetime_value = models.DecimalField(_("lifetime value"), max_digits=18, decimal_places=2, null=True, blank=True)
     loyalty_points = models.PositiveSmallIntegerField(_("loyalty points"), default=0)
     loyal = models.BooleanField(_("loyal"), default=False)
+    loyalty_criteria = models.JSONField(_("loyalty criteria met"), default=list, blank=True)
 
     objects = ClientScopedQuerySet.as_manager()
 
@@ -61,3 +69,215 @@ class ClientSegment(models.Model):
 
     def __str__(self):
         return f"{self.client_id} {self.purpose}/{self.fund_size}/{self.volume}/{self.tenure}"
+
+
+class Policy(models.Model):
+    """One version of the segmentation policy; editing creates a new version, history never changes."""
+
+    version = models.PositiveIntegerField(_("version"), primary_key=True)
+    params = models.JSONField(_("thresholds and weights"))
+    note = models.CharField(_("why it changed"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("segmentation policy")
+        verbose_name_plural = _("segmentation policies")
+
+    def __str__(self):
+        return f"v{self.version}"
+
+    def value(self, key: str) -> Decimal:
+        from .policy import DEFAULTS
+
+        return Decimal(self.params.get(key, str(DEFAULTS[key][0])))
+
+
+class TradingDay(models.Model):
+    """The market calendar as the settlement data shows it (the distinct trade dates imported)."""
+
+    day = models.DateField(_("trading day"), primary_key=True)
+    # Whether ClientDay holds this day's per-client summary (rebuilt for the run's own day every run).
+    summarised = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("trading day")
+        verbose_name_plural = _("trading days")
+
+    def __str__(self):
+        return str(self.day)
+
+
+class ClientDay(models.Model):
+    """One client's trading day boiled down to the figures the rules use (built set-based from settlements)."""
+
+    trade_date = models.DateField()
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    lots = models.BigIntegerField(default=0)
+    hedge_lots = models.BigIntegerField(default=0)
+    flat = models.BooleanField(default=False)
+    has_account = models.BooleanField(default=False)
+    equity = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    net_pnl = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    net_commission = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    deposit = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    withdrawal = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trade_date", "client"], name="clientday_uniq")]
+
+    def __str__(self):
+        return f"{self.trade_date} {self.client_id}"
+
+
+class ClientMetrics(models.Model):
+    """Rolling-window figures of one client as of `as_of` (sums and counts, so the next day only adds and drops)."""
+
+    client = models.OneToOneField("clients.Client", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="metrics")
+    as_of = models.DateField(_("as of"))
+    equity_sum_20 = models.DecimalField(max_digits=22, decimal_places=2, default=0)
+    equity_days_20 = models.IntegerField(default=0)
+    equity_sum_60 = models.DecimalField(max_digits=22, decimal_places=2, default=0)
+    equity_days_60 = models.IntegerField(default=0)
+    net_pnl_20 = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    net_pnl_60 = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    net_commission_250 = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    deposits_20 = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    withdrawals_20 = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    lots_20 = models.BigIntegerField(default=0)
+    lots_60 = models.BigIntegerField(default=0)
+    lots_80 = models.BigIntegerField(default=0)
+    lots_250 = models.BigIntegerField(default=0)
+    hedge_lots_250 = models.BigIntegerField(default=0)
+    traded_days_60 = models.IntegerField(default=0)
+    flat_days_60 = models.IntegerField(default=0)
+    traded_days_120 = models.IntegerField(default=0)
+    equity_20_ago = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    last_equity = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    last_equity_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("client metrics")
+        verbose_name_plural = _("client metrics")
+
+    def __str__(self):
+        return f"{self.client_id} {self.as_of}"
+
+    @property
+    def avg_equity_20(self):
+        return self.equity_sum_20 / self.equity_days_20 if self.equity_days_20 else None
+
+    @property
+    def avg_equity_60(self):
+        return self.equity_sum_60 / self.equity_days_60 if self.equity_days_60 else None
+
+    @property
+    def lots_prev_60(self):
+        return self.lots_80 - self.lots_20
+
+
+class SegmentTransition(models.Model):
+    """A change of one axis (or where a client starts): the product can say who was what on any past day."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="segment_transitions",
+                               verbose_name=_("client"))
+    axis = models.CharField(_("axis"), max_length=16, choices=Axis.choices)
+    from_value = models.CharField(_("from"), max_length=16, blank=True)
+    to_value = models.CharField(_("to"), max_length=16)
+    on_date = models.DateField(_("date"))
+    source = models.CharField(_("by"), max_length=8, choices=TransitionSource.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("person"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    policy_version = models.PositiveIntegerField(_("policy version"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-on_date", "-id"]
+        verbose_name = _("segment transition")
+        verbose_name_plural = _("segment transitions")
+        indexes = [
+            models.Index(fields=["client", "axis", "on_date"]),
+            models.Index(fields=["on_date", "axis", "to_value"]),
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} {self.axis} {self.from_value}→{self.to_value} {self.on_date}"
+
+
+class SegmentOverride(models.Model):
+    """A person's pin of one axis: wins over the rule through `expires_on` (inclusive) unless removed."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="segment_overrides",
+                               verbose_name=_("client"))
+    axis = models.CharField(_("axis"), max_length=16, choices=Axis.choices)
+    value = models.CharField(_("value"), max_length=16)
+    reason = models.CharField(_("reason"), max_length=255)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                           verbose_name=_("by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("removed by"))
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("segment override")
+        verbose_name_plural = _("segment overrides")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "axis"], condition=Q(removed_at__isnull=True),
+                                    name="segment_override_one_live_per_axis"),
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} {self.axis}={self.value}"
+
+
+class NightlyRun(models.Model):
+    """One run of the nightly pipeline for one trading day: status, policy, per-step timings and counts."""
+
+    trade_date = models.DateField(_("trading day"))
+    policy_version = models.PositiveIntegerField(_("policy version"))
+    status = models.CharField(_("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    mode = models.CharField(_("mode"), max_length=16, blank=True)
+    steps = models.JSONField(_("steps"), default=list)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("started by"))
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("nightly run")
+        verbose_name_plural = _("nightly runs")
+        indexes = [models.Index(fields=["trade_date", "status"])]
+
+    def __str__(self):
+        return f"{self.trade_date} {self.status}"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+
+class DashboardRollup(models.Model):
+    """The dashboard's figures for one scope ("firm" or "branch:<id>"), rewritten by each night's last step."""
+
+    scope = models.CharField(max_length=32, unique=True)
+    as_of = models.DateField()
+    policy_version = models.PositiveIntegerField()
+    data = models.JSONField()
+
+    def __str__(self):
+        return f"{self.scope} {self.as_of}"

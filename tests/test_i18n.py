@@ -38,6 +38,7 @@ def test_compiled_catalogue_matches_the_po(catalogue):
     assert mo.exists(), f"{mo} is missing: run `make messages`"
     with mo.open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
-    stale = [e.msgid for e in parse_po(catalogue.po) if compiled.gettext(e.msgid) != e.msgstrs[0]
+    stale = [e.msgid for e in parse_po(catalogue.po)
+             if (compiled.pgettext(e.context, e.msgid) if e.context else compiled.gettext(e.msgid)) != e.msgstrs[0]
              and len(e.msgstrs) == 1]
     assert stale == [], "the .mo is older than the .po: run `make messages` and commit the .mo"

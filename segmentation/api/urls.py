@@ -1,3 +1,14 @@
 """segmentation API routes."""
 
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import NightlyRunViewSet, SegmentHistoryView
+
+router = SimpleRouter()
+router.register("segmentation/runs", NightlyRunViewSet, basename="nightly-run")
+
+urlpatterns = [
+    path("clients/<int:pk>/segment-history/", SegmentHistoryView.as_view(), name="client-segment-history"),
+    *router.urls,
+]

@@ -1,0 +1,152 @@
+"""Reads of the nightly results used by the client page, the dashboard and the API (nothing is recomputed)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
+
+from . import rollups
+from .choices import Axis, LoyaltyCriterion, Signal
+from .models import ClientMetrics, DashboardRollup, Policy, SegmentOverride, SegmentTransition, Volume
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{Decimal(value):,.2f}"
+
+
+def _ratio(num, den):
+    return Decimal(num) / Decimal(den) if den else None
+
+
+def axis_reasons(segment, metrics: ClientMetrics | None, policy: Policy, client) -> dict[str, list]:
+    """Per axis, the metric values set against the policy's thresholds: the 'why' of each segment."""
+    m = metrics
+    if m is None:
+        return {a: [] for a in Axis.values}
+    p = policy.value
+    avg20, avg60 = m.avg_equity_20, m.avg_equity_60
+    per_day = _ratio(m.lots_60, m.traded_days_60)
+    return {
+        Axis.PURPOSE: [
+            (_("Client type"), client.get_client_type_display(), _("spot enterprise → hedger")),
+            (_("Hedge lots share, 250 days"), _pct(_ratio(m.hedge_lots_250, m.lots_250)),
+             f"≥ {_pct(p('hedge_lots_share'))}"),
+        ],
+        Axis.FUND_SIZE: [
+            (_("Average equity, 20 days"), _money(avg20) if avg20 is not None else _("no row: band kept"),
+             f"≥ {_money(p('fund_large'))} / ≥ {_money(p('fund_medium'))}"),
+        ],
+        Axis.VOLUME: [
+            (_("Traded days of 60"), m.traded_days_60, f"0 → {Volume.DORMANT.label}"),
+            (_("Traded share of 60 days"), _pct(Decimal(m.traded_days_60) / 60),
+             f"≥ {_pct(p('active_traded_share'))} / ≥ {_pct(p('key_traded_share'))}"),
+            (_("Flat days of traded days"), _pct(_ratio(m.flat_days_60, m.traded_days_60)),
+             f"≥ {_pct(p('active_flat_share'))}"),
+            (_("Lots per traded day"), "—" if per_day is None else f"{per_day:.1f}", f"≥ {p('active_lots_per_day')}"),
+            (_("Net P&L 60 days vs average equity 60"), _pct(_ratio(m.net_pnl_60, avg60) if avg60 else None),
+             f"≤ {_pct(p('key_loss_share'))}"),
+        ],
+        Axis.TENURE: [
+            (_("Open date"), client.open_date or "—",
+             _("new if opened less than %(days)s days ago") % {"days": p("tenure_new_days")}),
+        ],
+    }
+
+
+def signal_reasons(metrics: ClientMetrics | None, policy: Policy) -> list:
+    """Every signal with its weight and the figures it looked at."""
+    m, p = metrics, policy.value
+    if m is None:
+        return []
+    return [
+        (Signal.EQUITY_OUTFLOW, p("w_equity_outflow"),
+         f"{_money(m.withdrawals_20 - m.deposits_20)} vs {_pct(p('outflow_share'))} × {_money(m.equity_20_ago)}"),
+        (Signal.VOLUME_DROP, p("w_volume_drop"),
+         f"{m.lots_20} vs {_pct(p('volume_drop_share'))} × {m.lots_prev_60} / 3"),
+        (Signal.HEAVY_LOSS, p("w_heavy_loss"),
+         f"{_money(m.net_pnl_20)} vs {_pct(p('heavy_loss_share'))} × {_money(m.equity_20_ago)}"),
+        (Signal.COMPLAINT_OVERDUE, p("w_complaint_overdue"), ""),
+        (Signal.ORPHANED, p("w_orphaned"), ""),
+        (Signal.TURNED_DORMANT, p("w_turned_dormant"), ""),
+    ]
+
+
+def client_panel(client, user) -> dict:
+    """Everything the client page's segmentation panel shows."""
+    segment = getattr(client, "segment", None)
+    metrics = ClientMetrics.objects.filter(client=client).first()
+    policy = (Policy.objects.filter(version=segment.policy_version).first() if segment else None)
+    pins = {o.axis: o for o in SegmentOverride.objects.filter(client=client, removed_at__isnull=True)
+            .select_related("by")}
+    reasons = axis_reasons(segment, metrics, policy, client) if segment and policy else {}
+    axes = []
+    if segment:
+        for axis in Axis:
+            axes.append({"axis": axis, "label": axis.label, "value": getattr(segment, axis.value),
+                         "display": getattr(segment, f"get_{axis.value}_display")(),
+                         "pin": pins.get(axis.value), "why": reasons.get(axis, [])})
+    held = set(segment.churn_signals) if segment else set()
+    return {
+        "segment": segment, "metrics": metrics, "policy": policy, "axes": axes,
+        "signals": [{"code": s, "label": s.label, "weight": w, "why": why, "holds": s.value in held}
+                    for s, w, why in (signal_reasons(metrics, policy) if policy else [])],
+        "loyalty": [{"code": c, "label": c.label, "met": segment is not None and c.value in segment.loyalty_criteria}
+                    for c in LoyaltyCriterion],
+        "transitions": [_labelled(t) for t in
+                        SegmentTransition.objects.filter(client=client).select_related("by")[:50]],
+        "annual_net_commission": metrics.net_commission_250 if metrics else None,
+        "can_override": user_role(user) in OVERRIDE_ROLES,
+        "axis_choices": AXIS_VALUES,
+    }
+
+
+def value_label(axis: str, value: str) -> str:
+    """The display label of an axis value ("dormant" → 休眠)."""
+    enum = AXIS_VALUES.get(axis)
+    return str(enum(value).label) if enum and value in enum.values else value
+
+
+def _labelled(transition):
+    transition.from_label = value_label(transition.axis, transition.from_value) if transition.from_value else ""
+    transition.to_label = value_label(transition.axis, transition.to_value)
+    return transition
+
+
+OVERRIDE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
+RUN_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
+POLICY_EDITOR_ROLES = {Role.ADMIN, Role.HEAD_OFFICE}
+DASHBOARD_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.MARKETING,
+                   Role.COMPLIANCE}
+
+
+def _axis_values():
+    from .models import FundSize, Purpose, Tenure, Volume
+
+    return {Axis.PURPOSE: Purpose, Axis.FUND_SIZE: FundSize, Axis.VOLUME: Volume, Axis.TENURE: Tenure}
+
+
+AXIS_VALUES = _axis_values()
+
+
+def dashboard_figures(user, branch_id: int | None = None) -> tuple[dict | None, str]:
+    """The dashboard's figures in the user's scope: firm or a branch from the nightly rollup, own book live."""
+    role = user_role(user)
+    if connection.vendor != "postgresql":
+        return None, "none"  # the nightly engine (and so every figure) needs PostgreSQL
+    if role == Role.ACCOUNT_MANAGER:
+        return rollups.figures("c.account_manager_id = %(am)s", {"am": user.pk}), "own"
+    if role == Role.BRANCH_MANAGER:
+        branch_id = user.staff_profile.branch_id
+    elif role not in FIRM_WIDE_ROLES:
+        return None, "none"
+    scope = f"branch:{branch_id}" if branch_id else "firm"
+    rollup = DashboardRollup.objects.filter(scope=scope).first()
+    return (rollup.data | {"as_of": rollup.as_of, "policy_version": rollup.policy_version}) if rollup else None, scope

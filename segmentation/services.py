@@ -1,0 +1,345 @@
+"""Writes of the nightly engine: runs and their steps, tasks, rollups, overrides, policy versions."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import time
+import traceback
+
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from futures_crm.audit import audit_record
+from service.choices import TaskKind
+from service.services import task_upsert
+
+from . import engine, rollups
+from .choices import RunStatus, TransitionSource
+from .models import ClientSegment, NightlyRun, Policy, SegmentOverride, SegmentTransition
+from .policy import DEFAULTS, default_params
+
+log = logging.getLogger(__name__)
+
+# One advisory-lock key for the whole engine ("SEGM" in ASCII).
+LOCK_KEY = 0x5345474D
+STEP_NAMES = ["prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups"]
+# Steps that split by client (mod(client_id, shards) = shard) over several Celery workers.
+SHARDED_STEPS = {"metrics", "axes", "signals", "value"}
+
+
+class NightlyLocked(RuntimeError):
+    """Another nightly run holds the engine."""
+
+
+# ---------------------------------------------------------------- policy
+
+
+def current_policy() -> Policy:
+    """The newest policy version (version 1, the rules' defaults, on first use)."""
+    policy = Policy.objects.order_by("-version").first()
+    if policy is None:
+        policy, _created = Policy.objects.get_or_create(version=1, defaults={"params": default_params(),
+                                                                             "note": "defaults"})
+    return policy
+
+
+@transaction.atomic
+def policy_create(*, params: dict, note: str, by) -> Policy:
+    """Save edited thresholds as a new version; results already computed keep the version they used."""
+    base = current_policy()
+    merged = default_params() | base.params | {k: str(v) for k, v in params.items() if k in DEFAULTS}
+    policy = Policy.objects.create(version=base.version + 1, params=merged, note=note, created_by=by)
+    audit_record(actor=by, action="policy_create", obj=policy, before={"version": base.version},
+                 after={"version": policy.version}, reason=note)
+    return policy
+
+
+# ---------------------------------------------------------------- locking and run records
+
+
+@contextlib.contextmanager
+def engine_lock(*, shared: bool = False):
+    """PostgreSQL session advisory lock: a second holder is refused at once, never queued.
+
+    The shards of one step hold it shared (they run side by side); everything else holds it exclusively.
+    """
+    engine.require_postgres()
+    kind = "_shared" if shared else ""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT pg_try_advisory_lock{kind}(%s)", [LOCK_KEY])
+        if not cur.fetchone()[0]:
+            raise NightlyLocked(_("Another nightly run is in progress."))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT pg_advisory_unlock{kind}(%s)", [LOCK_KEY])
+
+
+def _stale_after() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "NIGHTLY_STALE_MINUTES", 30))
+
+
+def run_start(*, day: datetime.date | None = None, by=None, full: bool = False) -> NightlyRun:
+    """Open a run record for `day` (default: newest imported day). Call under engine_lock().
+
+    A run recorded as running whose heartbeat is fresh is a Celery chain between two steps: refuse.
+    One whose heartbeat is stale was killed: mark it failed and clear its staging rows.
+    """
+    engine.require_postgres()
+    live = NightlyRun.objects.filter(status=RunStatus.RUNNING)
+    if live.filter(heartbeat_at__gte=timezone.now() - _stale_after()).exists():
+        raise NightlyLocked(_("Another nightly run is in progress."))
+    live.update(status=RunStatus.FAILED, error="abandoned (no sign of life)", finished_at=timezone.now())
+    engine.clear_stage()
+    day = day or engine.latest_trade_date()
+    if day is None:
+        raise ValueError("No settlement data has been imported yet.")
+    engine.refresh_calendar(day)
+    engine.calendar_for(day)  # refuses a day without settlement data before anything is recorded
+    return NightlyRun.objects.create(trade_date=day, policy_version=current_policy().version, triggered_by=by,
+                                     mode="full" if full else "")
+
+
+@transaction.atomic
+def _record_step(run_id: int, name: str, seconds: float, rows) -> NightlyRun:
+    # Locked: the shards of a step finish side by side and must not overwrite each other's entries.
+    run = NightlyRun.objects.select_for_update().get(pk=run_id)
+    run.steps = [s for s in run.steps if s["name"] != name] + [
+        {"name": name, "seconds": round(seconds, 3), "rows": rows}]
+    if name == STEP_NAMES[-1]:
+        run.status = RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+    run.save(update_fields=["steps", "status", "finished_at", "heartbeat_at"])
+    return run
+
+
+def run_fail(run: NightlyRun, exc: BaseException) -> None:
+    """Record the failure and tell the administrators."""
+    run.status = RunStatus.FAILED
+    run.error = "".join(traceback.format_exception(exc))[-4000:]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
+    mail_admins(
+        f"Nightly segmentation run {run.trade_date} failed",
+        f"Run #{run.pk} for {run.trade_date} (policy v{run.policy_version}) failed:\n\n{run.error}",
+        fail_silently=True,
+    )
+
+
+def run_step(run_id: int, name: str, shard: tuple[int, int] = (0, 1)) -> int:
+    """Execute one step (or one shard of it) of a run, timing it and counting its rows.
+
+    A failure fails the run and alerts the administrators.
+    """
+    run = NightlyRun.objects.get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        raise RuntimeError(f"run {run_id} is {run.status}, not running")
+    started = time.monotonic()
+    try:
+        with transaction.atomic():  # a step is all or nothing
+            rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
+    except Exception as exc:
+        run_fail(run, exc)
+        raise
+    label = name if shard[1] == 1 else f"{name}[{shard[0]}/{shard[1]}]"
+    _record_step(run_id, label, time.monotonic() - started, rows)
+    return run_id
+
+
+def run_night(*, day: datetime.date | None = None, by=None, full: bool = False) -> NightlyRun:
+    """The whole pipeline for one trading day, synchronously, holding the engine lock throughout."""
+    with engine_lock():
+        run = run_start(day=day, by=by, full=full)
+        for name in STEP_NAMES:
+            run_step(run.pk, name)
+    run.refresh_from_db()
+    return run
+
+
+def run_range(*, start: datetime.date, end: datetime.date, by=None) -> list[NightlyRun]:
+    """Backfill day by day, in order, so the transitions come out as they would have night after night."""
+    days = trading_days_between(start, end)
+    return [run_night(day=d, by=by) for d in days]
+
+
+def trading_days_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    engine.require_postgres()
+    engine.refresh_calendar(end)
+    with connection.cursor() as cur:
+        cur.execute("SELECT day FROM segmentation_tradingday WHERE day BETWEEN %s AND %s ORDER BY day",
+                    [start, end])
+        return [r[0] for r in cur.fetchall()]
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def _step_prepare(run: NightlyRun):
+    """Summarise the day (and any window day never summarised); choose rolling or full."""
+    cal = engine.calendar_for(run.trade_date)
+    days = engine.days_to_summarise(cal)
+    summarised = engine.summarise_days(days)
+    # Any day other than D (re)summarised means the rolling sums of yesterday no longer hold.
+    rolling = run.mode != "full" and days == [cal.day] and engine.can_roll_forward(cal)
+    run.mode = "rolling" if rolling else "full"
+    run.save(update_fields=["mode"])
+    engine.clear_stage(run.pk)
+    return {"days_summarised": len(days), "client_days": summarised}
+
+
+def _step_metrics(run: NightlyRun, shard):
+    fn = engine.stage_metrics_rolling if run.mode == "rolling" else engine.stage_metrics_full
+    return fn(run.pk, engine.calendar_for(run.trade_date), shard)
+
+
+def _policy(run: NightlyRun) -> Policy:
+    return Policy.objects.get(version=run.policy_version)
+
+
+def _step_axes(run, shard):
+    return engine.stage_axes(run.pk, engine.calendar_for(run.trade_date), _policy(run), shard)
+
+
+def _step_signals(run, shard):
+    return engine.stage_signals(run.pk, engine.calendar_for(run.trade_date), _policy(run), shard)
+
+
+def _step_value(run, shard):
+    return engine.stage_value(run.pk, engine.calendar_for(run.trade_date), _policy(run), shard)
+
+
+def _step_publish(run):
+    return engine.publish(run.pk, engine.calendar_for(run.trade_date), run.policy_version)
+
+
+def _step_tasks(run):
+    return tasks_for_day(run.trade_date, _policy(run))
+
+
+def _step_rollups(run):
+    return rollups.rebuild(run.trade_date, run.policy_version)
+
+
+STEPS = {
+    "prepare": _step_prepare, "metrics": _step_metrics, "axes": _step_axes, "signals": _step_signals,
+    "value": _step_value,
+    "publish": _step_publish, "tasks": _step_tasks, "rollups": _step_rollups,
+}
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _task_candidates(day: datetime.date, policy: Policy) -> dict[str, list[int]]:
+    """Clients owed a task tonight, chosen set-based; a task already opened for the same cause is skipped."""
+    source = f"segmentation:{day.isoformat()}"
+    cooldown_from = timezone.make_aware(datetime.datetime.combine(
+        day - datetime.timedelta(days=int(policy.value("retention_cooldown_days"))), datetime.time()))
+    sql = {
+        # One open retention task per client, and not a new one each night after a person closes it.
+        TaskKind.RETENTION: """
+            SELECT s.client_id FROM segmentation_clientsegment s
+            WHERE s.as_of = %(d)s AND s.churn_score >= %(score)s AND NOT EXISTS (
+                SELECT 1 FROM service_task t WHERE t.client_id = s.client_id AND t.kind = 'retention'
+                  AND (t.status = 'open' OR t.created_at >= %(cooldown)s))""",
+        TaskKind.REACTIVATION: """
+            SELECT h.client_id FROM segmentation_segmenttransition h
+            WHERE h.on_date = %(d)s AND h.axis = 'volume' AND h.to_value = 'dormant' AND h.source = 'rule'
+              AND NOT EXISTS (SELECT 1 FROM service_task t WHERE t.client_id = h.client_id
+                              AND t.kind = 'reactivation' AND (t.status = 'open' OR t.source = %(source)s))""",
+        # A new hedger: the purpose turned hedger tonight, or a new account starts as one.
+        TaskKind.HEDGING_PLAN: """
+            SELECT h.client_id FROM segmentation_segmenttransition h
+            JOIN segmentation_clientsegment s ON s.client_id = h.client_id
+            WHERE h.on_date = %(d)s AND h.axis = 'purpose' AND h.to_value = 'hedger'
+              AND (h.source = 'rule' OR (h.source = 'start' AND s.tenure = 'new'))
+              AND NOT EXISTS (SELECT 1 FROM service_task t WHERE t.client_id = h.client_id
+                              AND t.kind = 'hedging_plan' AND (t.status = 'open' OR t.source = %(source)s))""",
+    }
+    params = {"d": day, "score": policy.value("retention_score"), "cooldown": cooldown_from, "source": source}
+    out = {}
+    with connection.cursor() as cur:
+        for kind, query in sql.items():
+            cur.execute(query, params)
+            out[kind] = [r[0] for r in cur.fetchall()]
+    return out
+
+
+TASK_TITLES = {
+    TaskKind.RETENTION: "Retention: churn risk score {score}",
+    TaskKind.REACTIVATION: "Reactivation: no trading in the last 60 trading days",
+    TaskKind.HEDGING_PLAN: "Hedging plan for a new hedger",
+}
+
+
+def tasks_for_day(day: datetime.date, policy: Policy) -> dict:
+    """Open the night's tasks through the service desk's task_upsert (only the few clients that need one)."""
+    candidates = _task_candidates(day, policy)
+    due = day + datetime.timedelta(days=int(policy.value("task_due_days")))
+    ids = {i for v in candidates.values() for i in v}
+    clients = Client.objects.filter(pk__in=ids).select_related("branch", "account_manager__staff_profile",
+                                                                "segment").in_bulk()
+    counts = {}
+    for kind, client_ids in candidates.items():
+        for cid in client_ids:
+            client = clients[cid]
+            manager = client.account_manager
+            profile = getattr(manager, "staff_profile", None) if manager else None
+            # A departed manager cannot act on it: the task goes to the branch's unassigned worklist.
+            owner = manager if manager is not None and manager.is_active and (profile is None or profile.is_active) \
+                else None
+            title = TASK_TITLES[kind].format(score=getattr(client.segment, "churn_score", ""))
+            task_upsert(client=client, kind=kind, due_on=due, owner=owner, title=title,
+                        source=f"segmentation:{day.isoformat()}")
+        counts[kind.value] = len(client_ids)
+    return counts
+
+
+# ---------------------------------------------------------------- overrides
+
+
+@transaction.atomic
+def override_set(*, client: Client, axis: str, value: str, reason: str, by,
+                 expires_on: datetime.date | None = None) -> SegmentOverride:
+    """Pin one axis of a client: it applies at once and wins over the rule until it expires or is removed."""
+    now = timezone.now()
+    SegmentOverride.objects.filter(client=client, axis=axis, removed_at__isnull=True).update(
+        removed_at=now, removed_by=by)
+    pin = SegmentOverride.objects.create(client=client, axis=axis, value=value, reason=reason, by=by,
+                                         expires_on=expires_on)
+    _apply_now(client=client, axis=axis, value=value, by=by, reason=reason)
+    audit_record(actor=by, action="segment_override", obj=pin, client=client,
+                 after={"axis": axis, "value": value, "expires_on": expires_on}, reason=reason)
+    return pin
+
+
+@transaction.atomic
+def override_remove(*, pin: SegmentOverride, by) -> None:
+    """Unpin: the rule's value comes back at the next nightly run."""
+    pin.removed_at = timezone.now()
+    pin.removed_by = by
+    pin.save(update_fields=["removed_at", "removed_by"])
+    audit_record(actor=by, action="segment_override_remove", obj=pin, client=pin.client,
+                 before={"axis": pin.axis, "value": pin.value})
+
+
+def _apply_now(*, client, axis, value, by, reason) -> None:
+    """The pinned value shows at once and is kept as a person's transition."""
+    segment = ClientSegment.objects.select_for_update().filter(client=client).first()
+    if segment is None:
+        return  # not classified yet: the first nightly run starts it at the pinned value
+    old = getattr(segment, axis)
+    if old == value:
+        return
+    setattr(segment, axis, value)
+    segment.save(update_fields=[axis])
+    SegmentTransition.objects.create(client=client, axis=axis, from_value=old, to_value=value,
+                                     on_date=timezone.localdate(), source=TransitionSource.PERSON, by=by,
+                                     reason=reason, policy_version=segment.policy_version)

@@ -1,0 +1,93 @@
+"""Thin Celery tasks of the nightly pipeline: they take ISO dates or run ids and call the services.
+
+The chain: start → prepare → metrics → axes → signals → value → publish → tasks → rollups. Each step
+holds the engine's advisory lock while it works, and the run record (heartbeat) keeps a second run
+from starting between two steps. With `shards` > 1 the four per-client steps become groups of shard
+tasks (mod(client_id, shards)) that several workers run side by side, each holding the lock shared.
+The chain starts with the import app's `clients.import_drop_folder` (files waiting in the drop folder
+are imported first), when that task is registered.
+"""
+
+import datetime
+
+from celery import chain, group, shared_task
+
+from . import services
+
+
+@shared_task(name="segmentation.nightly_start")
+def nightly_start(day_iso: str | None = None, by_id: int | None = None) -> int:
+    """Open the run record for the day (default: newest imported); refuses while another run is live."""
+    from django.contrib.auth import get_user_model
+
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    day = datetime.date.fromisoformat(day_iso) if day_iso else None
+    with services.engine_lock():
+        return services.run_start(day=day, by=by).pk
+
+
+IMPORT_TASK = "clients.import_drop_folder"
+
+
+def _run_id(value) -> int:
+    """After a group of shards the next task receives their results as a list: all the same run id."""
+    while isinstance(value, list):
+        value = value[0]
+    return int(value)
+
+
+def _step(name):
+    @shared_task(name=f"segmentation.nightly_{name}")
+    def step(run_id) -> int:
+        with services.engine_lock():
+            return services.run_step(_run_id(run_id), name)
+
+    step.__doc__ = f"Nightly step: {name}."
+    return step
+
+
+STEP_TASKS = {name: _step(name) for name in services.STEP_NAMES}
+
+
+@shared_task(name="segmentation.nightly_shard")
+def nightly_shard(run_id, name: str, shard: int, shards: int) -> int:
+    """One shard of a per-client step; the other shards run at the same time on other workers."""
+    with services.engine_lock(shared=True):
+        return services.run_step(_run_id(run_id), name, (shard, shards))
+
+
+def nightly_chain(day_iso: str | None = None, by_id: int | None = None, shards: int = 1):
+    """The Celery chain for one trading day (import first when the import app provides the task)."""
+    from futures_crm.celery import app
+
+    links = [nightly_start.si(day_iso, by_id)]
+    for name in services.STEP_NAMES:
+        if shards > 1 and name in services.SHARDED_STEPS:
+            links.append(group([nightly_shard.s(name, i, shards) for i in range(shards)]))
+        else:
+            links.append(STEP_TASKS[name].s())
+    if IMPORT_TASK in app.tasks:
+        links.insert(0, app.tasks[IMPORT_TASK].si())
+    return chain(*links)
+
+
+@shared_task(name="segmentation.nightly")
+def nightly(day_iso: str | None = None, by_id: int | None = None, skip_done: bool = False,
+            shards: int | None = None) -> str | None:
+    """Beat's entry point: start the chain for the day (default: the newest imported)."""
+    from .models import NightlyRun
+
+    day = day_iso or (services.engine.latest_trade_date() or datetime.date.min).isoformat()
+    if skip_done and NightlyRun.objects.filter(trade_date=day, status="succeeded").exists():
+        return None
+    from django.conf import settings
+
+    return nightly_chain(day, by_id, shards or settings.NIGHTLY_SHARDS).apply_async().id
+
+
+@shared_task(name="segmentation.nightly_backfill")
+def nightly_backfill(start_iso: str, end_iso: str | None = None) -> int:
+    """Recompute from a chosen day to the newest (e.g. after a new policy version), day by day."""
+    start = datetime.date.fromisoformat(start_iso)
+    end = datetime.date.fromisoformat(end_iso) if end_iso else services.engine.latest_trade_date()
+    return len(services.run_range(start=start, end=end))

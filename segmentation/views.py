@@ -1,0 +1,131 @@
+"""Segmentation pages: the managers' dashboard, nightly runs, the policy, overrides."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from clients.models import Branch, Client
+from futures_crm.roles import FIRM_WIDE_ROLES
+from futures_crm.views import StaffRequiredMixin
+
+from . import selectors, services
+from .forms import OverrideForm, PolicyForm, RunForm
+from .models import NightlyRun, Policy, SegmentOverride
+from .policy import DEFAULTS
+
+
+def curve_points(curve: list[dict]) -> str:
+    """The concentration curve as SVG polyline points on a 200×200 plot offset by 10."""
+    pts = [(10, 210)] + [(10 + 2 * p["clients_pct"], 210 - 200 * p["share"]) for p in curve]
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+
+
+class DashboardView(StaffRequiredMixin, TemplateView):
+    """Segment counts, churn-risk distribution and value concentration in the viewer's scope."""
+
+    allowed_roles = selectors.DASHBOARD_ROLES
+    template_name = "segmentation/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        branch_id = self.request.GET.get("branch")
+        branch_id = int(branch_id) if branch_id and branch_id.isdigit() else None
+        data, scope = selectors.dashboard_figures(self.request.user, branch_id)
+        ctx.update(data=data, scope=scope, axes=selectors.AXIS_VALUES,
+                   branches=Branch.objects.all() if self.role in FIRM_WIDE_ROLES else None, branch_id=branch_id)
+        if data:
+            ctx["segment_rows"] = [
+                (axis.label, [(label, data["segments"].get(axis.value, {}).get(v, 0)) for v, label in enum.choices])
+                for axis, enum in selectors.AXIS_VALUES.items()
+            ]
+            ctx["curve_points"] = curve_points(data["concentration"]["curve"])
+            share = data["concentration"]["top20_share"]
+            ctx["top20_pct"] = f"{share * 100:.1f}" if share is not None else None
+            ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
+        return ctx
+
+
+class RunListView(StaffRequiredMixin, ListView):
+    """Every nightly run with its steps; managers start one from here."""
+
+    allowed_roles = selectors.RUN_ROLES
+    template_name = "segmentation/runs.html"
+    paginate_by = 30
+    queryset = NightlyRun.objects.select_related("triggered_by")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=RunForm(), **kwargs)
+
+    def post(self, request):
+        from .tasks import nightly
+
+        form = RunForm(request.POST)
+        if form.is_valid():
+            day = form.cleaned_data["day"]
+            day_iso = day.isoformat() if day else None
+            transaction.on_commit(lambda: nightly.delay(day_iso, request.user.pk))
+            messages.success(request, _("The nightly run has been started."))
+        return redirect("segmentation:runs")
+
+
+class PolicyView(StaffRequiredMixin, FormView):
+    """The current thresholds and weights, their history, and (for head office) a new version."""
+
+    allowed_roles = selectors.RUN_ROLES
+    template_name = "segmentation/policy.html"
+    form_class = PolicyForm
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"policy": services.current_policy()}
+
+    def get_context_data(self, **kwargs):
+        policy = services.current_policy()
+        return super().get_context_data(
+            policy=policy, versions=Policy.objects.select_related("created_by")[:20],
+            rows=[(label, policy.value(key)) for key, (_d, label) in DEFAULTS.items()],
+            can_edit=self.role in selectors.POLICY_EDITOR_ROLES, **kwargs)
+
+    def form_valid(self, form):
+        if self.role not in selectors.POLICY_EDITOR_ROLES:
+            messages.error(self.request, _("Only head office edits the policy."))
+            return redirect("segmentation:policy")
+        data = form.cleaned_data
+        policy = services.policy_create(params={k: data[k] for k in DEFAULTS}, note=data["note"],
+                                        by=self.request.user)
+        if data["recompute_from"]:
+            from .tasks import nightly_backfill
+
+            start = data["recompute_from"].isoformat()
+            transaction.on_commit(lambda: nightly_backfill.delay(start))
+        messages.success(self.request, _("Policy version %(v)s saved.") % {"v": policy.version})
+        return redirect("segmentation:policy")
+
+
+class OverrideView(StaffRequiredMixin, View):
+    """Pin an axis of a client the user may see (POST from the client page)."""
+
+    allowed_roles = selectors.OVERRIDE_ROLES
+
+    def post(self, request, pk):
+        client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+        form = OverrideForm(request.POST)
+        if form.is_valid():
+            services.override_set(client=client, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Pinned."))
+        else:
+            messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("clients:detail", pk=client.pk)
+
+
+class OverrideRemoveView(StaffRequiredMixin, View):
+    allowed_roles = selectors.OVERRIDE_ROLES
+
+    def post(self, request, pk):
+        pin = get_object_or_404(SegmentOverride.objects.visible_to(request.user).filter(removed_at__isnull=True),
+                                pk=pk)
+        services.override_remove(pin=pin, by=request.user)
+        messages.success(request, _("Pin removed: the rule applies again from the next nightly run."))
+        return redirect("clients:detail", pk=pin.client_id)
