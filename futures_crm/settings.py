@@ -7,6 +7,7 @@ installed; unset CELERY_BROKER_URL means tasks run in-process.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,6 +147,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+
+# Service desk (service app): complaint deadlines count trading time, 09:00–15:00 Asia/Shanghai,
+# Monday–Friday, minus the exchange closures listed here (ISO dates).
+SERVICE_TRADING_HOURS = ("09:00", "15:00")
+SERVICE_CLOSED_DATES = env.list("SERVICE_CLOSED_DATES", default=[])
+# SMS/WeChat gateway; the default only writes the message to the log.
+SERVICE_MESSAGE_BACKEND = env("SERVICE_MESSAGE_BACKEND", default="service.messaging.LogBackend")
+CELERY_BEAT_SCHEDULE.update({
+    "service-escalate-overdue-tickets": {"task": "service.tasks.escalate_overdue_tickets", "schedule": 600.0},
+    "service-care-run": {"task": "service.tasks.care_run_today",
+                         "schedule": crontab(hour=7, minute=30)},
+})
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")

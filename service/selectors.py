@@ -1,7 +1,24 @@
-"""Service-desk reads other apps use (the nightly churn signal reads overdue complaints)."""
+"""Service-desk reads: the screen-pop card, "my day", campaign targeting, overdue complaints.
 
-from .choices import OPEN_TICKET_STATUSES, TicketType
-from .models import Ticket
+Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it).
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.filtersets import ClientFilterSet
+from clients.identity import mask_id_number, mask_phone, normalise_phone
+from clients.models import AccountSettlement, Client
+from clients.selectors import sees_personal_data
+from futures_crm.roles import Role, user_role
+
+from .choices import OPEN_TICKET_STATUSES, Queue, TaskStatus, TicketStatus, TicketType
+from .models import Prospect, Task, Ticket
+
+HIGH_CHURN_SCORE = 50
 
 
 def overdue_complaint_client_ids(*, at):
@@ -12,3 +29,148 @@ def overdue_complaint_client_ids(*, at):
         .values_list("client_id", flat=True)
         .distinct()
     )
+
+
+def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int = 50) -> list[dict]:
+    """Margin-call and negative-equity alerts from the import, newest first.
+
+    Reads clients.SettlementAlert when the import issue provides it; otherwise derives the
+    same two alerts from the daily account settlement (margin call > 0, equity < 0).
+    """
+    from .services import settlement_alert_model
+
+    alert_model = settlement_alert_model()
+    if alert_model is not None:
+        qs = alert_model.objects.filter(trade_date__gte=since)
+        if hasattr(alert_model, "acknowledged_at"):
+            qs = qs.filter(acknowledged_at__isnull=True)
+        qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
+        return [{"client": a.client, "trade_date": a.trade_date, "kind": str(getattr(a, "get_kind_display", lambda: a.kind)()),
+                 "amount": a.amount} for a in qs.select_related("client").order_by("-trade_date")[:limit]]
+    qs = AccountSettlement.objects.filter(trade_date__gte=since).filter(Q(margin_call__gt=0) | Q(equity__lt=0))
+    qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
+    rows = []
+    for s in qs.select_related("client").order_by("-trade_date")[:limit]:
+        negative = s.equity < 0
+        rows.append({"client": s.client, "trade_date": s.trade_date,
+                     "kind": "negative_equity" if negative else "margin_call",
+                     "amount": s.equity if negative else s.margin_call})
+    return rows
+
+
+def birthdays_between(clients, start: datetime.date, days: int):
+    """Clients whose birthday (month and day) falls in the `days` days from `start`, soonest first."""
+    dates = [start + datetime.timedelta(days=i) for i in range(days)]
+    q = Q(pk__in=[])
+    for d in dates:
+        q |= Q(birthday__month=d.month, birthday__day=d.day)
+    order = {(d.month, d.day): i for i, d in enumerate(dates)}
+    found = list(clients.filter(q).only("id", "name", "account_id", "birthday", "phone"))
+    for c in found:
+        c.next_birthday = dates[order[(c.birthday.month, c.birthday.day)]]
+    return sorted(found, key=lambda c: c.next_birthday)
+
+
+def my_day(*, user, today: datetime.date | None = None) -> dict:
+    """Everything a person should look at today."""
+    today = today or timezone.localdate()
+    role = user_role(user)
+    own_clients = Client.objects.filter(account_manager=user)
+    if role == Role.BRANCH_MANAGER:
+        own_clients = Client.objects.visible_to(user)
+    tasks = (Task.objects.filter(owner=user, status=TaskStatus.OPEN, due_on__lte=today + datetime.timedelta(days=1))
+             .select_related("client", "prospect"))
+    ticket_q = Q(owner=user)
+    if role == Role.SERVICE_AGENT:
+        ticket_q |= Q(owner__isnull=True, queue=Queue.SERVICE_DESK)
+    elif role == Role.COMPLIANCE:
+        ticket_q |= Q(owner__isnull=True, queue=Queue.COMPLIANCE)
+    tickets = (Ticket.objects.filter(ticket_q, status__in=[TicketStatus.NEW, TicketStatus.IN_PROGRESS,
+                                                           TicketStatus.WAITING])
+               .select_related("client").order_by("deadline")[:50])
+    churn = (own_clients.filter(segment__churn_score__gte=HIGH_CHURN_SCORE)
+             .select_related("segment").order_by("-segment__churn_score")[:20])
+    own_filter = Q(client__account_manager=user)
+    if role == Role.BRANCH_MANAGER:
+        own_filter = Q(client__branch_id=user.staff_profile.branch_id)
+    return {
+        "today": today,
+        "tasks": list(tasks),
+        "birthdays": birthdays_between(own_clients.filter(status="active"), today, 7),
+        "tickets": list(tickets),
+        "churn": list(churn),
+        "alerts": settlement_alerts(clients_q=own_filter, since=today - datetime.timedelta(days=5)),
+        "now": timezone.now(),
+    }
+
+
+def lookup_phone(*, user, number: str) -> dict:
+    """The screen-pop card for an incoming number: the client (masked for the desk) or the prospect, or nothing.
+
+    Numbers are stored normalised (digits, no +86), so this is one indexed equality lookup.
+    """
+    digits = normalise_phone(number)
+    result = {"number": digits, "clients": [], "prospects": []}
+    if len(digits) < 5:
+        return result
+    clients = list(
+        Client.objects.visible_to(user).filter(Q(phone=digits) | Q(phone_alt=digits))
+        .select_related("branch", "account_manager__staff_profile", "segment")[:5]
+    )
+    personal = sees_personal_data(user)
+    since = timezone.localdate() - datetime.timedelta(days=10)
+    for c in clients:
+        segment = getattr(c, "segment", None)
+        result["clients"].append({
+            "id": c.pk,
+            "account_id": c.account_id,
+            "name": c.name,
+            "status": c.status,
+            "status_display": c.get_status_display(),
+            "client_type": c.get_client_type_display(),
+            "branch": str(c.branch),
+            "manager": getattr(getattr(c.account_manager, "staff_profile", None), "display_name", ""),
+            "phone": c.phone if personal else mask_phone(c.phone),
+            "id_number": mask_id_number(c.id_number),
+            "birthday": c.birthday if personal else None,
+            "is_key": c.is_key,
+            "segments": ({"purpose": segment.get_purpose_display(), "fund_size": segment.get_fund_size_display(),
+                          "volume": segment.get_volume_display(), "tenure": segment.get_tenure_display()}
+                         if segment else None),
+            "churn_score": segment.churn_score if segment else None,
+            "churn_signals": segment.churn_signals if segment else [],
+            "open_tickets": [
+                {"id": t.pk, "subject": t.subject, "type": t.get_ticket_type_display(),
+                 "status": t.get_status_display(), "deadline": t.deadline}
+                for t in c.tickets.filter(status__in=OPEN_TICKET_STATUSES).order_by("deadline")[:5]
+            ],
+            "last_contacts": [
+                {"at": log.contacted_at, "channel": log.get_channel_display(), "summary": log.summary}
+                for log in c.contact_logs.order_by("-contacted_at", "-id")[:3]
+            ],
+            "alerts": [{"trade_date": a["trade_date"], "kind": a["kind"], "amount": a["amount"]}
+                       for a in settlement_alerts(client_ids=[c.pk], since=since, limit=3)],
+        })
+    if not clients:
+        result["prospects"] = [
+            {"id": p.pk, "name": p.name, "grade": p.grade, "owner": p.owner.get_username() if p.owner_id else ""}
+            for p in Prospect.objects.visible_to(user).filter(phone=digits, client__isnull=True)
+            .select_related("owner")[:3]
+        ]
+    return result
+
+
+def campaign_clients(*, user, filters: dict):
+    """The clients an activity targets: the client-list filters, plus `product` traded (ContractSettlement)."""
+    data = {k: v for k, v in filters.items() if k != "product" and v not in ("", None)}
+    filterset = ClientFilterSet(data, queryset=Client.objects.visible_to(user))
+    if not filterset.is_valid():
+        # An invalid filter would silently be dropped and target everyone.
+        raise ValidationError(filterset.errors)
+    qs = filterset.qs
+    product = (filters.get("product") or "").strip()
+    if product:
+        from clients.models import ContractSettlement
+
+        qs = qs.filter(pk__in=ContractSettlement.objects.filter(product__iexact=product).values("client_id"))
+    return qs.order_by()
