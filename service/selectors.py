@@ -45,8 +45,8 @@ def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, 
         if hasattr(alert_model, "acknowledged_at"):
             qs = qs.filter(acknowledged_at__isnull=True)
         qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
-        return [{"client": a.client, "trade_date": a.trade_date, "kind": str(getattr(a, "get_kind_display", lambda: a.kind)()),
-                 "amount": a.amount} for a in qs.select_related("client").order_by("-trade_date")[:limit]]
+        return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
+                for a in qs.select_related("client").order_by("-trade_date")[:limit]]
     qs = AccountSettlement.objects.filter(trade_date__gte=since).filter(Q(margin_call__gt=0) | Q(equity__lt=0))
     qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
     rows = []
@@ -174,3 +174,22 @@ def campaign_clients(*, user, filters: dict):
 
         qs = qs.filter(pk__in=ContractSettlement.objects.filter(product__iexact=product).values("client_id"))
     return qs.order_by()
+
+
+def client_panel(client, user) -> dict:
+    """The service section of the client 360 page: tickets, tasks, surveys, activities, messages."""
+    from . import roles
+    from .models import CommunicationLog
+
+    role = user_role(user)
+    return {
+        "tickets": client.tickets.order_by("-created_at")[:10],
+        "tasks": client.tasks.order_by("-due_on")[:10],
+        "surveys": client.surveys.all()[:10],
+        "activities": client.activity_records.select_related("activity").order_by("-activity__held_on")[:10],
+        "messages": CommunicationLog.objects.filter(client=client).order_by("-sent_at")[:5],
+        "prospect": Prospect.objects.filter(client=client).first(),
+        "can_ticket": role in roles.TICKET_WRITE_ROLES,
+        "can_survey": role in roles.SURVEY_WRITE_ROLES,
+        "can_message": role in roles.MESSAGE_WRITE_ROLES,
+    }

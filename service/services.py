@@ -327,9 +327,9 @@ def _care(plan: CarePlan, clients, *, task_due: datetime.date | None, occasion: 
         if task_due is not None and (not plan.key_clients_only or client.is_key):
             task_upsert(client=client, kind=TaskKind.CARE, due_on=task_due, title=title, source=f"care:{occasion}")
             tasks += 1
-        if send and plan.template_id:
-            if message_send(client=client, channel=plan.channel, template=plan.template, occasion=occasion):
-                messages += 1
+        if send and plan.template_id and message_send(client=client, channel=plan.channel, template=plan.template,
+                                                      occasion=occasion):
+            messages += 1
     return tasks, messages
 
 
