@@ -26,8 +26,8 @@ def names(activity):
 
 
 def test_target_by_branch_and_manager(staff, book, branches, seminar):
-    assert services.activity_target(activity=seminar, by=staff["marketing"],
-                                    filters={"branch": str(branches[0].pk), "account_manager": str(staff["am1"].pk)}) == 2
+    filters = {"branch": str(branches[0].pk), "account_manager": str(staff["am1"].pk)}
+    assert services.activity_target(activity=seminar, by=staff["marketing"], filters=filters) == 2
     assert names(seminar) == {"张三", "赵敏"}
     # Adding again is idempotent; a second filter adds the rest.
     assert services.activity_target(activity=seminar, by=staff["marketing"],

@@ -9,7 +9,6 @@ from service import services
 from service.calendar import add_trading_days, add_trading_hours
 from service.models import DeadlinePolicy, Notification
 from service.selectors import overdue_complaint_client_ids
-from tests.factories import make_staff
 
 from .conftest import at
 
