@@ -51,3 +51,12 @@ def test_service_agent_sees_the_desk_queue(page, staff, book):
     services.ticket_open(by=staff["agent"], client=book["wang"], ticket_type="market_consultation",
                          channel="phone", subject="Unowned desk ticket")
     assert "Unowned desk ticket" in page(staff["agent"]).get("/service/my-day/").content.decode()
+
+
+def test_pages_speak_chinese(page, staff, book):
+    browser = page(staff["agent"])
+    browser.cookies["django_language"] = "zh-hans"
+    html = browser.get("/service/my-day/").content.decode()
+    assert "我的今日" in html and "待我处理的工单" in html
+    lookup = browser.get("/lookup/", {"phone": "13700009999"}).content.decode()
+    assert "未知号码" in lookup and "新建准客户" in lookup
