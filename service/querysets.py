@@ -7,30 +7,30 @@ from clients.querysets import NOTHING, ClientScopedQuerySet, client_scope_q
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
 
-class TicketQuerySet(ClientScopedQuerySet):
-    def visible_to(self, user):
-        """Tickets on visible clients, callers not yet identified (for the desk), and one's own tickets."""
-        role = user_role(user)
-        if role is None:
-            return self.none()
-        q = client_scope_q(user, "client__") | Q(owner_id=user.pk)
-        if role in FIRM_WIDE_ROLES or role == Role.SERVICE_AGENT:
-            q = Q()
-        return self.filter(q)
+class OwnedClientScopedQuerySet(ClientScopedQuerySet):
+    """Records on visible clients, plus those the user owns (tickets of unknown callers, prospect tasks)."""
 
-
-class TaskQuerySet(ClientScopedQuerySet):
     def visible_to(self, user):
-        """Tasks on visible clients, plus the user's own (prospect tasks included)."""
         role = user_role(user)
         if role is None:
             return self.none()
         if role in FIRM_WIDE_ROLES or role == Role.SERVICE_AGENT:
             return self.all()
         q = Q(owner_id=user.pk) | (Q(client__isnull=False) & client_scope_q(user, "client__"))
-        if role == Role.BRANCH_MANAGER:
-            q |= Q(branch_id=user.staff_profile.branch_id)
-        return self.filter(q)
+        return self.filter(q | self.extra_scope(user, role))
+
+    def extra_scope(self, user, role) -> Q:
+        return NOTHING
+
+
+class TicketQuerySet(OwnedClientScopedQuerySet):
+    pass
+
+
+class TaskQuerySet(OwnedClientScopedQuerySet):
+    def extra_scope(self, user, role) -> Q:
+        # Unassigned tasks land on their branch's worklist.
+        return Q(branch_id=user.staff_profile.branch_id) if role == Role.BRANCH_MANAGER else NOTHING
 
 
 class ProspectQuerySet(models.QuerySet):

@@ -300,22 +300,32 @@ class ProspectListView(ScopedListView):
         return header, rows
 
 
-class ProspectCreateView(StaffRequiredMixin, FormView):
-    allowed_roles = roles.PROSPECT_WRITE_ROLES
-    form_class = ProspectForm
-    template_name = "service/form.html"
+class CreateThroughServiceView(StaffRequiredMixin, FormView):
+    """A create page: the form's data go to `create(by=…, **data)`; then to the new record's page."""
 
-    def get_initial(self):
-        return {"phone": self.request.GET.get("phone", "")}
+    template_name = "service/form.html"
+    title = ""
+    detail_url = ""
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("New prospect")
+        ctx["title"] = self.title
         return ctx
 
     def form_valid(self, form):
-        prospect = services.prospect_create(by=self.request.user, **form.cleaned_data)
-        return redirect("service:prospect_detail", pk=prospect.pk)
+        record = type(self).create(by=self.request.user, **form.cleaned_data)
+        return redirect(self.detail_url, pk=record.pk)
+
+
+class ProspectCreateView(CreateThroughServiceView):
+    allowed_roles = roles.PROSPECT_WRITE_ROLES
+    form_class = ProspectForm
+    title = gettext_lazy("New prospect")
+    detail_url = "service:prospect_detail"
+    create = staticmethod(services.prospect_create)
+
+    def get_initial(self):
+        return {"phone": self.request.GET.get("phone", "")}
 
 
 class ProspectDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
@@ -365,19 +375,12 @@ class ActivityListView(ScopedListView):
         return ctx
 
 
-class ActivityCreateView(StaffRequiredMixin, FormView):
+class ActivityCreateView(CreateThroughServiceView):
     allowed_roles = roles.ACTIVITY_WRITE_ROLES
     form_class = ActivityForm
-    template_name = "service/form.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("New activity")
-        return ctx
-
-    def form_valid(self, form):
-        activity = services.activity_create(by=self.request.user, **form.cleaned_data)
-        return redirect("service:activity_detail", pk=activity.pk)
+    title = gettext_lazy("New activity")
+    detail_url = "service:activity_detail"
+    create = staticmethod(services.activity_create)
 
 
 class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):

@@ -65,7 +65,17 @@ class TicketSerializer(serializers.ModelSerializer):
                   "owner", "caller_phone", "deadline", "resolved_at", "satisfaction", "escalated_at", "created_at"]
 
 
-class TicketOpenSerializer(serializers.Serializer):
+class VisibleClientMixin:
+    """The `client` field accepts only clients the requesting user may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = Client.objects.visible_to(request.user)
+
+
+class TicketOpenSerializer(VisibleClientMixin, serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all(), required=False, allow_null=True)
     ticket_type = serializers.ChoiceField(choices=TicketType.choices)
     channel = serializers.ChoiceField(choices=ContactChannel.choices)
@@ -74,13 +84,6 @@ class TicketOpenSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     caller_phone = serializers.CharField(required=False, allow_blank=True, default="")
     queue = serializers.ChoiceField(choices=Queue.choices, required=False, allow_null=True, default=None)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Only a client the caller may see can be named.
-            self.fields["client"].queryset = Client.objects.visible_to(request.user)
 
 
 class TicketTransitionSerializer(serializers.Serializer):
@@ -157,7 +160,7 @@ class RecipientSerializer(serializers.ModelSerializer):
         fields = ["id", "client", "status", "response", "updated_at"]
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(VisibleClientMixin, serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
 
     class Meta:
@@ -166,12 +169,6 @@ class SurveySerializer(serializers.ModelSerializer):
                   "activity"]
         read_only_fields = ["id"]
         extra_kwargs = {"answered_on": {"required": False}}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["client"].queryset = Client.objects.visible_to(request.user)
 
 
 class CommunicationSerializer(serializers.ModelSerializer):

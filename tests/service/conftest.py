@@ -20,3 +20,9 @@ def page(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Ten staff users per test: the production hasher would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
