@@ -17,3 +17,5 @@ SURVEY_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.AC
 MESSAGE_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT,
                        Role.MARKETING}
 CARE_ADMIN_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.MARKETING}
+# Deadline policies: set by head office and compliance (complaint handling is a compliance duty).
+POLICY_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE}

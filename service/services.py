@@ -121,6 +121,21 @@ def ticket_deadline(*, ticket_type: str, priority: str, opened_at: datetime.date
     return calendar.add_period(opened_at, amount, unit)
 
 
+@transaction.atomic
+def deadline_policy_set(*, ticket_type: str, priority: str, amount: int, unit: str, by) -> DeadlinePolicy:
+    """Set how long tickets of a type and priority may stay open (applies to tickets opened afterwards)."""
+    policy = DeadlinePolicy.objects.filter(ticket_type=ticket_type, priority=priority).first()
+    before = {"amount": policy.amount, "unit": policy.unit} if policy else {}
+    policy = policy or DeadlinePolicy(ticket_type=ticket_type, priority=priority)
+    policy.amount, policy.unit = amount, unit
+    policy.full_clean()
+    policy.save()
+    if before != {"amount": amount, "unit": unit}:
+        audit_record(actor=by, action="deadline_policy.set", obj=policy, before=before,
+                     after={"amount": amount, "unit": unit})
+    return policy
+
+
 def ticket_route(*, ticket_type: str, client) -> tuple[str, object]:
     """(queue, owner) for a new ticket: complaints to compliance, the rest to the manager or the desk."""
     if ticket_type == TicketType.COMPLAINT:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("lookup/", views.LookupView.as_view(), name="lookup"),
     path("tickets/", views.TicketListView.as_view(), name="tickets"),
     path("tickets/new/", views.TicketCreateView.as_view(), name="ticket_new"),
+    path("tickets/deadlines/", views.DeadlinePolicyView.as_view(), name="deadlines"),
     path("tickets/<int:pk>/", views.TicketDetailView.as_view(), name="ticket_detail"),
     path("tasks/", views.TaskListView.as_view(), name="tasks"),
     path("tasks/<int:pk>/complete/", views.TaskCompleteView.as_view(), name="task_complete"),

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from futures_crm.exports import csv_response
 from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import roles, selectors, services
-from .choices import TicketStatus
+from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
 from .filtersets import ActivityFilterSet, CommunicationFilterSet, ProspectFilterSet, TaskFilterSet, TicketFilterSet
 from .forms import (
     ActivityForm,
@@ -36,7 +37,7 @@ from .forms import (
     TicketOpenForm,
     TicketStatusForm,
 )
-from .models import Activity, CarePlan, CommunicationLog, Prospect, Task, Ticket
+from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospect, Task, Ticket
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -214,6 +215,41 @@ class TicketDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
 
     def do_satisfaction(self, data):
         services.ticket_record_satisfaction(ticket=self.object, by=self.request.user, score=data["score"])
+
+
+class DeadlinePolicyView(StaffRequiredMixin, TemplateView):
+    """The deadline table per ticket type and priority; editable by head office and compliance."""
+
+    template_name = "service/deadlines.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        policies = {(p.ticket_type, p.priority): p for p in DeadlinePolicy.objects.all()}
+        ctx["rows"] = [
+            {"type": t, "label": label,
+             "cells": [{"priority": pr, "policy": policies.get((t, pr))} for pr, _l in Priority.choices]}
+            for t, label in TicketType.choices
+        ]
+        ctx.update(priorities=Priority.choices, units=DeadlineUnit.choices,
+                   can_write=self.role in roles.POLICY_WRITE_ROLES, default=services.DEFAULT_DEADLINE)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if self.role not in roles.POLICY_WRITE_ROLES:
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                for t, _label in TicketType.choices:
+                    for pr, _l in Priority.choices:
+                        amount = request.POST.get(f"{t}-{pr}-amount", "").strip()
+                        unit = request.POST.get(f"{t}-{pr}-unit", "")
+                        if amount:
+                            services.deadline_policy_set(ticket_type=t, priority=pr, amount=int(amount), unit=unit,
+                                                         by=request.user)
+            messages.success(request, _("Saved."))
+        except (ValueError, ValidationError) as exc:
+            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("service:deadlines")
 
 
 # ---------------------------------------------------------------- tasks

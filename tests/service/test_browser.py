@@ -41,7 +41,8 @@ def test_agent_answers_a_call(live_server, browser_page, staff, book, tmp_path):
     assert "张三" in card.inner_text()
     assert "138****1111" in card.inner_text()
     assert "王经理" in card.inner_text()
-    page.screenshot(path=str(tmp_path / "screen-pop.png"), full_page=True)
+    shots = os.environ.get("SERVICE_SCREENSHOT_DIR", str(tmp_path))
+    page.screenshot(path=f"{shots}/screen-pop.png", full_page=True)
 
     page.click("#open-ticket")
     page.select_option("#id_ticket_type", "trading_consultation")
@@ -59,7 +60,7 @@ def test_agent_answers_a_call(live_server, browser_page, staff, book, tmp_path):
     page.fill("#id_score", "9")
     page.click("form:has(#id_score) button")
     page.wait_for_selector("dd:has-text('9')")
-    page.screenshot(path=os.environ.get("SERVICE_SCREENSHOT", str(tmp_path / "ticket.png")), full_page=True)
+    page.screenshot(path=f"{shots}/ticket.png", full_page=True)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.satisfaction) == ("resolved", 9)
     assert "已说明交易所和公司的保证金比例" in page.locator("#timeline").inner_text()

@@ -81,3 +81,17 @@ def test_overdue_complaints_are_exposed_for_the_churn_signal(staff, book):
     services.ticket_transition(ticket=done, to_status="resolved", by=staff["compliance"], note="Refunded")
     ids = set(overdue_complaint_client_ids(at=at(2026, 11, 20, 10, 0)))
     assert ids == {book["zhang"].pk}
+
+
+def test_deadline_policy_page_edits_and_audits(page, staff):
+    from futures_crm.models import AuditEntry
+
+    assert page(staff["agent"]).post("/service/tickets/deadlines/", {"complaint-high-amount": "1"}).status_code == 403
+    browser = page(staff["compliance"])
+    assert "Trading hours are 09:00–15:00" in browser.get("/service/tickets/deadlines/").content.decode()
+    browser.post("/service/tickets/deadlines/", {"complaint-high-amount": "3", "complaint-high-unit": "trading_hours",
+                                                 "complaint-low-amount": "2", "complaint-low-unit": "trading_days"})
+    policy = DeadlinePolicy.objects.get(ticket_type="complaint", priority="high")
+    assert (policy.amount, policy.unit) == (3, "trading_hours")
+    entry = AuditEntry.objects.get(action="deadline_policy.set")
+    assert entry.before == {"amount": 4, "unit": "trading_hours"} and entry.actor == staff["compliance"]
