@@ -107,14 +107,16 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
 def lookup_phone(*, user, number: str) -> dict:
     """The screen-pop card for an incoming number: the client (masked for the desk) or the prospect, or nothing.
 
-    Numbers are stored normalised (digits, no +86), so this is one indexed equality lookup.
+    Numbers are normalised (digits, no +86) and matched by indexed equality, never by a scan.
     """
     digits = normalise_phone(number)
     result = {"number": digits, "clients": [], "prospects": []}
     if len(digits) < 5:
         return result
+    # Stored numbers should be normalised; the +86 spellings catch records typed in by hand.
+    variants = [digits, f"+86{digits}", f"86{digits}", f"0086{digits}"]
     clients = list(
-        Client.objects.visible_to(user).filter(Q(phone=digits) | Q(phone_alt=digits))
+        Client.objects.visible_to(user).filter(Q(phone__in=variants) | Q(phone_alt__in=variants))
         .select_related("branch", "account_manager__staff_profile", "segment")[:5]
     )
     personal = sees_personal_data(user)
