@@ -50,6 +50,10 @@ class TicketAssignForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
 
+class LinkClientForm(forms.Form):
+    account_id = forms.CharField(label=_("Fund account"), max_length=32)
+
+
 class SatisfactionForm(forms.Form):
     score = forms.IntegerField(label=_("Satisfaction (0–10)"), min_value=0, max_value=10)
 

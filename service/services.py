@@ -224,6 +224,30 @@ def ticket_assign(*, ticket: Ticket, by, owner=None, queue: str | None = None, r
 
 
 @transaction.atomic
+def ticket_link_client(*, ticket: Ticket, client: Client, by) -> Ticket:
+    """Attach an unknown caller's ticket to the client once identified; routing follows the client."""
+    if ticket.client_id:
+        raise ValidationError(_("This ticket already belongs to a client."))
+    ticket.client = client
+    fields = ["client"]
+    if ticket.owner_id is None and ticket.queue == Queue.SERVICE_DESK:
+        ticket.queue, ticket.owner = ticket_route(ticket_type=ticket.ticket_type, client=client)
+        fields += ["queue", "owner"]
+    ticket.save(update_fields=[*fields, "updated_at"])
+    _event(ticket, by, TicketEventKind.ASSIGN, str(client))
+    audit_record(actor=by, action="ticket.link_client", obj=ticket, client=client, after={"client": client.pk})
+    return ticket
+
+
+def notifications_mark_read(*, user, ids=None) -> int:
+    """Mark a user's notifications read (all of them, or the given ids)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
 def ticket_record_satisfaction(*, ticket: Ticket, by, score: int) -> Ticket:
     """The client's satisfaction (0–10) once the ticket is resolved."""
     if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):

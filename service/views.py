@@ -23,6 +23,7 @@ from .filtersets import ActivityFilterSet, CommunicationFilterSet, ProspectFilte
 from .forms import (
     ActivityForm,
     InviteForm,
+    LinkClientForm,
     MessageForm,
     ProspectConvertForm,
     ProspectForm,
@@ -113,6 +114,11 @@ class MyDayView(StaffRequiredMixin, TemplateView):
 
     template_name = "service/my_day.html"
 
+    def post(self, request, *args, **kwargs):
+        # The only action here: dismiss notifications.
+        services.notifications_mark_read(user=request.user)
+        return redirect("service:my_day")
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(selectors.my_day(user=self.request.user))
@@ -183,7 +189,7 @@ class TicketDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
     context_object_name = "ticket"
     write_roles = roles.TICKET_WRITE_ROLES
     action_forms = {"status": TicketStatusForm, "comment": TicketCommentForm, "assign": TicketAssignForm,
-                    "satisfaction": SatisfactionForm}
+                    "satisfaction": SatisfactionForm, "link": LinkClientForm}
 
     def get_queryset(self):
         return super().get_queryset().select_related("client", "owner", "opened_by")
@@ -212,6 +218,12 @@ class TicketDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
     def do_assign(self, data):
         services.ticket_assign(ticket=self.object, by=self.request.user, owner=data["owner"], queue=data["queue"],
                                reason=data["reason"])
+
+    def do_link(self, data):
+        client = Client.objects.visible_to(self.request.user).filter(account_id=data["account_id"]).first()
+        if client is None:
+            raise ValidationError(_("No client with this fund account."))
+        services.ticket_link_client(ticket=self.object, client=client, by=self.request.user)
 
     def do_satisfaction(self, data):
         services.ticket_record_satisfaction(ticket=self.object, by=self.request.user, score=data["score"])

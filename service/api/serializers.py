@@ -6,11 +6,12 @@ from rest_framework import serializers
 from clients.choices import ContactChannel
 from clients.models import Client
 
-from ..choices import ActivityKind, Priority, ProspectGrade, Queue, TicketStatus, TicketType
+from ..choices import ActivityKind, MessageChannel, Priority, ProspectGrade, Queue, TicketStatus, TicketType
 from ..models import (
     Activity,
     ActivityRecipient,
     CommunicationLog,
+    MessageTemplate,
     Prospect,
     ProspectGradeChange,
     ProspectVisit,
@@ -181,3 +182,21 @@ class CommunicationSerializer(serializers.ModelSerializer):
         fields = ["id", "client", "channel", "template", "subject", "body", "sent_at", "by", "result", "occasion"]
 
 
+
+
+class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    channel = serializers.ChoiceField(choices=MessageChannel.choices)
+    template = serializers.SlugRelatedField(slug_field="code", queryset=MessageTemplate.objects.all(), required=False,
+                                            allow_null=True, default=None)
+    subject = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("template") and not attrs.get("body"):
+            raise serializers.ValidationError("template or body is required")
+        return attrs
+
+
+class LinkClientSerializer(serializers.Serializer):
+    account_id = serializers.CharField()

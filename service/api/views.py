@@ -103,6 +103,18 @@ class TicketViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self._act(request, s.SatisfactionSerializer,
                          lambda t, d: services.ticket_record_satisfaction(ticket=t, by=request.user, **d))
 
+    @extend_schema(request=s.LinkClientSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        """Attach an unknown caller's ticket to the client, by fund account."""
+        def link(ticket, data):
+            client = Client.objects.visible_to(request.user).filter(account_id=data["account_id"]).first()
+            if client is None:
+                raise ValidationError({"account_id": "unknown or not visible"})
+            services.ticket_link_client(ticket=ticket, client=client, by=request.user)
+
+        return self._act(request, s.LinkClientSerializer, link)
+
     @extend_schema(responses=s.TicketEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def timeline(self, request, pk=None):
@@ -191,6 +203,16 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
 
 class CommunicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The communications log; POST sends a message (consent applies) and returns its log entry."""
+
     queryset = CommunicationLog.objects.select_related("client", "template", "by")
     serializer_class = s.CommunicationSerializer
     filterset_class = CommunicationFilterSet
+    write_roles = roles.MESSAGE_WRITE_ROLES
+
+    @extend_schema(request=s.MessageSendSerializer, responses={201: s.CommunicationSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.MessageSendSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        entry = services.message_send(by=request.user, **body.validated_data)
+        return Response(s.CommunicationSerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -137,3 +137,18 @@ def test_message_page_sends_through_the_service(page, staff, book):
     assert (log.by, log.channel, log.result) == (staff["am1"], "wechat", "sent")
     assert page(staff["am2"]).post(f"/service/clients/{book['zhang'].pk}/message/",
                                    {"channel": "sms", "body": "x"}).status_code == 404
+
+
+def test_api_send_respects_consent_and_scope(api, staff, book):
+    book["zhang"].consent_wechat = False
+    book["zhang"].save()
+    client = api(staff["am1"])
+    refused = client.post("/api/communications/", {"client": book["zhang"].pk, "channel": "wechat",
+                                                   "template": "heavy_loss"}, format="json")
+    assert refused.status_code == 201 and refused.json()["result"] == "refused" and SENT == []
+    sent = client.post("/api/communications/", {"client": book["zhang"].pk, "channel": "sms", "body": "请留意保证金"},
+                       format="json")
+    assert sent.json()["result"] == "sent" and SENT[0][2] == "请留意保证金"
+    assert api(staff["am2"]).post("/api/communications/", {"client": book["zhang"].pk, "channel": "sms",
+                                                           "body": "x"}, format="json").status_code == 400
+    assert api(staff["marketing"]).get("/api/communications/").json()["count"] == 2

@@ -95,3 +95,13 @@ def test_deadline_policy_page_edits_and_audits(page, staff):
     assert (policy.amount, policy.unit) == (3, "trading_hours")
     entry = AuditEntry.objects.get(action="deadline_policy.set")
     assert entry.before == {"amount": 4, "unit": "trading_hours"} and entry.actor == staff["compliance"]
+
+
+def test_notifications_can_be_dismissed(page, staff, book):
+    ticket = services.ticket_open(by=staff["agent"], client=book["zhang"], ticket_type="suggestion", channel="web",
+                                  subject="Old one", opened_at=at(2026, 1, 5, 10, 0))
+    services.tickets_escalate_overdue(at=at(2026, 6, 1, 10, 0))
+    browser = page(staff["bm_sh"])
+    assert f"Ticket #{ticket.pk}" in browser.get("/service/my-day/").content.decode()
+    browser.post("/service/my-day/")
+    assert f"Ticket #{ticket.pk}" not in browser.get("/service/my-day/").content.decode()

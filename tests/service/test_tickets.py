@@ -103,3 +103,19 @@ def test_api_open_and_resolve(api, staff, book):
     assert client.post(f"/api/tickets/{pk}/satisfaction/", {"score": 10}, format="json").json()["satisfaction"] == 10
     kinds = [e["kind"] for e in client.get(f"/api/tickets/{pk}/timeline/").json()]
     assert kinds == ["created", "reply", "status", "satisfaction"]
+
+
+def test_unknown_callers_ticket_is_linked_once_identified(page, api, staff, book):
+    ticket = services.ticket_open(by=staff["agent"], ticket_type="trading_consultation", channel="phone",
+                                  subject="Delivery fees", caller_phone="13800001111")
+    page(staff["agent"]).post(f"/service/tickets/{ticket.pk}/", {"action": "link",
+                                                                 "account_id": book["zhang"].account_id})
+    ticket.refresh_from_db()
+    assert ticket.client == book["zhang"] and (ticket.queue, ticket.owner) == ("account_manager", staff["am1"])
+    other = services.ticket_open(by=staff["agent"], ticket_type="suggestion", channel="phone", subject="x")
+    response = api(staff["agent"]).post(f"/api/tickets/{other.pk}/link/", {"account_id": book["li"].account_id},
+                                        format="json")
+    assert response.json()["client"]["account_id"] == book["li"].account_id
+    again = api(staff["agent"]).post(f"/api/tickets/{other.pk}/link/", {"account_id": book["zhao"].account_id},
+                                     format="json")
+    assert again.status_code == 400
