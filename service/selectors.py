@@ -8,6 +8,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients.filtersets import ClientFilterSet
 from clients.identity import mask_id_number, mask_phone, normalise_phone
@@ -29,6 +30,14 @@ def overdue_complaint_client_ids(*, at):
         .values_list("client_id", flat=True)
         .distinct()
     )
+
+
+def visible_client(*, user, account_id: str) -> Client:
+    """The client with this fund account if `user` may see it; otherwise a validation error on `account_id`."""
+    client = Client.objects.visible_to(user).filter(account_id=account_id or "").first()
+    if client is None:
+        raise ValidationError({"account_id": _("No client with this fund account.")})
+    return client
 
 
 def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int = 50) -> list[dict]:

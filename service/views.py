@@ -220,9 +220,7 @@ class TicketDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
                                reason=data["reason"])
 
     def do_link(self, data):
-        client = Client.objects.visible_to(self.request.user).filter(account_id=data["account_id"]).first()
-        if client is None:
-            raise ValidationError(_("No client with this fund account."))
+        client = selectors.visible_client(user=self.request.user, account_id=data["account_id"])
         services.ticket_link_client(ticket=self.object, client=client, by=self.request.user)
 
     def do_satisfaction(self, data):
@@ -400,9 +398,7 @@ class ProspectDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
                                 reason=data["reason"])
 
     def do_convert(self, data):
-        client = Client.objects.visible_to(self.request.user).filter(account_id=data["account_id"]).first()
-        if client is None:
-            raise ValidationError(_("No client with this fund account."))
+        client = selectors.visible_client(user=self.request.user, account_id=data["account_id"])
         services.prospect_convert(prospect=self.object, client=client, by=self.request.user)
 
 

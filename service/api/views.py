@@ -1,6 +1,5 @@
 """Service API: the same filtersets, selectors and services as the pages."""
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -8,7 +7,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.models import Client
 from futures_crm.api.permissions import RolePermission
 from futures_crm.api.viewsets import ScopedViewSetMixin
 
@@ -39,9 +37,7 @@ class TaskViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        client = Client.objects.visible_to(self.request.user).filter(account_id=data.get("account_id", "")).first()
-        if client is None:
-            raise ValidationError({"account_id": "unknown or not visible"})
+        client = selectors.visible_client(user=self.request.user, account_id=data.get("account_id", ""))
         serializer.instance = services.task_upsert(client=client, kind=data["kind"], due_on=data["due_on"],
                                                    owner=data.get("owner"), title=data.get("title", ""),
                                                    source=data.get("source") or "api")
@@ -108,9 +104,7 @@ class TicketViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def link(self, request, pk=None):
         """Attach an unknown caller's ticket to the client, by fund account."""
         def link(ticket, data):
-            client = Client.objects.visible_to(request.user).filter(account_id=data["account_id"]).first()
-            if client is None:
-                raise ValidationError({"account_id": "unknown or not visible"})
+            client = selectors.visible_client(user=request.user, account_id=data["account_id"])
             services.ticket_link_client(ticket=ticket, client=client, by=request.user)
 
         return self._act(request, s.LinkClientSerializer, link)
@@ -155,9 +149,7 @@ class ProspectViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     def convert(self, request, pk=None):
         body = s.ProspectConvertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        client = Client.objects.visible_to(request.user).filter(account_id=body.validated_data["account_id"]).first()
-        if client is None:
-            raise ValidationError({"account_id": "unknown or not visible"})
+        client = selectors.visible_client(user=request.user, account_id=body.validated_data["account_id"])
         prospect = services.prospect_convert(prospect=self.get_object(), client=client, by=request.user)
         return Response(s.ProspectSerializer(prospect).data)
 
