@@ -22,6 +22,7 @@ class ServiceConfig(AppConfig):
             ("service:tasks", _("Tasks"), roles.PAGE_ROLES),
             ("service:prospects", _("Prospects"), roles.PAGE_ROLES),
             ("service:activities", _("Activities"), roles.PAGE_ROLES),
+            ("service:surveys", _("Surveys"), roles.PAGE_ROLES),
             ("service:care", _("Client care"), roles.PAGE_ROLES),
         ]
         known = {name for name, _label, _roles in NAV_ITEMS}

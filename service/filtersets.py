@@ -22,7 +22,7 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
-from .models import Activity, CommunicationLog, Prospect, Task, Ticket
+from .models import Activity, CommunicationLog, Prospect, Survey, Task, Ticket
 
 STAFF = get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
 
@@ -87,6 +87,20 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Activity
+        fields = []
+
+
+class SurveyFilterSet(django_filters.FilterSet):
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    branch = django_filters.NumberFilter(field_name="client__branch", label=_("Branch"))
+    answered_from = django_filters.DateFilter(field_name="answered_on", lookup_expr="gte", label=_("From"))
+    answered_to = django_filters.DateFilter(field_name="answered_on", lookup_expr="lte", label=_("To"))
+    trades_elsewhere = django_filters.BooleanFilter(label=_("Trades futures with another firm"))
+    satisfaction_max = django_filters.NumberFilter(field_name="satisfaction", lookup_expr="lte",
+                                                   label=_("Satisfaction at most"))
+
+    class Meta:
+        model = Survey
         fields = []
 
 

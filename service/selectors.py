@@ -204,3 +204,24 @@ def client_panel(client, user) -> dict:
         "can_survey": role in roles.SURVEY_WRITE_ROLES,
         "can_message": role in roles.MESSAGE_WRITE_ROLES,
     }
+
+
+def latest_survey_answers():
+    """Per client, the newest survey's satisfaction and exclusivity answer (the nightly loyalty step reads it).
+
+    Rows of (client_id, satisfaction, trades_elsewhere, answered_on), one per client.
+    """
+    from .models import Survey
+
+    return (Survey.objects.order_by("client_id", "-answered_on", "-id").distinct("client_id")
+            .values_list("client_id", "satisfaction", "trades_elsewhere", "answered_on"))
+
+
+def survey_summary(queryset) -> dict:
+    """Average satisfaction and the share trading elsewhere among `queryset`'s surveys."""
+    from django.db.models import Avg, Count
+
+    totals = queryset.aggregate(avg=Avg("satisfaction"), n=Count("id"), answered=Count("trades_elsewhere"),
+                                elsewhere=Count("id", filter=Q(trades_elsewhere=True)))
+    totals["elsewhere_share"] = (100 * totals["elsewhere"] // totals["answered"]) if totals["answered"] else None
+    return totals

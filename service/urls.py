@@ -20,6 +20,7 @@ urlpatterns = [
     path("activities/", views.ActivityListView.as_view(), name="activities"),
     path("activities/new/", views.ActivityCreateView.as_view(), name="activity_new"),
     path("activities/<int:pk>/", views.ActivityDetailView.as_view(), name="activity_detail"),
+    path("surveys/", views.SurveyListView.as_view(), name="surveys"),
     path("care/", views.CareView.as_view(), name="care"),
     path("clients/<int:client_pk>/survey/", views.SurveyCreateView.as_view(), name="survey_new"),
     path("clients/<int:client_pk>/message/", views.MessageSendView.as_view(), name="message_new"),

@@ -19,7 +19,14 @@ from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import roles, selectors, services
 from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
-from .filtersets import ActivityFilterSet, CommunicationFilterSet, ProspectFilterSet, TaskFilterSet, TicketFilterSet
+from .filtersets import (
+    ActivityFilterSet,
+    CommunicationFilterSet,
+    ProspectFilterSet,
+    SurveyFilterSet,
+    TaskFilterSet,
+    TicketFilterSet,
+)
 from .forms import (
     ActivityForm,
     InviteForm,
@@ -38,7 +45,7 @@ from .forms import (
     TicketOpenForm,
     TicketStatusForm,
 )
-from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospect, Task, Ticket
+from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospect, Survey, Task, Ticket
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -521,6 +528,30 @@ class MessageSendView(ClientActionView):
                                       template=data["template"], subject=data["subject"], body=data["body"])
         messages.info(self.request, entry.get_result_display())
         return redirect("clients:detail", pk=self.client.pk)
+
+
+class SurveyListView(ScopedListView):
+    """Survey results with the average satisfaction and the share trading elsewhere."""
+
+    title = gettext_lazy("Surveys")
+    filterset_class = SurveyFilterSet
+    template_name = "service/survey_list.html"
+    export_name = "surveys.csv"
+
+    def base_queryset(self):
+        return Survey.objects.visible_to(self.request.user).select_related("client", "activity")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["summary"] = selectors.survey_summary(ctx["filter"].qs)
+        return ctx
+
+    def export_rows(self, qs):
+        header = (_("Date"), _("Fund account"), _("Satisfaction (0–10)"), _("Trades futures with another firm"),
+                  _("Suggestions"), _("Comments"))
+        rows = ([s.answered_on, s.client.account_id, s.satisfaction, s.trades_elsewhere, s.suggestion, s.comments]
+                for s in qs.iterator(chunk_size=2000))
+        return header, rows
 
 
 # ---------------------------------------------------------------- care

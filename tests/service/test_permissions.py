@@ -13,7 +13,8 @@ ROLE_OF = {"admin": "administrator", "head": "head_office", "bm_sh": "branch_man
 PAGE_USERS = [u for u in ROLE_OF if u != "backoffice"]
 
 EVERYONE_PAGES = ["/service/my-day/", "/service/lookup/", "/lookup/?phone=1", "/service/tickets/",
-                  "/service/tasks/", "/service/prospects/", "/service/activities/", "/service/care/"]
+                  "/service/tasks/", "/service/prospects/", "/service/activities/", "/service/care/",
+                  "/service/surveys/", "/service/tickets/deadlines/"]
 GATED_PAGES = {"/service/tickets/new/": TICKET_WRITE_ROLES, "/service/prospects/new/": PROSPECT_WRITE_ROLES,
                "/service/activities/new/": ACTIVITY_WRITE_ROLES}
 # Who sees a ticket on zhang (am1's client in Shanghai).
@@ -110,3 +111,17 @@ def test_survey_results_on_the_client_page(page, staff, book):
     assert survey.trades_elsewhere is True and survey.by == staff["agent"]
     assert page(staff["am2"]).post(f"/service/clients/{book['zhang'].pk}/survey/",
                                    {"satisfaction": 1}).status_code == 404
+
+
+def test_survey_list_summarises_visible_surveys(page, staff, book):
+    from service.selectors import latest_survey_answers
+
+    services.survey_record(client=book["zhang"], by=staff["am1"], satisfaction=6, trades_elsewhere=True,
+                           answered_on="2026-10-01")
+    services.survey_record(client=book["zhang"], by=staff["am1"], satisfaction=8, trades_elsewhere=False,
+                           answered_on="2026-11-01")
+    services.survey_record(client=book["li"], by=staff["am2"], satisfaction=10, trades_elsewhere=False)
+    html = page(staff["am1"]).get("/service/surveys/").content.decode()
+    assert "7.0" in html and "50%" in html and "李四" not in html
+    latest = {row[0]: row[1:3] for row in latest_survey_answers()}
+    assert latest[book["zhang"].pk] == (8, False) and latest[book["li"].pk] == (10, False)
