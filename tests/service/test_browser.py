@@ -64,3 +64,11 @@ def test_agent_answers_a_call(live_server, browser_page, staff, book, tmp_path):
     ticket.refresh_from_db()
     assert (ticket.status, ticket.satisfaction) == ("resolved", 9)
     assert "已说明交易所和公司的保证金比例" in page.locator("#timeline").inner_text()
+
+    # The same desk in Chinese: the language switch keeps the agent on their page.
+    page.goto(f"{live_server.url}/service/my-day/")
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_selector("h1:has-text('我的今日')")
+    page.goto(f"{live_server.url}/lookup/?phone=13800001111")
+    assert "未知号码" not in page.content() and "张三" in page.locator("#client-card").inner_text()
+    page.screenshot(path=f"{shots}/lookup-zh.png", full_page=True)
