@@ -14,7 +14,17 @@ def settle(client, day: datetime.date, **money):
                                 "commission", "exchange_fee", "balance", "equity", "margin", "available",
                                 "margin_call")}
     fields.update({k: Decimal(str(v)) for k, v in money.items()})
-    return AccountSettlement.objects.create(client=client, trade_date=day, **fields)
+    row = AccountSettlement.objects.create(client=client, trade_date=day, **fields)
+    # Where the import issue's SettlementAlert exists, the import would have raised these alerts too.
+    from service.services import settlement_alert_model
+
+    alert_model = settlement_alert_model()
+    if alert_model is not None:
+        if row.margin_call > 0:
+            alert_model.objects.create(client=client, trade_date=day, kind="margin_call", amount=row.margin_call)
+        if row.equity < 0:
+            alert_model.objects.create(client=client, trade_date=day, kind="negative_equity", amount=row.equity)
+    return row
 
 
 def trade(client, day: datetime.date, product: str, exchange: str = "SHFE"):
