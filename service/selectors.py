@@ -3,6 +3,7 @@
 Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it).
 """
 
+import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -67,16 +68,24 @@ def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, 
     return rows
 
 
+def birthday_q(day: datetime.date) -> Q:
+    """Clients whose birthday falls on `day`; 29 February birthdays fall on the 28th in common years."""
+    q = Q(birthday__month=day.month, birthday__day=day.day)
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        q |= Q(birthday__month=2, birthday__day=29)
+    return q
+
+
 def birthdays_between(clients, start: datetime.date, days: int):
-    """Clients whose birthday (month and day) falls in the `days` days from `start`, soonest first."""
+    """Clients whose birthday falls in the `days` days from `start`, soonest first."""
     dates = [start + datetime.timedelta(days=i) for i in range(days)]
     q = Q(pk__in=[])
     for d in dates:
-        q |= Q(birthday__month=d.month, birthday__day=d.day)
-    order = {(d.month, d.day): i for i, d in enumerate(dates)}
+        q |= birthday_q(d)
     found = list(clients.filter(q).only("id", "name", "account_id", "birthday", "phone"))
     for c in found:
-        c.next_birthday = dates[order[(c.birthday.month, c.birthday.day)]]
+        c.next_birthday = next(d for d in dates if (d.month, d.day) == (c.birthday.month, c.birthday.day)
+                               or ((c.birthday.month, c.birthday.day) == (2, 29) and (d.month, d.day) == (2, 28)))
     return sorted(found, key=lambda c: c.next_birthday)
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -54,6 +54,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .selectors import birthday_q
 
 logger = logging.getLogger(__name__)
 
@@ -355,10 +356,6 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
     return entry
 
 
-def _birthday_q(day: datetime.date) -> Q:
-    return Q(birthday__month=day.month, birthday__day=day.day)
-
-
 def _care(plan: CarePlan, clients, *, task_due: datetime.date | None, occasion: str, send: bool, title: str):
     """Open care tasks for `clients` (due `task_due`) and/or send the plan's greeting; returns counts."""
     tasks = messages = 0
@@ -380,9 +377,9 @@ def care_run(*, on: datetime.date) -> dict:
         ahead = on + datetime.timedelta(days=plan.days_ahead)
         tasks = messages = 0
         if plan.kind == CarePlanKind.BIRTHDAY:
-            t, _m = _care(plan, active.filter(_birthday_q(ahead)), task_due=ahead, send=False,
+            t, _m = _care(plan, active.filter(birthday_q(ahead)), task_due=ahead, send=False,
                           occasion=f"birthday:{ahead}", title=_("Birthday on %(date)s") % {"date": ahead})
-            _t, m = _care(plan, active.filter(_birthday_q(on)), task_due=None, send=True,
+            _t, m = _care(plan, active.filter(birthday_q(on)), task_due=None, send=True,
                           occasion=f"birthday:{on}", title="")
             tasks, messages = t, m
         elif plan.kind in (CarePlanKind.SPRING_FESTIVAL, CarePlanKind.MID_AUTUMN, CarePlanKind.NATIONAL_DAY):

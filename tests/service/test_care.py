@@ -152,3 +152,12 @@ def test_api_send_respects_consent_and_scope(api, staff, book):
     assert api(staff["am2"]).post("/api/communications/", {"client": book["zhang"].pk, "channel": "sms",
                                                            "body": "x"}, format="json").status_code == 400
     assert api(staff["marketing"]).get("/api/communications/").json()["count"] == 2
+
+
+def test_leap_day_birthday_is_greeted_on_the_28th_in_common_years(staff, branches):
+    only("birthday")
+    leap = ClientFactory(name="闰日", branch=branches[0], birthday=D(1992, 2, 29), phone="13700000229")
+    services.care_run(on=D(2027, 2, 25))
+    assert Task.objects.get(client=leap).due_on == D(2027, 2, 28)
+    services.care_run(on=D(2027, 2, 28))
+    assert [to for to, _c, _b in SENT] == ["13700000229"]
