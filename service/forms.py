@@ -14,6 +14,7 @@ from .choices import (
     ProspectSource,
     Queue,
     RecipientStatus,
+    TaskKind,
     TicketStatus,
     TicketType,
 )
@@ -56,6 +57,14 @@ class LinkClientForm(forms.Form):
 
 class SatisfactionForm(forms.Form):
     score = forms.IntegerField(label=_("Satisfaction (0–10)"), min_value=0, max_value=10)
+
+
+class TaskForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.CALL_BACK)
+    title = forms.CharField(label=_("Title"), max_length=255, required=False)
+    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=STAFF, required=False,
+                                   help_text=_("Empty: the client's account manager"))
 
 
 class TaskCompleteForm(forms.Form):

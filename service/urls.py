@@ -23,5 +23,6 @@ urlpatterns = [
     path("surveys/", views.SurveyListView.as_view(), name="surveys"),
     path("care/", views.CareView.as_view(), name="care"),
     path("clients/<int:client_pk>/survey/", views.SurveyCreateView.as_view(), name="survey_new"),
+    path("clients/<int:client_pk>/task/", views.TaskCreateView.as_view(), name="task_new"),
     path("clients/<int:client_pk>/message/", views.MessageSendView.as_view(), name="message_new"),
 ]

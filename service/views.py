@@ -40,6 +40,7 @@ from .forms import (
     SatisfactionForm,
     SurveyForm,
     TaskCompleteForm,
+    TaskForm,
     TicketAssignForm,
     TicketCommentForm,
     TicketOpenForm,
@@ -514,6 +515,21 @@ class SurveyCreateView(ClientActionView):
             activity = Activity.objects.filter(pk=self.request.GET["activity"]).first()
         services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
         messages.success(self.request, _("Survey recorded."))
+        return redirect("clients:detail", pk=self.client.pk)
+
+
+class TaskCreateView(ClientActionView):
+    """A follow-up for a client; an open task of the same kind is updated instead of duplicated."""
+
+    allowed_roles = roles.TASK_WRITE_ROLES
+    form_class = TaskForm
+    title = gettext_lazy("New task")
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        services.task_upsert(client=self.client, kind=data["kind"], due_on=data["due_on"], owner=data["owner"],
+                             title=data["title"], source=f"manual:{self.request.user.get_username()}")
+        messages.success(self.request, _("Saved."))
         return redirect("clients:detail", pk=self.client.pk)
 
 

@@ -52,3 +52,13 @@ def test_tasks_page_completes_with_outcome(page, staff, book):
     assert (task.status, task.outcome) == ("done", "Confirmed margin")
     assert page(staff["am2"]).post(f"/service/tasks/{task.pk}/complete/",
                                    {"action": "complete", "outcome": "x"}).status_code == 404
+
+
+def test_task_page_on_a_client_upserts(page, staff, book):
+    browser = page(staff["agent"])
+    url = f"/service/clients/{book['zhang'].pk}/task/"
+    browser.post(url, {"kind": "call_back", "due_on": "2026-12-01", "title": "Call about fees"})
+    browser.post(url, {"kind": "call_back", "due_on": "2026-12-02", "title": "Call about fees, again"})
+    task = Task.objects.get(client=book["zhang"])
+    assert (task.due_on, task.owner, task.title) == (D(2026, 12, 2), staff["am1"], "Call about fees, again")
+    assert "Call about fees, again" in browser.get(f"/clients/{book['zhang'].pk}/").content.decode()
