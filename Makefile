@@ -6,7 +6,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/futures_crm
 CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test venv dev-deps messages lint check
+.PHONY: run test venv dev-deps messages messages-update lint check
 
 $(BIN)/.installed: requirements.txt
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,11 @@ venv: $(BIN)/.installed
 
 # Compiled catalogues are committed; rebuild them when gettext is installed.
 messages: $(BIN)/.installed
-	@if command -v msgfmt >/dev/null; then DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
+	@if command -v msgfmt >/dev/null && [ -n "$$(find . -path ./.venv -prune -o -name '*.po' -print -quit)" ]; then DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
+
+# Re-extract every catalogue (then translate the new entries and run `make messages`).
+messages-update: $(BIN)/.installed
+	$(BIN)/python -m futures_crm.i18n
 
 # Embedded SQLite, in-process tasks, demo data on first start.
 run: $(BIN)/.installed messages

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ClientsConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'clients'
+
+    def ready(self):
+        from .imports import nav, panels
+
+        nav.register()
+        panels.register_panels()

@@ -1,5 +1,8 @@
 """Identity numbers: check digits, masking, and the digits search may use."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CARD_CHECK = "10X98765432"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -58,3 +61,22 @@ def normalise_phone(raw: str) -> str:
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
             return digits[len(prefix):]
     return digits
+
+
+def validate_id_number(id_type: str, number: str) -> str:
+    """The number normalised (upper case, trimmed); a ValidationError on `id_number` if its check digit is wrong.
+
+    Only the two Chinese formats carry a check digit; other documents only need to be present.
+    """
+    from .choices import IdType
+
+    number = (number or "").strip().upper()
+    if number and id_type == IdType.ID_CARD and not id_card_valid(number):
+        raise ValidationError({"id_number": ValidationError(
+            _("This is not a valid resident ID number: 18 characters whose last one is the check digit."),
+            code="id_card")})
+    if number and id_type == IdType.BUSINESS_LICENSE and not uscc_valid(number):
+        raise ValidationError({"id_number": ValidationError(
+            _("This is not a valid unified social credit code: 18 characters whose last one is the check digit."),
+            code="uscc")})
+    return number

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from futures_crm.audit import audit_record, diff, snapshot
 
-from .identity import mask_id_number
+from .identity import mask_id_number, validate_id_number
 from .models import Client, ContactLog, SuitabilityAssessment
 from .pinyin import pinyin_keys
 
@@ -16,6 +16,7 @@ AUDITED_CLIENT_FIELDS = [
 
 def client_derive_keys(client: Client) -> None:
     """Fill the stored search keys (pinyin, ID last four) from the fields they come from."""
+    client.id_number = (client.id_number or "").strip().upper()
     client.name_pinyin, client.name_initials = pinyin_keys(client.name)
     client.id_last4 = (client.id_number or "")[-4:].upper()
 
@@ -31,6 +32,7 @@ def _masked(values: dict) -> dict:
 def client_create(*, by, **fields) -> Client:
     """Open a client record."""
     client = Client(**fields)
+    validate_id_number(client.id_type, client.id_number)
     client_derive_keys(client)
     client.full_clean()
     client.save()
@@ -45,6 +47,9 @@ def client_update(*, client: Client, by, reason: str = "", **changes) -> Client:
     before = snapshot(client, AUDITED_CLIENT_FIELDS)
     for name, value in changes.items():
         setattr(client, name, value)
+    if (client.id_type, client.id_number) != (before["id_type"], before["id_number"]):
+        # Checked only when the document changes: an old record with a bad number stays editable.
+        validate_id_number(client.id_type, client.id_number)
     client_derive_keys(client)
     client.full_clean()
     client.save()

@@ -5,5 +5,15 @@ from . import views
 app_name = "clients"
 urlpatterns = [
     path("", views.ClientListView.as_view(), name="list"),
+    path("new/", views.ClientCreateView.as_view(), name="create"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ClientUpdateView.as_view(), name="edit"),
+    path("<int:pk>/contacts/", views.ContactLogAddView.as_view(), name="contact_add"),
+    path("<int:pk>/suitability/", views.SuitabilityAddView.as_view(), name="suitability_add"),
+    path("<int:pk>/reveal-id/", views.RevealIdView.as_view(), name="reveal_id"),
 ]
+
+# Settlement import pages and alerts (clients/imports/).
+from .imports.urls import urlpatterns as import_urlpatterns  # noqa: E402
+
+urlpatterns += import_urlpatterns

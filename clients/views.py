@@ -1,17 +1,38 @@
-"""Client pages: list with filters and export, the 360 page."""
+"""Client pages: list with filters and export, the 360 page, create/edit, contact log, suitability, reveal."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from futures_crm.exports import csv_response
+from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, SUITABILITY_ROLES
 from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
 
-from . import selectors
-from .filtersets import ClientFilterSet
-from .identity import mask_id_number
+from . import selectors, services
+from .filtersets import SORTS, ClientFilterSet
+from .forms import ClientForm, ContactLogForm, SuitabilityForm
+from .identity import mask_id_number, mask_phone
 from .models import Client
 from .panels import panels_for
+
+EXPORT_COLUMNS = [
+    (_("Fund account"), lambda c: c.account_id),
+    (_("Name"), lambda c: c.name),
+    (_("Client type"), lambda c: c.get_client_type_display()),
+    (_("Status"), lambda c: c.get_status_display()),
+    (_("Branch"), lambda c: c.branch.code),
+    (_("Account manager"),
+     lambda c: c.account_manager.staff_profile.employee_code if c.account_manager_id else ""),
+    (_("ID number"), lambda c: mask_id_number(c.id_number)),
+    (_("Open date"), lambda c: c.open_date or ""),
+    (_("Channel"), lambda c: c.get_channel_display()),
+    (_("Risk level"), lambda c: c.risk_level),
+    (_("Profile complete"), lambda c: "Y" if c.profile_complete else "N"),
+]
 
 
 class ClientListView(StaffRequiredMixin, FilterView):
@@ -25,11 +46,28 @@ class ClientListView(StaffRequiredMixin, FilterView):
     def get_queryset(self):
         return selectors.client_list(user=self.request.user)
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        # Someone who sees one book has nothing to filter by branch or manager.
+        if not selectors.sees_several_managers(self.request.user):
+            filterset.form.fields.pop("account_manager", None)
+            filterset.form.fields.pop("branch", None)
+        return filterset
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
         ctx["query_string"] = params.urlencode()
+        current = params.get("ordering", "")
+        sort_links = {}
+        for _field, name in SORTS:
+            params["ordering"] = f"-{name}" if current == name else name
+            sort_links[name] = {"url": "?" + params.urlencode(),
+                                "arrow": "▲" if current == name else "▼" if current == f"-{name}" else ""}
+        ctx["sort_links"] = sort_links
+        ctx["can_create"] = self.role in CLIENT_EDITOR_ROLES
+        ctx["personal"] = selectors.sees_personal_data(self.request.user)
         return ctx
 
     def render_to_response(self, context, **kwargs):
@@ -38,37 +76,153 @@ class ClientListView(StaffRequiredMixin, FilterView):
         return super().render_to_response(context, **kwargs)
 
     def export(self, queryset):
-        header = [str(h) for h in (_("Fund account"), _("Name"), _("Client type"), _("Status"), _("Branch"),
-                                   _("Account manager"), _("ID number"), _("Open date"), _("Risk level"))]
-        rows = (
-            [c.account_id, c.name, c.get_client_type_display(), c.get_status_display(), c.branch.code,
-             c.account_manager.staff_profile.employee_code if c.account_manager_id else "",
-             mask_id_number(c.id_number), c.open_date or "", c.risk_level]
-            for c in queryset.iterator(chunk_size=2000)
-        )
+        header = [str(title) for title, _value in EXPORT_COLUMNS]
+        rows = ([value(c) for _title, value in EXPORT_COLUMNS] for c in queryset.iterator(chunk_size=2000))
         return csv_response("clients.csv", header, rows)
 
 
 class ClientDetailView(ScopedQuerysetMixin, DetailView):
-    """The client 360 page."""
+    """The client 360 page; the action views below re-render it with their form's errors."""
 
     model = Client
     template_name = "clients/client_detail.html"
     context_object_name = "client"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("branch", "account_manager__staff_profile", "referrer")
+        return super().get_queryset().select_related("branch", "account_manager__staff_profile", "referrer",
+                                                     "segment")
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, contact_form=None, suitability_form=None, revealed_id=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        client = self.object
+        client, user = self.object, self.request.user
         suitability = selectors.current_suitability(client)
+        personal = selectors.sees_personal_data(user)
+        audit_allowed = selectors.reads_audit_trail(user)
+        tab = self.request.GET.get("tab") if audit_allowed else None
         ctx.update(
+            tab=tab or "overview",
             suitability=suitability,
             suitability_expired=selectors.suitability_expired(suitability),
+            suitability_history=client.suitability_assessments.select_related("assessed_by__staff_profile")[:10],
             segment=getattr(client, "segment", None),
-            contact_logs=client.contact_logs.select_related("by")[:50],
-            personal=selectors.sees_personal_data(self.request.user),
-            panels=panels_for(client, self.request.user, self.role),
+            contact_logs=client.contact_logs.select_related("by__staff_profile")[:50],
+            personal=personal,
+            phone=client.phone if personal else mask_phone(client.phone),
+            revealed_id=revealed_id,
+            can_reveal=bool(client.id_number) and user.has_perm("clients.reveal_id_number"),
+            can_edit=self.role in CLIENT_EDITOR_ROLES,
+            can_log=self.role in CONTACT_LOG_ROLES,
+            can_assess=self.role in SUITABILITY_ROLES,
+            audit_allowed=audit_allowed,
+            panels=panels_for(client, user, self.role),
         )
+        if ctx["can_log"]:
+            ctx["contact_form"] = contact_form or ContactLogForm()
+        if ctx["can_assess"]:
+            ctx["suitability_form"] = suitability_form or SuitabilityForm()
+        if tab == "audit":
+            ctx["audit_entries"] = selectors.client_audit_trail(client)
         return ctx
+
+
+class ClientActionView(ClientDetailView):
+    """POST-only action on one client: role check, then the scoped lookup (an unseen client is a 404)."""
+
+    http_method_names = ["post"]
+    form_class = None
+    service = None  # the clients.services function that records the form's data
+    form_context_name = ""
+    success_message = ""
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.service(client=self.object, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, self.success_message)
+                return redirect(reverse("clients:detail", args=[self.object.pk]) + self.anchor)
+        return self.render_to_response(self.get_context_data(**{self.form_context_name: form}))
+
+
+class ContactLogAddView(ClientActionView):
+    allowed_roles = CONTACT_LOG_ROLES
+    form_class = ContactLogForm
+    form_context_name = "contact_form"
+    success_message = _("Contact recorded.")
+    anchor = "#contacts"
+    service = staticmethod(services.contact_log_add)
+
+
+class SuitabilityAddView(ClientActionView):
+    allowed_roles = SUITABILITY_ROLES
+    form_class = SuitabilityForm
+    form_context_name = "suitability_form"
+    success_message = _("Suitability assessment recorded.")
+    anchor = "#suitability"
+    service = staticmethod(services.suitability_record)
+
+
+class RevealIdView(ClientDetailView):
+    """Show the full ID number once, on this response only; the reveal is audited."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not request.user.has_perm("clients.reveal_id_number"):
+            raise PermissionDenied
+        number = services.client_reveal_id_number(client=self.object, by=request.user)
+        response = self.render_to_response(self.get_context_data(revealed_id=number))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ClientFormMixin:
+    form_class = ClientForm
+    template_name = "clients/client_form.html"
+    allowed_roles = CLIENT_EDITOR_ROLES
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "role": self.role}
+
+    def form_valid(self, form):
+        try:
+            client = self.save(form)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect("clients:detail", client.pk)
+
+
+class ClientCreateView(ClientFormMixin, StaffRequiredMixin, FormView):
+    title = _("New client")
+    success_message = _("Client created.")
+
+    def save(self, form):
+        return services.client_create(by=self.request.user, **form.service_fields())
+
+
+class ClientUpdateView(ClientFormMixin, StaffRequiredMixin, FormView):
+    success_message = _("Client saved.")
+
+    def get_object(self) -> Client:
+        return get_object_or_404(Client.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        self.object = self.get_object()
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    @property
+    def title(self):
+        return _("Edit %(name)s") % {"name": self.object.name}
+
+    def save(self, form):
+        # Re-read the client: the form's instance already holds the unsaved values, and the audit
+        # entry must compare against what is stored.
+        client = self.get_object()
+        return services.client_update(client=client, by=self.request.user, **form.service_fields())

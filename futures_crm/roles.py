@@ -25,6 +25,10 @@ FIRM_WIDE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING
 CLIENT_EDITOR_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.BACK_OFFICE}
 # Roles that read the audit trail.
 AUDIT_READER_ROLES = {Role.ADMIN, Role.COMPLIANCE}
+# Roles that log visits and calls (the service desk included: it edits nothing else).
+CONTACT_LOG_ROLES = set(Role) - {Role.MARKETING}
+# Roles that record suitability assessments (compliance reviews them too).
+SUITABILITY_ROLES = CLIENT_EDITOR_ROLES | {Role.COMPLIANCE}
 # Roles that never use the staff pages, only the API.
 API_ONLY_ROLES = {Role.BACK_OFFICE}
 
@@ -55,8 +59,14 @@ def user_role(user) -> str | None:
 
 def sync_role_groups(**kwargs):
     """Create one group per role and give it exactly the permissions listed above."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
+    # post_migrate reaches this app before the apps after it in INSTALLED_APPS have their
+    # permissions: create them all first, or a fresh database gets groups without them.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,6 +19,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else None)
+if not SECRET_KEY:
+    # Fail at start-up, not at the first signed cookie: production must bring its own key.
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -44,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "futures_crm.middleware.MalformedSessionCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +82,8 @@ WSGI_APPLICATION = "futures_crm.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}"),
 }
+if "DATABASE_URL" not in env.ENVIRON:
+    VAR_DIR.mkdir(exist_ok=True)  # the embedded database needs its folder on a fresh checkout
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -146,7 +153,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
+}
 
 # Service desk (service app): complaint deadlines count trading time, 09:00–15:00 Asia/Shanghai,
 # Monday–Friday, minus the exchange closures listed here (ISO dates).
@@ -154,6 +163,16 @@ SERVICE_TRADING_HOURS = ("09:00", "15:00")
 SERVICE_CLOSED_DATES = env.list("SERVICE_CLOSED_DATES", default=[])
 # SMS/WeChat gateway; the default only writes the message to the log.
 SERVICE_MESSAGE_BACKEND = env("SERVICE_MESSAGE_BACKEND", default="service.messaging.LogBackend")
+# Distinct OpenAPI names for the service app's choice sets (several share field names like `status`).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "TicketStatusEnum": "service.choices.TicketStatus",
+    "TaskStatusEnum": "service.choices.TaskStatus",
+    "RecipientStatusEnum": "service.choices.RecipientStatus",
+    "ProspectGradeEnum": "service.choices.ProspectGrade",
+    "MessageChannelEnum": "service.choices.MessageChannel",
+    "ContactChannelEnum": "clients.choices.ContactChannel",
+    "AccountStatusEnum": "clients.choices.AccountStatus",
+})
 CELERY_BEAT_SCHEDULE.update({
     "service-escalate-overdue-tickets": {"task": "service.tasks.escalate_overdue_tickets", "schedule": 600.0},
     "service-care-run": {"task": "service.tasks.care_run_today",

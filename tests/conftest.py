@@ -66,3 +66,9 @@ def celery_worker_live(transactional_db):
         pytest.fail("CELERY_BROKER_URL is not set: the Celery tests need Redis (see `make test`)")
     with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
         yield app
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a user; the suite creates hundreds. Hash strength is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

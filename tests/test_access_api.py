@@ -44,3 +44,18 @@ def test_pinyin_search_through_api(api, staff, book):
     for q in ("zs", "zhangsan", "张三", book["zhang"].id_number[-4:], "138 0000 1111", "+86 13800001111"):
         names = [r["name"] for r in client.get("/api/clients/", {"q": q}).json()["results"]]
         assert names == ["张三"], q
+
+
+def test_api_create_validates_and_answers_400_with_field_messages(api, staff, branches):
+    from clients.identity import id_card_with_check
+
+    rest = api(staff["backoffice"])
+    body = {"account_id": "8009100001", "name": "孙悟空", "client_type": "individual", "status": "active",
+            "branch": branches[0].code, "id_type": "id_card", "id_number": "310115199003071230"}
+    bad = rest.post("/api/clients/", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 400 and "校验码" in bad.json()["id_number"][0]
+    body["id_number"] = id_card_with_check("31011519900307123")
+    created = rest.post("/api/clients/", body, format="json")
+    assert created.status_code == 201 and created.json()["name"] == "孙悟空"
+    assert rest.post("/api/clients/", body, format="json").status_code == 400  # duplicate account
+    assert rest.post("/api/clients/", {"branch": "NOPE"}, format="json").status_code == 400

@@ -1,6 +1,7 @@
 """Client API shapes. `segments`, `churn`, `lifetime_value` and `loyalty` are always present."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,9 +44,14 @@ class LoyaltySerializer(serializers.Serializer):
     loyal = serializers.BooleanField()
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class EmployeeCodeField(serializers.SlugRelatedField):
+    """A staff member by employee code (the back-office's `manager_code`)."""
+
+
 class ClientSerializer(serializers.ModelSerializer):
     branch = serializers.SlugRelatedField(slug_field="code", queryset=Branch.objects.all())
-    account_manager = serializers.SlugRelatedField(
+    account_manager = EmployeeCodeField(
         slug_field="staff_profile__employee_code",
         queryset=get_user_model().objects.filter(staff_profile__isnull=False),
         allow_null=True, required=False,

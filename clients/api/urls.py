@@ -1,9 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
+from .imports import ImportBatchViewSet
 from .views import BranchViewSet, ClientViewSet, StaffViewSet
 
 router = SimpleRouter()
 router.register("clients", ClientViewSet, basename="client")
 router.register("branches", BranchViewSet, basename="branch")
 router.register("staff", StaffViewSet, basename="staff")
+router.register("imports", ImportBatchViewSet, basename="import")
 urlpatterns = router.urls

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from futures_crm.api.viewsets import ScopedModelViewSet
-from futures_crm.roles import Role
+from futures_crm.roles import CONTACT_LOG_ROLES
 
 from .. import selectors, services
 from ..filtersets import ClientFilterSet
@@ -48,7 +48,7 @@ class ClientViewSet(ScopedModelViewSet):
     def get_permissions(self):
         if self.action == "contacts":
             # The service desk edits nothing but contact logs.
-            self.write_roles = set(Role) - {Role.MARKETING}
+            self.write_roles = CONTACT_LOG_ROLES
         return super().get_permissions()
 
 

@@ -1,4 +1,5 @@
 from .archive import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
+from .imports import ImportBatch, QuarantinedRow, SettlementAlert
 from .settlement import AccountSettlement, ContractSettlement
 
 __all__ = [
@@ -7,6 +8,9 @@ __all__ = [
     "Client",
     "ContactLog",
     "ContractSettlement",
+    "ImportBatch",
+    "QuarantinedRow",
+    "SettlementAlert",
     "StaffProfile",
     "SuitabilityAssessment",
 ]

@@ -38,6 +38,11 @@ class AccountSettlement(models.Model):
     def __str__(self):
         return f"{self.trade_date} {self.client_id}"
 
+    @property
+    def risk_degree(self):
+        """风险度 = margin ÷ equity, in percent; computed, never imported (none when equity ≤ 0)."""
+        return self.margin * 100 / self.equity if self.equity > 0 else None
+
 
 class ContractSettlement(models.Model):
     """成交持仓汇总: an account's trades and positions in one instrument on one trading day."""

@@ -1,0 +1,176 @@
+"""Settlement history for demo data and benchmarks, true to the format's identities.
+
+Money is kept in integer fen (cents) so every figure is exact; each account carries its balance
+over from one day to the next; commission always includes (so is ≥) the exchange fee; the contract
+rows of an account add up to its account row. Profiles give the mix the segmentation rules need:
+hedgers (hedge flags), scalpers (flat at the close, many lots), dormant accounts, heavy losers,
+large accounts, money leaving (equity outflow), trading fading away (volume drop), the rest.
+"""
+
+import csv
+import datetime
+import random
+import zlib
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+ACCOUNT_HEADER = ["trade_date", "account_id", "pre_balance", "deposit", "withdrawal", "close_profit",
+                  "position_profit", "commission", "exchange_fee", "balance", "equity", "margin", "available",
+                  "margin_call"]
+CONTRACT_HEADER = ["trade_date", "account_id", "exchange", "instrument", "product", "hedge_flag", "buy_lots",
+                   "sell_lots", "turnover", "commission", "exchange_fee", "close_profit", "long_position",
+                   "short_position", "margin"]
+
+# product, exchange, instrument, price (CNY), contract multiplier, commission per lot (fen)
+PRODUCTS = [
+    ("rb", "SHFE", "rb2505", 3500, 10, 350), ("cu", "SHFE", "cu2505", 75000, 5, 1900),
+    ("au", "SHFE", "au2506", 480, 1000, 1000), ("m", "DCE", "m2505", 3000, 10, 150),
+    ("i", "DCE", "i2505", 800, 100, 800), ("SR", "CZCE", "SR505", 6000, 10, 300),
+    ("TA", "CZCE", "TA505", 5000, 5, 300), ("IF", "CFFEX", "IF2506", 3800, 300, 2600),
+    ("sc", "INE", "sc2505", 550, 1000, 2000), ("si", "GFEX", "si2505", 12000, 5, 500),
+]
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    weight: int
+    trade_p: float  # chance of trading on a day
+    lots: tuple[int, int]  # lots per traded contract
+    equity: tuple[int, int]  # opening equity, CNY
+    drift: float = 0.0  # mean daily P&L as a share of equity
+    hedge: bool = False
+    flat: bool = False  # closes everything before the close
+    holds: float = 0.3  # chance of holding a position overnight
+
+
+PROFILES = [
+    Profile("hedger", 8, 0.35, (5, 40), (2_000_000, 20_000_000), hedge=True, holds=0.8),
+    Profile("scalper", 7, 0.85, (40, 200), (300_000, 3_000_000), drift=-0.0005, flat=True, holds=0.0),
+    Profile("dormant", 15, 0.0, (0, 0), (2_000, 200_000), holds=0.0),
+    Profile("loser", 8, 0.5, (2, 15), (100_000, 800_000), drift=-0.02),
+    Profile("large", 5, 0.4, (10, 80), (5_000_000, 30_000_000), holds=0.6),
+    Profile("outflow", 5, 0.3, (1, 10), (200_000, 2_000_000)),
+    Profile("fading", 5, 0.6, (5, 30), (100_000, 1_000_000)),
+    Profile("ordinary", 47, 0.25, (1, 10), (50_000, 1_500_000)),
+]
+_WEIGHTED = [p for p in PROFILES for _ in range(p.weight)]
+
+
+def profile_for(account_id: str, client_type: str = "individual") -> Profile:
+    """A stable profile per account (spot enterprises hedge), so reruns give the same history."""
+    if client_type == "spot_enterprise":
+        return PROFILES[0]
+    return _WEIGHTED[zlib.crc32(account_id.encode()) % len(_WEIGHTED)]
+
+
+def trading_days(days: int, end: datetime.date | None = None) -> list[datetime.date]:
+    """The last `days` weekdays up to `end` (holidays aside, the exchanges' calendar)."""
+    day = end or timezone.localdate()
+    out = []
+    while len(out) < days:
+        if day.weekday() < 5:
+            out.append(day)
+        day -= datetime.timedelta(days=1)
+    return out[::-1]
+
+
+def fen(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    return f"{sign}{value // 100}.{value % 100:02d}"
+
+
+def write_history(accounts, days: list[datetime.date], account_out, contract_out, seed: int = 1) -> tuple[int, int]:
+    """Write account and contract rows for `accounts` over `days`; returns the two row counts.
+
+    `accounts` holds (account_id, client_type) or (account_id, client_type, open_date, close_date):
+    an account has rows only while it is open. Streams: one day at a time, only balances in memory.
+    """
+    rng = random.Random(seed)
+    acc_writer, con_writer = csv.writer(account_out, lineterminator="\n"), csv.writer(contract_out,
+                                                                                       lineterminator="\n")
+    acc_writer.writerow(ACCOUNT_HEADER)
+    con_writer.writerow(CONTRACT_HEADER)
+    accounts = [tuple(a) + (None, None) for a in accounts]
+    book = [(a[0], profile_for(a[0], a[1])) for a in accounts]
+    open_span = {a[0]: (a[2], a[3]) for a in accounts if a[2] or a[3]}
+    balances = {a: rng.randint(*p.equity) * 100 for a, p in book}
+    n_days = len(days)
+    acc_rows = con_rows = 0
+    for index, day in enumerate(days):
+        date_text = day.isoformat()
+        late = index >= n_days - 20  # the last 20 trading days, where churn signals look
+        for account_id, p in book:
+            span = open_span.get(account_id)
+            if span and ((span[0] and day < span[0]) or (span[1] and day > span[1])):
+                continue
+            pre = balances[account_id]
+            deposit = withdrawal = 0
+            if pre < 0:
+                deposit = -pre + rng.randint(10_000, 50_000) * 100  # a loser tops up after 穿仓
+            elif p.name == "outflow" and late and rng.random() < 0.15 and pre > 0:
+                withdrawal = pre * rng.randint(15, 35) // 100
+            elif rng.random() < 0.02:
+                deposit = rng.randint(1_000, 100_000) * 100
+            trade_p = 0.0 if p.name == "fading" and late else p.trade_p
+            close_profit = position_profit = commission = fee = margin = 0
+            contracts = []
+            if rng.random() < trade_p:
+                # distinct instruments: one row per (instrument, hedge flag) a day
+                for product, exchange, instrument, price, mult, per_lot in rng.sample(
+                        PRODUCTS, 1 if rng.random() < 0.6 else rng.randint(2, 3)):
+                    lots = rng.randint(*p.lots)
+                    buy = rng.randint(0, lots)
+                    c_comm = per_lot * lots
+                    c_fee = c_comm * rng.randint(30, 70) // 100
+                    scale = max(pre, 0) // 400 + 1
+                    c_profit = int(rng.gauss(p.drift * max(pre, 0) / 2, scale))
+                    long_pos = short_pos = c_margin = 0
+                    if not p.flat and rng.random() < p.holds:
+                        long_pos, short_pos = (rng.randint(1, lots), 0) if buy >= lots - buy else (0, rng.randint(1,
+                                                                                                              lots))
+                        c_margin = (long_pos + short_pos) * price * mult * 10  # 10% margin, in fen
+                    hedge = "hedge" if p.hedge else ("arbitrage" if rng.random() < 0.03 else "speculation")
+                    contracts.append([date_text, account_id, exchange, instrument, product, hedge, buy, lots - buy,
+                                      fen(lots * price * mult * 100), fen(c_comm), fen(c_fee), fen(c_profit),
+                                      long_pos, short_pos, fen(c_margin)])
+                    close_profit += c_profit
+                    commission += c_comm
+                    fee += c_fee
+                    margin += c_margin
+                if margin:
+                    position_profit = int(rng.gauss(p.drift * max(pre, 0) / 2, margin // 50 + 1))
+            balance = pre + deposit - withdrawal + close_profit + position_profit - commission
+            equity = balance
+            margin_call = max(0, margin - equity) if margin else (max(0, -equity))
+            acc_writer.writerow([date_text, account_id, fen(pre), fen(deposit), fen(withdrawal), fen(close_profit),
+                                 fen(position_profit), fen(commission), fen(fee), fen(balance), fen(equity),
+                                 fen(margin), fen(equity - margin), fen(margin_call)])
+            con_writer.writerows(contracts)
+            acc_rows += 1
+            con_rows += len(contracts)
+            balances[account_id] = balance
+    return acc_rows, con_rows
+
+
+def demo_settlement_load(*, days: int, seed: int = 1, end: datetime.date | None = None, by=None) -> list:
+    """Settlement history for every existing client, imported through the ordinary import path."""
+    import tempfile
+    from pathlib import Path
+
+    from .imports.services import import_run
+    from .models import Client
+
+    accounts = list(Client.objects.values_list("account_id", "client_type", "open_date", "close_date")
+                    .order_by("account_id").iterator(chunk_size=5000))
+    if not accounts or days <= 0:
+        return []
+    with tempfile.TemporaryDirectory(prefix="demo_settlement_") as folder:
+        acc_path, con_path = Path(folder) / "accounts_demo.csv", Path(folder) / "contracts_demo.csv"
+        with open(acc_path, "w", encoding="utf-8", newline="") as fa, \
+                open(con_path, "w", encoding="utf-8", newline="") as fc:
+            write_history(accounts, trading_days(days, end), fa, fc, seed=seed)
+        return [import_run(kind=kind, path=path, by=by, file_name=f"demo-{kind}-{days}d-seed{seed}.csv")
+                for kind, path in (("accounts", acc_path), ("contracts", con_path))]

@@ -1,0 +1,14 @@
+"""The client page's settlement panel: recent account days and open risk alerts."""
+
+from ..panels import Panel, register
+
+
+def _context(client, user):
+    return {
+        "days": list(client.account_settlements.order_by("-trade_date")[:10]),
+        "alerts": list(client.settlement_alerts.filter(acknowledged_at__isnull=True).order_by("-trade_date")[:10]),
+    }
+
+
+def register_panels() -> None:
+    register(Panel(key="settlement", template="clients/imports/_settlement_panel.html", context=_context, order=20))

@@ -1,0 +1,131 @@
+"""Reading a back-office file: detect its encoding, then stream its rows (never the whole file)."""
+
+import codecs
+import csv
+import hashlib
+import io
+import sys
+
+from django.utils.translation import gettext as _
+
+SAMPLE = 1 << 20  # detection looks at the first MiB
+ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030"}
+
+csv.field_size_limit(min(sys.maxsize, 1 << 24))
+
+
+class FileRejected(Exception):
+    """The whole file is refused before or while reading (encoding, header, csv structure)."""
+
+
+def file_checksum(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _decodes(sample: bytes, encoding: str, final: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(path) -> str:
+    """UTF-8 (BOM or not) first, then GB18030 (a superset of GBK); anything else is refused."""
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE)
+        final = len(sample) < SAMPLE
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if _decodes(sample, "utf-8", final):
+        return "utf-8-sig"
+    if _decodes(sample, "gb18030", final):
+        return "gb18030"
+    raise FileRejected(_("The file is neither UTF-8 nor GB18030/GBK text; export it in one of those encodings."))
+
+
+class CsvSource:
+    """A file's header and its rows as (line number, cells), decoded as it is read."""
+
+    def __init__(self, path, encoding: str = "auto"):
+        if encoding not in ENCODINGS:
+            raise FileRejected(_("Unknown encoding “%(enc)s”: use auto, utf-8 or gb18030.") % {"enc": encoding})
+        self.encoding = ENCODINGS[encoding] or detect_encoding(path)
+        self.path = path
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._text = io.TextIOWrapper(self._fh, encoding=self.encoding, errors="strict", newline="")
+        self._reader = csv.reader(self._text)
+        self.header = self._next_row()
+        if self.header is None:
+            self.close()
+            raise FileRejected(_("The file is empty: it has no header line."))
+
+    @property
+    def encoding_label(self) -> str:
+        return "gb18030" if self.encoding == "gb18030" else "utf-8"
+
+    def _next_row(self):
+        try:
+            return next(self._reader)
+        except StopIteration:
+            return None
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                _("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly.")
+                % {"line": self._bad_line(), "enc": self.encoding_label.upper()}
+            ) from exc
+        except csv.Error as exc:
+            raise FileRejected(_("Line %(line)s: unreadable CSV (%(err)s).")
+                               % {"line": self._reader.line_num, "err": exc}) from exc
+
+    def _bad_line(self) -> int:
+        """The first physical line that does not decode (the text layer reads ahead, so count again)."""
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        with open(self.path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError:
+                    return number
+        return self._reader.line_num + 1
+
+    def __iter__(self):
+        reader = self._reader
+        while True:
+            cells = self._next_row()
+            if cells is None:
+                return
+            if cells:  # blank lines carry nothing
+                yield reader.line_num, cells
+
+    def close(self):
+        self._fh.close()
+
+
+class RowsSource:
+    """JSON rows (a list of objects) presented like a file: the keys of the first row are the header."""
+
+    encoding_label = "json"
+
+    def __init__(self, rows):
+        self._rows = list(rows) if not isinstance(rows, list) else rows
+        if not self._rows:
+            raise FileRejected(_("No rows were given."))
+        if not all(isinstance(r, dict) for r in self._rows):
+            raise FileRejected(_("Each row must be an object of column names to values."))
+        seen = {}
+        for row in self._rows:
+            for key in row:
+                seen.setdefault(str(key), None)
+        self.header = list(seen)
+
+    def __iter__(self):
+        for number, row in enumerate(self._rows, start=1):
+            yield number, ["" if row.get(k) is None else str(row.get(k)) for k in self.header]
+
+    def close(self):
+        pass

@@ -1,0 +1,145 @@
+"""Import pages: upload and report, rejected rows as CSV, the quarantine worklist, settlement alerts."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from futures_crm.exports import csv_response
+from futures_crm.views import StaffRequiredMixin
+
+from ..api.imports import run_upload
+from ..models import ImportBatch, QuarantinedRow, SettlementAlert
+from ..models.imports import ImportSource, QuarantineStatus
+from .formats import FORMATS, IMPORT_PAGE_ROLES
+from .forms import ImportUploadForm, QuarantineFixForm
+from .services import quarantine_discard, quarantine_rerun
+
+
+class ImportRoleMixin(StaffRequiredMixin):
+    allowed_roles = IMPORT_PAGE_ROLES
+
+
+class ImportListView(ImportRoleMixin, FormView):
+    """Upload a file and see past batches."""
+
+    title = _("Imports")
+    template_name = "clients/imports/import_list.html"
+    form_class = ImportUploadForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["batches"] = ImportBatch.objects.visible_to(self.request.user).select_related("created_by")[:100]
+        ctx["open_quarantine"] = QuarantinedRow.objects.filter(status=QuarantineStatus.OPEN).count()
+        return ctx
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        batch = run_upload(kind=data["kind"], upload=data["file"], by=self.request.user, partial=data["partial"],
+                           encoding=data["encoding"], source=ImportSource.PAGE)
+        return redirect("clients:import_detail", pk=batch.pk)
+
+
+class ImportDetailView(ImportRoleMixin, DetailView):
+    """One batch's report, warnings, rejected rows."""
+
+    template_name = "clients/imports/import_detail.html"
+    context_object_name = "batch"
+
+    def get_queryset(self):
+        return ImportBatch.objects.visible_to(self.request.user).select_related("created_by")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["quarantined"] = self.object.quarantined_rows.all()[:200]
+        ctx["columns"] = FORMATS[self.object.kind].names
+        return ctx
+
+
+class RejectedRowsCsvView(ImportRoleMixin, View):
+    """Every rejected row of a batch, raw, with its line and reasons."""
+
+    def get(self, request, pk):
+        batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+        names = FORMATS[batch.kind].names
+        header = ["line", "reasons", *names]
+        rows = (
+            [q.line, "; ".join(f"{e['column']}: {e['reason']}" for e in q.errors), *(q.raw.get(n, "") for n in names)]
+            for q in batch.quarantined_rows.order_by("line").iterator(chunk_size=2000)
+        )
+        return csv_response(f"batch-{batch.pk}-rejected.csv", header, rows)
+
+
+class QuarantineListView(ImportRoleMixin, ListView):
+    """Rows waiting for a person to correct them."""
+
+    title = _("Quarantined rows")
+    template_name = "clients/imports/quarantine_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return QuarantinedRow.objects.visible_to(self.request.user).filter(
+            status=QuarantineStatus.OPEN).select_related("batch")
+
+
+class QuarantineFixView(ImportRoleMixin, FormView):
+    """Correct a quarantined row and run it through the same checks again (or discard it)."""
+
+    template_name = "clients/imports/quarantine_fix.html"
+
+    @cached_property
+    def row(self):
+        return get_object_or_404(QuarantinedRow.objects.visible_to(self.request.user).select_related("batch"),
+                                 pk=self.kwargs["pk"])
+
+    def get_form(self, form_class=None):
+        return QuarantineFixForm(self.request.POST or None, row=self.row)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(row=self.row, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.row.status != QuarantineStatus.OPEN:
+            messages.error(request, _("This row is not open any more."))
+            return redirect("clients:quarantine_list")
+        if "discard" in request.POST:
+            quarantine_discard(row=self.row, by=request.user)
+            messages.info(request, _("Row discarded."))
+            return redirect("clients:quarantine_list")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        batch = quarantine_rerun(row=self.row, raw=form.raw(), by=self.request.user)
+        if self.row.status == QuarantineStatus.FIXED:
+            messages.success(self.request, _("The corrected row was imported (batch #%(id)s).") % {"id": batch.pk})
+            return redirect("clients:quarantine_list")
+        messages.error(self.request, _("The row still fails the checks."))
+        return redirect("clients:quarantine_fix", pk=self.row.pk)
+
+
+class AlertListView(StaffRequiredMixin, ListView):
+    """Negative equity and margin calls of the clients the user may see, newest first."""
+
+    title = _("Settlement alerts")
+    template_name = "clients/imports/alert_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = SettlementAlert.objects.visible_to(self.request.user).select_related("client",
+                                                                                  "client__account_manager")
+        if self.request.GET.get("all") != "1":
+            qs = qs.filter(acknowledged_at__isnull=True)
+        return qs
+
+
+class AlertAcknowledgeView(StaffRequiredMixin, View):
+    def post(self, request, pk):
+        alert = get_object_or_404(SettlementAlert.objects.visible_to(request.user), pk=pk)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = timezone.now()
+            alert.acknowledged_by = request.user
+            alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        return redirect("clients:alert_list")

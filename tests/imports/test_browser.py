@@ -1,0 +1,44 @@
+"""The import page in a real browser: upload a file, read the report, switch to Chinese."""
+
+import pytest
+
+from tests.factories import PASSWORD
+
+from .conftest import account_row
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_in_browser_shows_report(live_server, staff, write_csv, browser_page, tmp_path):
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "head_u")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/clients/imports/")
+    path = write_csv("accounts", [account_row(account_id="1"), account_row(account_id="2", commission="x")])
+    page.select_option("select[name=kind]", "accounts")
+    page.set_input_files("input[name=file]", str(path))
+    page.check("input[name=partial]")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#report-status")
+    assert "Imported, some rows quarantined" in page.inner_text("#report-status")
+    assert "“x” is not a decimal amount" in page.inner_text("#errors")
+    page.screenshot(path=str(tmp_path / "import_report.png"), full_page=True)
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_load_state()
+    assert "已导入，部分行已隔离" in page.inner_text("#report-status")
+    page.screenshot(path=str(tmp_path / "import_report_zh.png"), full_page=True)
