@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from clients.models import Branch, Client, StaffProfile
 from futures_crm.roles import Role
+from service.services import settlement_alert_model
 
 PREFIX = "BL"
 HEADING = "## Issue 5 — caller screen-pop (service desk)"
@@ -140,8 +141,15 @@ class Command(BaseCommand):
                         f"withdrawal, close_profit, position_profit, commission, exchange_fee, balance, equity, "
                         f"margin, available, margin_call) SELECT current_date - 1, id, {money}, 5000 FROM ({ids}) c "
                         f"WHERE g % 10 = 0")
+            alert_model = settlement_alert_model()
+            if alert_model is not None:
+                # The import raises these alerts from the same settlement rows; the card reads them.
+                columns, exprs = _column_defaults(alert_model, {
+                    "client": "id", "trade_date": "current_date - 1", "kind": "'margin_call'", "amount": "5000"})
+                cur.execute(f"INSERT INTO {alert_model._meta.db_table} ({', '.join(columns)}) "
+                            f"SELECT {', '.join(exprs)} FROM ({ids}) c WHERE g % 10 = 0")
             for table in (Client._meta.db_table, "segmentation_clientsegment", "clients_contactlog", "service_ticket",
-                          "clients_accountsettlement"):
+                          "clients_accountsettlement", *([alert_model._meta.db_table] if alert_model else [])):
                 cur.execute(f"ANALYZE {table}")
         return agent
 
@@ -170,8 +178,9 @@ class Command(BaseCommand):
     def cleanup(self):
         with connection.cursor() as cur:
             sub = f"SELECT id FROM {Client._meta.db_table} WHERE account_id LIKE '{PREFIX}%'"
+            alert_model = settlement_alert_model()
             for table in ("segmentation_clientsegment", "clients_contactlog", "service_ticketevent", "service_ticket",
-                          "clients_accountsettlement"):
+                          "clients_accountsettlement", *([alert_model._meta.db_table] if alert_model else [])):
                 column = "ticket_id IN (SELECT id FROM service_ticket WHERE client_id IN (" + sub + "))" \
                     if table == "service_ticketevent" else f"client_id IN ({sub})"
                 cur.execute(f"DELETE FROM {table} WHERE {column}")
@@ -187,7 +196,8 @@ class Command(BaseCommand):
             f"(PostgreSQL, {timezone.localdate():%Y-%m-%d}): `GET /api/lookup/phone/?number=…` as a service agent, "
             "through URL routing, session authentication, masking and JSON rendering; numbers in mixed formats "
             "(+86, spaces, dashes), one call in ten unknown. Half the clients have contact logs, a fifth an open "
-            "complaint, a tenth a margin call; every client has a segment.\n\n"
+            "complaint, a tenth a margin call (settlement row and SettlementAlert when that model exists); "
+            "every client has a segment.\n\n"
             f"- {line}\n- target: p95 < 50 ms\n"
             f"- machine load average during the run: {os.getloadavg()[0]:.1f} (other work shares the host; "
             "the lookup query itself plans as two bitmap index scans and executes in about 0.1 ms)\n"
