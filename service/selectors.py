@@ -220,9 +220,12 @@ def latest_survey_answers():
 
     Rows of (client_id, satisfaction, trades_elsewhere, answered_on), one per client.
     """
+    from django.db.models import OuterRef, Subquery
+
     from .models import Survey
 
-    return (Survey.objects.order_by("client_id", "-answered_on", "-id").distinct("client_id")
+    newest = Survey.objects.filter(client_id=OuterRef("client_id")).order_by("-answered_on", "-id").values("pk")[:1]
+    return (Survey.objects.filter(pk=Subquery(newest)).order_by("client_id")
             .values_list("client_id", "satisfaction", "trades_elsewhere", "answered_on"))
 
 
