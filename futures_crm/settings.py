@@ -177,6 +177,28 @@ CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
     "kwargs": {"skip_done": True},
 }
 
+# Service desk (service app): complaint deadlines count trading time, 09:00–15:00 Asia/Shanghai,
+# Monday–Friday, minus the exchange closures listed here (ISO dates).
+SERVICE_TRADING_HOURS = ("09:00", "15:00")
+SERVICE_CLOSED_DATES = env.list("SERVICE_CLOSED_DATES", default=[])
+# SMS/WeChat gateway; the default only writes the message to the log.
+SERVICE_MESSAGE_BACKEND = env("SERVICE_MESSAGE_BACKEND", default="service.messaging.LogBackend")
+# Distinct OpenAPI names for the service app's choice sets (several share field names like `status`).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "TicketStatusEnum": "service.choices.TicketStatus",
+    "TaskStatusEnum": "service.choices.TaskStatus",
+    "RecipientStatusEnum": "service.choices.RecipientStatus",
+    "ProspectGradeEnum": "service.choices.ProspectGrade",
+    "MessageChannelEnum": "service.choices.MessageChannel",
+    "ContactChannelEnum": "clients.choices.ContactChannel",
+    "AccountStatusEnum": "clients.choices.AccountStatus",
+})
+CELERY_BEAT_SCHEDULE.update({
+    "service-escalate-overdue-tickets": {"task": "service.tasks.escalate_overdue_tickets", "schedule": 600.0},
+    "service-care-run": {"task": "service.tasks.care_run_today",
+                         "schedule": crontab(hour=7, minute=30)},
+})
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
 ADMINS = [tuple(a.split(":", 1)) for a in env.list("ADMINS", default=[])]

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from service.views import LookupView
+
 from .views import HomeView
 
 urlpatterns = [
@@ -14,5 +16,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("relationships/", include("referrals.urls")),
     path("service/", include("service.urls")),
+    path("lookup/", LookupView.as_view(), name="lookup"),
     path("segments/", include("segmentation.urls")),
 ]

@@ -36,5 +36,5 @@ class HomeView(StaffRequiredMixin, TemplateView):
     template_name = "home.html"
 
     def get(self, request, *args, **kwargs):
-        # The landing page is the user's working list until the service desk's "my day" exists.
-        return redirect("clients:list")
+        # The landing page is the user's "my day" (service desk).
+        return redirect("service:my_day")

@@ -44,3 +44,87 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High")
     URGENT = "urgent", _("Urgent")
+
+
+class Queue(models.TextChoices):
+    """Where a ticket waits when no single person owns it."""
+
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    SERVICE_DESK = "service_desk", _("Service desk")
+    COMPLIANCE = "compliance", _("Compliance")
+
+
+class DeadlineUnit(models.TextChoices):
+    HOURS = "hours", _("Calendar hours")
+    TRADING_HOURS = "trading_hours", _("Trading hours")
+    TRADING_DAYS = "trading_days", _("Trading days")
+    DAYS = "days", _("Calendar days")
+
+
+class TicketEventKind(models.TextChoices):
+    CREATED = "created", _("Opened")
+    STATUS = "status", _("Status change")
+    NOTE = "note", _("Internal note")
+    REPLY = "reply", _("Reply to client")
+    ASSIGN = "assign", _("Reassigned")
+    ESCALATED = "escalated", _("Escalated")
+    SATISFACTION = "satisfaction", _("Satisfaction recorded")
+
+
+class CarePlanKind(models.TextChoices):
+    BIRTHDAY = "birthday", _("Birthday")
+    SPRING_FESTIVAL = "spring_festival", _("Spring Festival")
+    MID_AUTUMN = "mid_autumn", _("Mid-Autumn Festival")
+    NATIONAL_DAY = "national_day", _("National Day")
+    MARGIN_CALL = "margin_call", _("After a margin call")
+    HEAVY_LOSS = "heavy_loss", _("After a heavy loss")
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+
+
+class MessageResult(models.TextChoices):
+    SENT = "sent", _("Sent")
+    REFUSED = "refused", _("Not sent: client opted out")
+    NO_ADDRESS = "no_address", _("Not sent: no address")
+    FAILED = "failed", _("Failed")
+
+
+class ProspectGrade(models.TextChoices):
+    A = "A", _("A: ready to open")
+    B = "B", _("B: will open after some time")
+    C = "C", _("C: would open but blocked for now")
+    D = "D", _("D: interested, finances unstable")
+    E = "E", _("E: does not yet understand futures")
+    F = "F", _("F: not likely within a year")
+
+
+class ProspectSource(models.TextChoices):
+    STAFF = "staff", _("Staff development")
+    MARKETING = "marketing", _("Marketing")
+    REFERRAL = "referral", _("Client referral")
+    RESEARCH = "research", _("Research-led")
+    INTERMEDIARY = "intermediary", _("Intermediary")
+    EVENT = "event", _("Event")
+
+
+class ActivityKind(models.TextChoices):
+    TRAINING = "training", _("Training")
+    SEMINAR = "seminar", _("Seminar")
+    BRIEFING = "briefing", _("Product briefing")
+    REPORT_PUSH = "report_push", _("Research-report push")
+    MAILING = "mailing", _("Mailing")
+    GIFT = "gift", _("Gift")
+    SURVEY = "survey", _("Survey")
+
+
+class RecipientStatus(models.TextChoices):
+    SELECTED = "selected", _("Selected")
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ATTENDED = "attended", _("Attended")
+    ABSENT = "absent", _("Did not attend")

@@ -3,13 +3,31 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.choices import ContactChannel
 from clients.querysets import ClientScopedQuerySet
 from futures_crm.models import TimeStampedModel
 
-from .choices import Priority, TaskKind, TaskStatus, TicketStatus, TicketType
+from .choices import (
+    ActivityKind,
+    CarePlanKind,
+    DeadlineUnit,
+    MessageChannel,
+    MessageResult,
+    Priority,
+    ProspectGrade,
+    ProspectSource,
+    Queue,
+    RecipientStatus,
+    TaskKind,
+    TaskStatus,
+    TicketEventKind,
+    TicketStatus,
+    TicketType,
+)
+from .querysets import ProspectQuerySet, TaskQuerySet, TicketQuerySet
 
 
 class Task(TimeStampedModel):
@@ -28,8 +46,12 @@ class Task(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     outcome = models.TextField(_("outcome"), blank=True)
     source = models.CharField(_("source"), max_length=64, blank=True)
+    # A follow-up may concern a prospect instead of a client.
+    prospect = models.ForeignKey("service.Prospect", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="tasks", verbose_name=_("prospect"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -60,8 +82,14 @@ class Ticket(TimeStampedModel):
     deadline = models.DateTimeField(_("deadline"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (0–10)"), null=True, blank=True)
+    queue = models.CharField(_("queue"), max_length=32, choices=Queue.choices, default=Queue.SERVICE_DESK)
+    # An unknown caller's number, kept so the ticket can be linked once the caller is identified.
+    caller_phone = models.CharField(_("caller phone"), max_length=32, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("opened by"))
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["deadline", "id"]
@@ -82,6 +110,11 @@ class Survey(TimeStampedModel):
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (0–10)"), null=True, blank=True)
     trades_elsewhere = models.BooleanField(_("trades futures with another firm"), null=True, blank=True)
     suggestion = models.TextField(_("suggestion"), blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    activity = models.ForeignKey("service.Activity", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="surveys", verbose_name=_("activity"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("recorded by"))
 
     objects = ClientScopedQuerySet.as_manager()
 
@@ -92,3 +125,259 @@ class Survey(TimeStampedModel):
 
     def __str__(self):
         return f"{self.client_id} {self.answered_on}"
+
+
+class DeadlinePolicy(TimeStampedModel):
+    """How long a ticket of one type and priority may stay open (edited by managers)."""
+
+    ticket_type = models.CharField(_("type"), max_length=32, choices=TicketType.choices)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=16, choices=DeadlineUnit.choices)
+
+    class Meta:
+        ordering = ["ticket_type", "priority"]
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        constraints = [models.UniqueConstraint(fields=["ticket_type", "priority"], name="deadline_policy_uniq")]
+
+    def __str__(self):
+        return f"{self.get_ticket_type_display()} / {self.get_priority_display()}: {self.amount} {self.unit}"
+
+
+class TicketEvent(models.Model):
+    """One step on a ticket's timeline: opened, status change, note, reply, reassignment, escalation."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+    kind = models.CharField(_("kind"), max_length=16, choices=TicketEventKind.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=TicketStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=TicketStatus.choices, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket timeline")
+
+    def __str__(self):
+        return f"#{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """A message to a staff member inside the CRM (escalations); also e-mailed."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
+                               verbose_name=_("ticket"))
+    message = models.CharField(_("message"), max_length=255)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return self.message
+
+
+class MessageTemplate(TimeStampedModel):
+    """A bilingual message with client fields (`{{ client.name }}`, `{{ manager }}`)."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    subject_zh = models.CharField(_("subject (Chinese)"), max_length=255, blank=True)
+    body_zh = models.TextField(_("text (Chinese)"))
+    subject_en = models.CharField(_("subject (English)"), max_length=255, blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self):
+        return self.name
+
+
+class CarePlan(TimeStampedModel):
+    """A care rule (客户关怀): on an occasion, open a care task and send a greeting."""
+
+    kind = models.CharField(_("occasion"), max_length=32, choices=CarePlanKind.choices, unique=True)
+    days_ahead = models.PositiveSmallIntegerField(
+        _("task days ahead"), default=3, help_text=_("The care task is opened this many days before the occasion."))
+    template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("message template"))
+    channel = models.CharField(_("channel"), max_length=16, choices=MessageChannel.choices, default=MessageChannel.SMS)
+    # Heavy loss: the day's P&L below minus this share of the previous balance (0.20 = a 20 % loss).
+    loss_ratio = models.DecimalField(_("heavy-loss ratio"), max_digits=5, decimal_places=4, default="0.2000")
+    key_clients_only = models.BooleanField(_("tasks for key clients only"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("care plan")
+        verbose_name_plural = _("care plans")
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class CommunicationLog(models.Model):
+    """Every message sent (or refused) to a client: channel, template, when, by whom, result."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="communications",
+                               verbose_name=_("client"))
+    channel = models.CharField(_("channel"), max_length=16, choices=MessageChannel.choices)
+    template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("template"))
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"))
+    sent_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+    result = models.CharField(_("result"), max_length=16, choices=MessageResult.choices)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    # "birthday:2026-12-01": a care run sends one message per client and occasion, however often it runs.
+    occasion = models.CharField(_("occasion"), max_length=64, blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("communication")
+        verbose_name_plural = _("communications log")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "occasion", "channel"], condition=~Q(occasion=""),
+                                    name="communication_once_per_occasion"),
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} {self.channel} {self.sent_at:%Y-%m-%d}"
+
+
+class Prospect(TimeStampedModel):
+    """A prospective client (准客户), graded A–F by how likely they are to open an account."""
+
+    name = models.CharField(_("name"), max_length=128)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    grade = models.CharField(_("grade"), max_length=1, choices=ProspectGrade.choices, default=ProspectGrade.F)
+    source = models.CharField(_("source"), max_length=16, choices=ProspectSource.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="prospects", verbose_name=_("owner"))
+    branch = models.ForeignKey("clients.Branch", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="prospects", verbose_name=_("branch"))
+    referrer = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="referred_prospects", verbose_name=_("referred by"))
+    intermediary_code = models.CharField(_("intermediary code"), max_length=32, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    client = models.OneToOneField("clients.Client", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="prospect", verbose_name=_("opened account"))
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+
+    objects = ProspectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["grade", "name", "id"]
+        verbose_name = _("prospect")
+        verbose_name_plural = _("prospects")
+
+    def __str__(self):
+        return f"{self.name} ({self.grade})"
+
+
+class ProspectVisit(models.Model):
+    """One contact with a prospect, as the manager recorded it."""
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="visits",
+                                 verbose_name=_("prospect"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    place = models.CharField(_("place"), max_length=128, blank=True)
+    said = models.TextField(_("what was said"))
+    impression = models.TextField(_("impression"), blank=True)
+    failure_reason = models.TextField(_("why the meeting failed"), blank=True)
+    service_given = models.TextField(_("service given"), blank=True)
+    assessment = models.TextField(_("own assessment"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("prospect visit")
+        verbose_name_plural = _("prospect visits")
+
+    def __str__(self):
+        return f"{self.prospect_id} {self.at:%Y-%m-%d}"
+
+
+class ProspectGradeChange(models.Model):
+    """A prospect's grade history."""
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="grade_changes",
+                                 verbose_name=_("prospect"))
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    from_grade = models.CharField(_("from"), max_length=1, choices=ProspectGrade.choices, blank=True)
+    to_grade = models.CharField(_("to"), max_length=1, choices=ProspectGrade.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade history")
+
+    def __str__(self):
+        return f"{self.prospect_id} {self.from_grade}→{self.to_grade}"
+
+
+class Activity(TimeStampedModel):
+    """A marketing or service activity: training, seminar, briefing, push, mailing, gift, survey."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
+    title = models.CharField(_("title"), max_length=255)
+    held_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=128, blank=True)
+    cost = models.DecimalField(_("cost (CNY)"), max_digits=14, decimal_places=2, default=0)
+    description = models.TextField(_("description"), blank=True)
+    # The filters that chose the recipients, kept so the list can be explained later.
+    target_filters = models.JSONField(_("target filters"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self):
+        return f"{self.title} ({self.held_on})"
+
+
+class ActivityRecipient(TimeStampedModel):
+    """A client targeted by an activity: invitation, attendance and response."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="recipients",
+                                 verbose_name=_("activity"))
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="activity_records",
+                               verbose_name=_("client"))
+    status = models.CharField(_("status"), max_length=16, choices=RecipientStatus.choices,
+                              default=RecipientStatus.SELECTED)
+    response = models.TextField(_("response"), blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "client"]
+        verbose_name = _("activity recipient")
+        verbose_name_plural = _("activity recipients")
+        constraints = [models.UniqueConstraint(fields=["activity", "client"], name="activity_recipient_uniq")]
+
+    def __str__(self):
+        return f"{self.activity_id} {self.client_id} {self.status}"

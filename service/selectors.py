@@ -1,7 +1,26 @@
-"""Service-desk reads other apps use (the nightly churn signal reads overdue complaints)."""
+"""Service-desk reads: the screen-pop card, "my day", campaign targeting, overdue complaints.
 
-from .choices import OPEN_TICKET_STATUSES, TicketType
-from .models import Ticket
+Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it).
+"""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.filtersets import ClientFilterSet
+from clients.identity import mask_id_number, mask_phone, normalise_phone
+from clients.models import AccountSettlement, Client
+from clients.selectors import sees_personal_data
+from futures_crm.roles import Role, user_role
+
+from .choices import OPEN_TICKET_STATUSES, Queue, TaskStatus, TicketStatus, TicketType
+from .models import Prospect, Task, Ticket
+
+HIGH_CHURN_SCORE = 50
 
 
 def overdue_complaint_client_ids(*, at):
@@ -12,3 +31,209 @@ def overdue_complaint_client_ids(*, at):
         .values_list("client_id", flat=True)
         .distinct()
     )
+
+
+def visible_client(*, user, account_id: str) -> Client:
+    """The client with this fund account if `user` may see it; otherwise a validation error on `account_id`."""
+    client = Client.objects.visible_to(user).filter(account_id=account_id or "").first()
+    if client is None:
+        raise ValidationError({"account_id": _("No client with this fund account.")})
+    return client
+
+
+def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int = 50) -> list[dict]:
+    """Margin-call and negative-equity alerts from the import, newest first.
+
+    Reads clients.SettlementAlert when the import issue provides it; otherwise derives the
+    same two alerts from the daily account settlement (margin call > 0, equity < 0).
+    """
+    from .services import settlement_alert_model
+
+    alert_model = settlement_alert_model()
+    if alert_model is not None:
+        qs = alert_model.objects.filter(trade_date__gte=since)
+        if hasattr(alert_model, "acknowledged_at"):
+            qs = qs.filter(acknowledged_at__isnull=True)
+        qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
+        return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
+                for a in qs.select_related("client").order_by("-trade_date")[:limit]]
+    qs = AccountSettlement.objects.filter(trade_date__gte=since).filter(Q(margin_call__gt=0) | Q(equity__lt=0))
+    qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
+    rows = []
+    for s in qs.select_related("client").order_by("-trade_date")[:limit]:
+        negative = s.equity < 0
+        rows.append({"client": s.client, "trade_date": s.trade_date,
+                     "kind": "negative_equity" if negative else "margin_call",
+                     "amount": s.equity if negative else s.margin_call})
+    return rows
+
+
+def birthday_q(day: datetime.date) -> Q:
+    """Clients whose birthday falls on `day`; 29 February birthdays fall on the 28th in common years."""
+    q = Q(birthday__month=day.month, birthday__day=day.day)
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        q |= Q(birthday__month=2, birthday__day=29)
+    return q
+
+
+def birthdays_between(clients, start: datetime.date, days: int):
+    """Clients whose birthday falls in the `days` days from `start`, soonest first."""
+    dates = [start + datetime.timedelta(days=i) for i in range(days)]
+    q = Q(pk__in=[])
+    for d in dates:
+        q |= birthday_q(d)
+    found = list(clients.filter(q).only("id", "name", "account_id", "birthday", "phone"))
+    for c in found:
+        c.next_birthday = next(d for d in dates if (d.month, d.day) == (c.birthday.month, c.birthday.day)
+                               or ((c.birthday.month, c.birthday.day) == (2, 29) and (d.month, d.day) == (2, 28)))
+    return sorted(found, key=lambda c: c.next_birthday)
+
+
+def my_day(*, user, today: datetime.date | None = None) -> dict:
+    """Everything a person should look at today."""
+    today = today or timezone.localdate()
+    role = user_role(user)
+    own_clients = Client.objects.filter(account_manager=user)
+    if role == Role.BRANCH_MANAGER:
+        own_clients = Client.objects.visible_to(user)
+    tasks = (Task.objects.filter(owner=user, status=TaskStatus.OPEN, due_on__lte=today + datetime.timedelta(days=1))
+             .select_related("client", "prospect"))
+    ticket_q = Q(owner=user)
+    if role == Role.SERVICE_AGENT:
+        ticket_q |= Q(owner__isnull=True, queue=Queue.SERVICE_DESK)
+    elif role == Role.COMPLIANCE:
+        ticket_q |= Q(owner__isnull=True, queue=Queue.COMPLIANCE)
+    tickets = (Ticket.objects.filter(ticket_q, status__in=[TicketStatus.NEW, TicketStatus.IN_PROGRESS,
+                                                           TicketStatus.WAITING])
+               .select_related("client").order_by("deadline")[:50])
+    churn = (own_clients.filter(segment__churn_score__gte=HIGH_CHURN_SCORE)
+             .select_related("segment").order_by("-segment__churn_score")[:20])
+    own_filter = Q(client__account_manager=user)
+    if role == Role.BRANCH_MANAGER:
+        own_filter = Q(client__branch_id=user.staff_profile.branch_id)
+    return {
+        "today": today,
+        "tasks": list(tasks),
+        "birthdays": birthdays_between(own_clients.filter(status="active"), today, 7),
+        "tickets": list(tickets),
+        "churn": list(churn),
+        "alerts": settlement_alerts(clients_q=own_filter, since=today - datetime.timedelta(days=5)),
+        "now": timezone.now(),
+    }
+
+
+def lookup_phone(*, user, number: str) -> dict:
+    """The screen-pop card for an incoming number: the client (masked for the desk) or the prospect, or nothing.
+
+    Numbers are normalised (digits, no +86) and matched by indexed equality, never by a scan.
+    """
+    digits = normalise_phone(number)
+    result = {"number": digits, "clients": [], "prospects": []}
+    if len(digits) < 5:
+        return result
+    # Stored numbers should be normalised; the +86 spellings catch records typed in by hand.
+    variants = [digits, f"+86{digits}", f"86{digits}", f"0086{digits}"]
+    clients = list(
+        Client.objects.visible_to(user).filter(Q(phone__in=variants) | Q(phone_alt__in=variants))
+        .select_related("branch", "account_manager__staff_profile", "segment")[:5]
+    )
+    personal = sees_personal_data(user)
+    since = timezone.localdate() - datetime.timedelta(days=10)
+    for c in clients:
+        segment = getattr(c, "segment", None)
+        result["clients"].append({
+            "id": c.pk,
+            "account_id": c.account_id,
+            "name": c.name,
+            "status": c.status,
+            "status_display": c.get_status_display(),
+            "client_type": c.get_client_type_display(),
+            "branch": str(c.branch),
+            "manager": getattr(getattr(c.account_manager, "staff_profile", None), "display_name", ""),
+            "phone": c.phone if personal else mask_phone(c.phone),
+            "id_number": mask_id_number(c.id_number),
+            "birthday": c.birthday if personal else None,
+            "is_key": c.is_key,
+            "segments": ({"purpose": segment.get_purpose_display(), "fund_size": segment.get_fund_size_display(),
+                          "volume": segment.get_volume_display(), "tenure": segment.get_tenure_display()}
+                         if segment else None),
+            "churn_score": segment.churn_score if segment else None,
+            "churn_signals": segment.churn_signals if segment else [],
+            "open_tickets": [
+                {"id": t.pk, "subject": t.subject, "type": t.get_ticket_type_display(),
+                 "status": t.get_status_display(), "deadline": t.deadline}
+                for t in c.tickets.filter(status__in=OPEN_TICKET_STATUSES).order_by("deadline")[:5]
+            ],
+            "last_contacts": [
+                {"at": log.contacted_at, "channel": log.get_channel_display(), "summary": log.summary}
+                for log in c.contact_logs.order_by("-contacted_at", "-id")[:3]
+            ],
+            "alerts": [{"trade_date": a["trade_date"], "kind": a["kind"], "amount": a["amount"]}
+                       for a in settlement_alerts(client_ids=[c.pk], since=since, limit=3)],
+        })
+    if not clients:
+        result["prospects"] = [
+            {"id": p.pk, "name": p.name, "grade": p.grade, "owner": p.owner.get_username() if p.owner_id else ""}
+            for p in Prospect.objects.visible_to(user).filter(phone=digits, client__isnull=True)
+            .select_related("owner")[:3]
+        ]
+    return result
+
+
+def campaign_clients(*, user, filters: dict):
+    """The clients an activity targets: the client-list filters, plus `product` traded (ContractSettlement)."""
+    data = {k: v for k, v in filters.items() if k != "product" and v not in ("", None)}
+    filterset = ClientFilterSet(data, queryset=Client.objects.visible_to(user))
+    if not filterset.is_valid():
+        # An invalid filter would silently be dropped and target everyone.
+        raise ValidationError(filterset.errors)
+    qs = filterset.qs
+    product = (filters.get("product") or "").strip()
+    if product:
+        from clients.models import ContractSettlement
+
+        qs = qs.filter(pk__in=ContractSettlement.objects.filter(product__iexact=product).values("client_id"))
+    return qs.order_by()
+
+
+def client_panel(client, user) -> dict:
+    """The service section of the client 360 page: tickets, tasks, surveys, activities, messages."""
+    from . import roles
+    from .models import CommunicationLog
+
+    role = user_role(user)
+    return {
+        "tickets": client.tickets.order_by("-created_at")[:10],
+        "tasks": client.tasks.order_by("-due_on")[:10],
+        "surveys": client.surveys.all()[:10],
+        "activities": client.activity_records.select_related("activity").order_by("-activity__held_on")[:10],
+        "messages": CommunicationLog.objects.filter(client=client).order_by("-sent_at")[:5],
+        "prospect": Prospect.objects.filter(client=client).first(),
+        "can_ticket": role in roles.TICKET_WRITE_ROLES,
+        "can_survey": role in roles.SURVEY_WRITE_ROLES,
+        "can_message": role in roles.MESSAGE_WRITE_ROLES,
+    }
+
+
+def latest_survey_answers():
+    """Per client, the newest survey's satisfaction and exclusivity answer (the nightly loyalty step reads it).
+
+    Rows of (client_id, satisfaction, trades_elsewhere, answered_on), one per client.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from .models import Survey
+
+    newest = Survey.objects.filter(client_id=OuterRef("client_id")).order_by("-answered_on", "-id").values("pk")[:1]
+    return (Survey.objects.filter(pk=Subquery(newest)).order_by("client_id")
+            .values_list("client_id", "satisfaction", "trades_elsewhere", "answered_on"))
+
+
+def survey_summary(queryset) -> dict:
+    """Average satisfaction and the share trading elsewhere among `queryset`'s surveys."""
+    from django.db.models import Avg, Count
+
+    totals = queryset.aggregate(avg=Avg("satisfaction"), n=Count("id"), answered=Count("trades_elsewhere"),
+                                elsewhere=Count("id", filter=Q(trades_elsewhere=True)))
+    totals["elsewhere_share"] = (100 * totals["elsewhere"] // totals["answered"]) if totals["answered"] else None
+    return totals

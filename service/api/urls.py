@@ -1,3 +1,16 @@
 """service API routes."""
 
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("prospects", views.ProspectViewSet, basename="prospect")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("surveys", views.SurveyViewSet, basename="survey")
+router.register("communications", views.CommunicationViewSet, basename="communication")
+
+urlpatterns = [path("lookup/phone/", views.PhoneLookupView.as_view(), name="lookup-phone"), *router.urls]

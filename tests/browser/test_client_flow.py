@@ -58,7 +58,9 @@ def test_find_by_initials_log_a_contact_and_switch_to_chinese(browser_page, live
     page.fill("#id_username", "am1")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/clients/")
+    # Login lands on "my day" (the service issue's landing page); the client list is in the nav.
+    page.wait_for_url(f"{base}/service/my-day/")
+    page.goto(f"{base}/clients/")
 
     page.fill("#id_q", "zs")
     page.click("form.filters button[type=submit]")

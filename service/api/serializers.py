@@ -1,0 +1,202 @@
+"""Service API shapes: explicit fields; writes go through the services."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from clients.choices import ContactChannel
+from clients.models import Client
+
+from ..choices import ActivityKind, MessageChannel, Priority, ProspectGrade, Queue, TicketStatus, TicketType
+from ..models import (
+    Activity,
+    ActivityRecipient,
+    CommunicationLog,
+    MessageTemplate,
+    Prospect,
+    ProspectGradeChange,
+    ProspectVisit,
+    Survey,
+    Task,
+    Ticket,
+    TicketEvent,
+)
+
+User = get_user_model()
+
+
+class ClientBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "account_id", "name"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    client = ClientBriefSerializer(read_only=True)
+    account_id = serializers.CharField(write_only=True, required=False)
+    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False,
+                                         allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "client", "account_id", "prospect", "kind", "title", "owner", "branch", "due_on", "status",
+                  "outcome", "source", "done_at", "created_at"]
+        read_only_fields = ["id", "client", "prospect", "branch", "status", "outcome", "done_at", "created_at"]
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    status = serializers.ChoiceField(choices=["done", "cancelled"], default="done")
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", default=None, read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "at", "by", "kind", "from_status", "to_status", "text"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    client = ClientBriefSerializer(read_only=True)
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "client", "ticket_type", "channel", "priority", "subject", "description", "status", "queue",
+                  "owner", "caller_phone", "deadline", "resolved_at", "satisfaction", "escalated_at", "created_at"]
+
+
+class VisibleClientMixin:
+    """The `client` field accepts only clients the requesting user may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = Client.objects.visible_to(request.user)
+
+
+class TicketOpenSerializer(VisibleClientMixin, serializers.Serializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all(), required=False, allow_null=True)
+    ticket_type = serializers.ChoiceField(choices=TicketType.choices)
+    channel = serializers.ChoiceField(choices=ContactChannel.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    subject = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    caller_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    queue = serializers.ChoiceField(choices=Queue.choices, required=False, allow_null=True, default=None)
+
+
+class TicketTransitionSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=TicketStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TicketCommentSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    reply = serializers.BooleanField(default=False)
+
+
+class TicketAssignSerializer(serializers.Serializer):
+    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
+                                         allow_null=True, required=False)
+    queue = serializers.ChoiceField(choices=Queue.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SatisfactionSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=10)
+
+
+class ProspectVisitSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", default=None, read_only=True)
+
+    class Meta:
+        model = ProspectVisit
+        fields = ["id", "at", "place", "said", "impression", "failure_reason", "service_given", "assessment", "by"]
+        read_only_fields = ["id", "by"]
+
+
+class GradeChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProspectGradeChange
+        fields = ["at", "from_grade", "to_grade", "reason"]
+
+
+class ProspectSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    client = ClientBriefSerializer(read_only=True)
+    grade_history = GradeChangeSerializer(source="grade_changes", many=True, read_only=True)
+
+    class Meta:
+        model = Prospect
+        fields = ["id", "name", "phone", "email", "grade", "source", "owner", "branch", "referrer",
+                  "intermediary_code", "notes", "client", "converted_at", "grade_history", "created_at"]
+        read_only_fields = ["id", "owner", "branch", "client", "converted_at", "grade_history", "created_at"]
+
+
+class ProspectGradeSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=ProspectGrade.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProspectConvertSerializer(serializers.Serializer):
+    account_id = serializers.CharField()
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "title", "held_on", "place", "cost", "description", "target_filters"]
+        read_only_fields = ["id", "target_filters"]
+
+
+class RecipientSerializer(serializers.ModelSerializer):
+    client = ClientBriefSerializer(read_only=True)
+
+    class Meta:
+        model = ActivityRecipient
+        fields = ["id", "client", "status", "response", "updated_at"]
+
+
+class SurveySerializer(VisibleClientMixin, serializers.ModelSerializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+
+    class Meta:
+        model = Survey
+        fields = ["id", "client", "answered_on", "satisfaction", "trades_elsewhere", "suggestion", "comments",
+                  "activity"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"answered_on": {"required": False}}
+
+
+class CommunicationSerializer(serializers.ModelSerializer):
+    client = ClientBriefSerializer(read_only=True)
+    template = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    by = serializers.CharField(source="by.username", default=None, read_only=True)
+
+    class Meta:
+        model = CommunicationLog
+        fields = ["id", "client", "channel", "template", "subject", "body", "sent_at", "by", "result", "occasion"]
+
+
+
+
+class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    channel = serializers.ChoiceField(choices=MessageChannel.choices)
+    template = serializers.SlugRelatedField(slug_field="code", queryset=MessageTemplate.objects.all(), required=False,
+                                            allow_null=True, default=None)
+    subject = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("template") and not attrs.get("body"):
+            raise serializers.ValidationError("template or body is required")
+        return attrs
+
+
+class LinkClientSerializer(serializers.Serializer):
+    account_id = serializers.CharField()

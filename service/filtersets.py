@@ -1,0 +1,115 @@
+"""One FilterSet per service list: the page, its CSV export and the API share them."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.choices import ContactChannel
+
+from .choices import (
+    OPEN_TICKET_STATUSES,
+    ActivityKind,
+    MessageChannel,
+    MessageResult,
+    Priority,
+    ProspectGrade,
+    ProspectSource,
+    Queue,
+    TaskKind,
+    TaskStatus,
+    TicketStatus,
+    TicketType,
+)
+from .models import Activity, CommunicationLog, Prospect, Survey, Task, Ticket
+
+STAFF = get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
+
+
+class TicketFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    ticket_type = django_filters.ChoiceFilter(choices=TicketType.choices, label=_("Type"))
+    status = django_filters.ChoiceFilter(choices=TicketStatus.choices, label=_("Status"))
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    channel = django_filters.ChoiceFilter(choices=ContactChannel.choices, label=_("Channel"))
+    queue = django_filters.ChoiceFilter(choices=Queue.choices, label=_("Queue"))
+    owner = django_filters.ModelChoiceFilter(queryset=STAFF, label=_("Owner"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(subject__icontains=value) | Q(client__name__icontains=value)
+                               | Q(client__account_id__startswith=value) | Q(caller_phone__contains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        q = Q(status__in=OPEN_TICKET_STATUSES, deadline__lt=timezone.now())
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    kind = django_filters.ChoiceFilter(choices=TaskKind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
+    owner = django_filters.ModelChoiceFilter(queryset=STAFF, label=_("Owner"))
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
+    source = django_filters.CharFilter(field_name="source", lookup_expr="startswith", label=_("Source"))
+
+    class Meta:
+        model = Task
+        fields = []
+
+
+class ProspectFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    grade = django_filters.ChoiceFilter(choices=ProspectGrade.choices, label=_("Grade"))
+    source = django_filters.ChoiceFilter(choices=ProspectSource.choices, label=_("Source"))
+    owner = django_filters.ModelChoiceFilter(queryset=STAFF, label=_("Owner"))
+    converted = django_filters.BooleanFilter(field_name="client", lookup_expr="isnull", exclude=True,
+                                             label=_("Converted"))
+
+    class Meta:
+        model = Prospect
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(phone__contains=value))
+
+
+class ActivityFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Kind"))
+    held_from = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("From"))
+    held_to = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("To"))
+
+    class Meta:
+        model = Activity
+        fields = []
+
+
+class SurveyFilterSet(django_filters.FilterSet):
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    branch = django_filters.NumberFilter(field_name="client__branch", label=_("Branch"))
+    answered_from = django_filters.DateFilter(field_name="answered_on", lookup_expr="gte", label=_("From"))
+    answered_to = django_filters.DateFilter(field_name="answered_on", lookup_expr="lte", label=_("To"))
+    trades_elsewhere = django_filters.BooleanFilter(label=_("Trades futures with another firm"))
+    satisfaction_max = django_filters.NumberFilter(field_name="satisfaction", lookup_expr="lte",
+                                                   label=_("Satisfaction at most"))
+
+    class Meta:
+        model = Survey
+        fields = []
+
+
+class CommunicationFilterSet(django_filters.FilterSet):
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    channel = django_filters.ChoiceFilter(choices=MessageChannel.choices, label=_("Channel"))
+    result = django_filters.ChoiceFilter(choices=MessageResult.choices, label=_("Result"))
+    occasion = django_filters.CharFilter(field_name="occasion", lookup_expr="startswith", label=_("Occasion"))
+
+    class Meta:
+        model = CommunicationLog
+        fields = []

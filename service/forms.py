@@ -1,0 +1,146 @@
+"""Forms of the service pages; they only validate input, the services do the writing."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from clients.choices import ContactChannel
+
+from .choices import (
+    ActivityKind,
+    MessageChannel,
+    Priority,
+    ProspectGrade,
+    ProspectSource,
+    Queue,
+    RecipientStatus,
+    TaskKind,
+    TicketStatus,
+    TicketType,
+)
+from .models import MessageTemplate
+
+STAFF = get_user_model().objects.filter(staff_profile__isnull=False, is_active=True).order_by("username")
+YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class TicketOpenForm(forms.Form):
+    ticket_type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices, initial=ContactChannel.PHONE)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    caller_phone = forms.CharField(label=_("Caller phone"), max_length=32, required=False)
+    queue = forms.ChoiceField(label=_("Queue"), choices=[("", _("Automatic routing"))] + Queue.choices,
+                              required=False)
+
+
+class TicketStatusForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), choices=TicketStatus.choices)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class TicketCommentForm(forms.Form):
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}))
+    reply = forms.BooleanField(label=_("Reply sent to the client"), required=False)
+
+
+class TicketAssignForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=STAFF, required=False)
+    queue = forms.ChoiceField(label=_("Queue"), choices=Queue.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class LinkClientForm(forms.Form):
+    account_id = forms.CharField(label=_("Fund account"), max_length=32)
+
+
+class SatisfactionForm(forms.Form):
+    score = forms.IntegerField(label=_("Satisfaction (0–10)"), min_value=0, max_value=10)
+
+
+class TaskForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.CALL_BACK)
+    title = forms.CharField(label=_("Title"), max_length=255, required=False)
+    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=STAFF, required=False,
+                                   help_text=_("Empty: the client's account manager"))
+
+
+class TaskCompleteForm(forms.Form):
+    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}))
+    cancelled = forms.BooleanField(label=_("Cancel instead of done"), required=False)
+
+
+class ProspectForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=128)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    grade = forms.ChoiceField(label=_("Grade"), choices=ProspectGrade.choices, initial=ProspectGrade.F)
+    source = forms.ChoiceField(label=_("Source"), choices=ProspectSource.choices)
+    intermediary_code = forms.CharField(label=_("Intermediary code"), max_length=32, required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ProspectVisitForm(forms.Form):
+    at = forms.DateTimeField(label=_("When"), required=False, help_text=_("Empty: now"))
+    place = forms.CharField(label=_("Place"), max_length=128, required=False)
+    said = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 2}))
+    impression = forms.CharField(label=_("Impression"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    failure_reason = forms.CharField(label=_("Why the meeting failed"), required=False)
+    service_given = forms.CharField(label=_("Service given"), required=False)
+    assessment = forms.CharField(label=_("Own assessment"), required=False)
+
+
+class ProspectGradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("Grade"), choices=ProspectGrade.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class ProspectConvertForm(forms.Form):
+    account_id = forms.CharField(label=_("Fund account of the new client"), max_length=32)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=255)
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=128, required=False)
+    cost = forms.DecimalField(label=_("Cost (CNY)"), max_digits=14, decimal_places=2, min_value=0, initial=0)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class InviteForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Record only"))] + MessageChannel.choices,
+                                required=False)
+    template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
+
+
+class RecipientForm(forms.Form):
+    recipient = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), choices=RecipientStatus.choices)
+    response = forms.CharField(label=_("Response"), max_length=500, required=False)
+
+
+class SurveyForm(forms.Form):
+    satisfaction = forms.IntegerField(label=_("Satisfaction (0–10)"), min_value=0, max_value=10, required=False)
+    trades_elsewhere = forms.ChoiceField(label=_("Do you trade futures with any other firm?"), choices=YES_NO,
+                                         required=False)
+    suggestion = forms.CharField(label=_("Suggestions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    comments = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_trades_elsewhere(self):
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("trades_elsewhere"))
+
+
+class MessageForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=MessageChannel.choices)
+    template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("template") and not data.get("body"):
+            raise forms.ValidationError(_("Choose a template or write the text."))
+        return data

@@ -1,0 +1,606 @@
+"""Service pages: my day, tickets, tasks, screen-pop, prospects, activities, surveys, care."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView, FormView, TemplateView
+from django_filters.views import FilterView
+
+from clients.models import Client
+from futures_crm.exports import csv_response
+from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
+
+from . import roles, selectors, services
+from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
+from .filtersets import (
+    ActivityFilterSet,
+    CommunicationFilterSet,
+    ProspectFilterSet,
+    SurveyFilterSet,
+    TaskFilterSet,
+    TicketFilterSet,
+)
+from .forms import (
+    ActivityForm,
+    InviteForm,
+    LinkClientForm,
+    MessageForm,
+    ProspectConvertForm,
+    ProspectForm,
+    ProspectGradeForm,
+    ProspectVisitForm,
+    RecipientForm,
+    SatisfactionForm,
+    SurveyForm,
+    TaskCompleteForm,
+    TaskForm,
+    TicketAssignForm,
+    TicketCommentForm,
+    TicketOpenForm,
+    TicketStatusForm,
+)
+from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospect, Survey, Task, Ticket
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+class ScopedListView(StaffRequiredMixin, FilterView):
+    """A filtered list of a model's rows the user may see, with `?export=csv`."""
+
+    template_name = "generic/list.html"
+    paginate_by = 50
+    export_name = ""
+
+    def base_queryset(self):
+        return self.filterset_class._meta.model.objects.visible_to(self.request.user)
+
+    def get_queryset(self):
+        return self.base_queryset()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        ctx["query_string"] = params.urlencode()
+        ctx["now"] = timezone.now()
+        return ctx
+
+    def render_to_response(self, context, **kwargs):
+        if self.export_name and self.request.GET.get("export") == "csv":
+            header, rows = self.export_rows(context["filter"].qs)
+            return csv_response(self.export_name, [str(h) for h in header], rows)
+        return super().render_to_response(context, **kwargs)
+
+
+class ActionMixin:
+    """POST `action=<name>` calls `do_<name>(form)` after the named form validates; errors become messages."""
+
+    action_forms: dict = {}
+    write_roles: set = set()
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        action = request.POST.get("action", "")
+        form_class = self.action_forms.get(action)
+        if form_class is None:
+            return redirect(request.path)
+        if self.role not in self.action_roles(action):
+            raise PermissionDenied
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                getattr(self, f"do_{action}")(form.cleaned_data)
+                messages.success(request, _("Saved."))
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+        else:
+            messages.error(request, "; ".join(f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
+                                              for f, e in form.errors.items()))
+        return redirect(self.success_url())
+
+    def action_roles(self, action):
+        return self.write_roles
+
+    def success_url(self):
+        return self.request.path
+
+
+# ---------------------------------------------------------------- my day
+
+
+class MyDayView(StaffRequiredMixin, TemplateView):
+    """The landing page: what needs this person today."""
+
+    template_name = "service/my_day.html"
+
+    def post(self, request, *args, **kwargs):
+        # The only action here: dismiss notifications.
+        services.notifications_mark_read(user=request.user)
+        return redirect("service:my_day")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(selectors.my_day(user=self.request.user))
+        unread = self.request.user.notifications.filter(read_at__isnull=True)
+        ctx["notifications"] = unread.select_related("ticket")[:20]
+        return ctx
+
+
+# ---------------------------------------------------------------- tickets
+
+
+class TicketListView(ScopedListView):
+    title = gettext_lazy("Tickets")
+    filterset_class = TicketFilterSet
+    template_name = "service/ticket_list.html"
+    export_name = "tickets.csv"
+
+    def base_queryset(self):
+        return Ticket.objects.visible_to(self.request.user).select_related("client", "owner")
+
+    def export_rows(self, qs):
+        header = (_("Number"), _("Type"), _("Status"), _("Priority"), _("Fund account"), _("Subject"), _("Deadline"),
+                  _("Owner"))
+        rows = ([t.pk, t.get_ticket_type_display(), t.get_status_display(), t.get_priority_display(),
+                 t.client.account_id if t.client_id else "", t.subject,
+                 timezone.localtime(t.deadline).strftime("%Y-%m-%d %H:%M"), t.owner.username if t.owner_id else ""]
+                for t in qs.iterator(chunk_size=2000))
+        return header, rows
+
+
+class TicketCreateView(StaffRequiredMixin, FormView):
+    """Open a ticket, for a client (`?client=`) or an unknown caller (`?phone=`)."""
+
+    allowed_roles = roles.TICKET_WRITE_ROLES
+    form_class = TicketOpenForm
+    template_name = "service/form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.client = None
+        client_id = request.GET.get("client") or request.POST.get("client")
+        if client_id and request.user.is_authenticated:
+            self.client = get_object_or_404(Client.objects.visible_to(request.user), pk=client_id)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"caller_phone": self.request.GET.get("phone", "")}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["title"] = _("Open a ticket")
+        ctx["subtitle"] = str(self.client) if self.client else ""
+        ctx["hidden"] = {"client": self.client.pk} if self.client else {}
+        return ctx
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        ticket = services.ticket_open(by=self.request.user, client=self.client, ticket_type=data["ticket_type"],
+                                      channel=data["channel"], priority=data["priority"], subject=data["subject"],
+                                      description=data["description"], caller_phone=data["caller_phone"],
+                                      queue=data["queue"] or None)
+        messages.success(self.request, _("Ticket #%(id)s opened.") % {"id": ticket.pk})
+        return redirect("service:ticket_detail", pk=ticket.pk)
+
+
+class TicketDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
+    model = Ticket
+    template_name = "service/ticket_detail.html"
+    context_object_name = "ticket"
+    write_roles = roles.TICKET_WRITE_ROLES
+    action_forms = {"status": TicketStatusForm, "comment": TicketCommentForm, "assign": TicketAssignForm,
+                    "satisfaction": SatisfactionForm, "link": LinkClientForm}
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("client", "owner", "opened_by")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ticket = self.object
+        ctx.update(
+            events=ticket.events.select_related("by"),
+            next_statuses=[(s, TicketStatus(s).label) for s in sorted(services.TRANSITIONS[ticket.status])],
+            comment_form=TicketCommentForm(),
+            assign_form=TicketAssignForm(initial={"owner": ticket.owner_id, "queue": ticket.queue}),
+            satisfaction_form=SatisfactionForm(),
+            can_write=self.role in self.write_roles,
+            overdue=ticket.status in services.OPEN_TICKET_STATUSES and ticket.deadline < timezone.now(),
+        )
+        return ctx
+
+    def do_status(self, data):
+        services.ticket_transition(ticket=self.object, to_status=data["to_status"], by=self.request.user,
+                                   note=data["note"])
+
+    def do_comment(self, data):
+        services.ticket_comment(ticket=self.object, by=self.request.user, text=data["text"], reply=data["reply"])
+
+    def do_assign(self, data):
+        services.ticket_assign(ticket=self.object, by=self.request.user, owner=data["owner"], queue=data["queue"],
+                               reason=data["reason"])
+
+    def do_link(self, data):
+        client = selectors.visible_client(user=self.request.user, account_id=data["account_id"])
+        services.ticket_link_client(ticket=self.object, client=client, by=self.request.user)
+
+    def do_satisfaction(self, data):
+        services.ticket_record_satisfaction(ticket=self.object, by=self.request.user, score=data["score"])
+
+
+class DeadlinePolicyView(StaffRequiredMixin, TemplateView):
+    """The deadline table per ticket type and priority; editable by head office and compliance."""
+
+    template_name = "service/deadlines.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        policies = {(p.ticket_type, p.priority): p for p in DeadlinePolicy.objects.all()}
+        ctx["rows"] = [
+            {"type": t, "label": label,
+             "cells": [{"priority": pr, "policy": policies.get((t, pr))} for pr, _l in Priority.choices]}
+            for t, label in TicketType.choices
+        ]
+        ctx.update(priorities=Priority.choices, units=DeadlineUnit.choices,
+                   can_write=self.role in roles.POLICY_WRITE_ROLES, default=services.DEFAULT_DEADLINE)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if self.role not in roles.POLICY_WRITE_ROLES:
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                for t, _label in TicketType.choices:
+                    for pr, _l in Priority.choices:
+                        amount = request.POST.get(f"{t}-{pr}-amount", "").strip()
+                        unit = request.POST.get(f"{t}-{pr}-unit", "")
+                        if amount:
+                            services.deadline_policy_set(ticket_type=t, priority=pr, amount=int(amount), unit=unit,
+                                                         by=request.user)
+            messages.success(request, _("Saved."))
+        except (ValueError, ValidationError) as exc:
+            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("service:deadlines")
+
+
+# ---------------------------------------------------------------- tasks
+
+
+class TaskListView(ScopedListView):
+    title = gettext_lazy("Tasks")
+    filterset_class = TaskFilterSet
+    template_name = "service/task_list.html"
+    export_name = "tasks.csv"
+
+    def base_queryset(self):
+        return Task.objects.visible_to(self.request.user).select_related("client", "prospect", "owner")
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if not self.request.GET:
+            # First visit: my open tasks.
+            kwargs["data"] = {"status": "open", "owner": self.request.user.pk}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["complete_form"] = TaskCompleteForm()
+        return ctx
+
+    def export_rows(self, qs):
+        header = (_("Kind"), _("Fund account"), _("Title"), _("Due on"), _("Status"), _("Owner"), _("Outcome"))
+        rows = ([t.get_kind_display(), t.client.account_id if t.client_id else "", t.title, t.due_on,
+                 t.get_status_display(), t.owner.username if t.owner_id else "", t.outcome]
+                for t in qs.iterator(chunk_size=2000))
+        return header, rows
+
+
+class TaskCompleteView(ActionMixin, ScopedQuerysetMixin, DetailView):
+    model = Task
+    write_roles = roles.TASK_WRITE_ROLES
+    action_forms = {"complete": TaskCompleteForm}
+    http_method_names = ["post"]
+
+    def do_complete(self, data):
+        services.task_complete(task=self.object, by=self.request.user, outcome=data["outcome"],
+                               status="cancelled" if data["cancelled"] else "done")
+
+    def success_url(self):
+        return self.request.POST.get("next") or reverse("service:tasks")
+
+
+# ---------------------------------------------------------------- screen-pop
+
+
+class LookupView(StaffRequiredMixin, TemplateView):
+    """The caller screen-pop (未闻其声，先知其人)."""
+
+    template_name = "service/lookup.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        phone = self.request.GET.get("phone", "").strip()
+        ctx["phone"] = phone
+        if phone:
+            ctx["result"] = selectors.lookup_phone(user=self.request.user, number=phone)
+        ctx["can_ticket"] = self.role in roles.TICKET_WRITE_ROLES
+        ctx["can_prospect"] = self.role in roles.PROSPECT_WRITE_ROLES
+        return ctx
+
+
+# ---------------------------------------------------------------- prospects
+
+
+class ProspectListView(ScopedListView):
+    title = gettext_lazy("Prospects")
+    filterset_class = ProspectFilterSet
+    template_name = "service/prospect_list.html"
+    export_name = "prospects.csv"
+
+    def base_queryset(self):
+        return Prospect.objects.visible_to(self.request.user).select_related("owner", "client")
+
+    def export_rows(self, qs):
+        header = (_("Name"), _("Grade"), _("Source"), _("Owner"), _("Fund account"))
+        rows = ([p.name, p.grade, p.get_source_display(), p.owner.username if p.owner_id else "",
+                 p.client.account_id if p.client_id else ""] for p in qs.iterator(chunk_size=2000))
+        return header, rows
+
+
+class CreateThroughServiceView(StaffRequiredMixin, FormView):
+    """A create page: the form's data go to `create(by=…, **data)`; then to the new record's page."""
+
+    template_name = "service/form.html"
+    title = ""
+    detail_url = ""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["title"] = self.title
+        return ctx
+
+    def form_valid(self, form):
+        record = type(self).create(by=self.request.user, **form.cleaned_data)
+        return redirect(self.detail_url, pk=record.pk)
+
+
+class ProspectCreateView(CreateThroughServiceView):
+    allowed_roles = roles.PROSPECT_WRITE_ROLES
+    form_class = ProspectForm
+    title = gettext_lazy("New prospect")
+    detail_url = "service:prospect_detail"
+    create = staticmethod(services.prospect_create)
+
+    def get_initial(self):
+        return {"phone": self.request.GET.get("phone", "")}
+
+
+class ProspectDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
+    model = Prospect
+    template_name = "service/prospect_detail.html"
+    context_object_name = "prospect"
+    write_roles = roles.PROSPECT_WRITE_ROLES
+    action_forms = {"visit": ProspectVisitForm, "grade": ProspectGradeForm, "convert": ProspectConvertForm}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(visits=self.object.visits.select_related("by"),
+                   grades=self.object.grade_changes.select_related("by"),
+                   visit_form=ProspectVisitForm(), grade_form=ProspectGradeForm(initial={"grade": self.object.grade}),
+                   convert_form=ProspectConvertForm(), can_write=self.role in self.write_roles)
+        return ctx
+
+    def do_visit(self, data):
+        data = {k: v for k, v in data.items() if v not in (None, "")}
+        services.prospect_visit_add(prospect=self.object, by=self.request.user, **data)
+
+    def do_grade(self, data):
+        services.prospect_grade(prospect=self.object, by=self.request.user, grade=data["grade"],
+                                reason=data["reason"])
+
+    def do_convert(self, data):
+        client = selectors.visible_client(user=self.request.user, account_id=data["account_id"])
+        services.prospect_convert(prospect=self.object, client=client, by=self.request.user)
+
+
+# ---------------------------------------------------------------- activities
+
+
+class ActivityListView(ScopedListView):
+    title = gettext_lazy("Activities")
+    filterset_class = ActivityFilterSet
+    template_name = "service/activity_list.html"
+
+    def base_queryset(self):
+        return Activity.objects.all()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_write"] = self.role in roles.ACTIVITY_WRITE_ROLES
+        return ctx
+
+
+class ActivityCreateView(CreateThroughServiceView):
+    allowed_roles = roles.ACTIVITY_WRITE_ROLES
+    form_class = ActivityForm
+    title = gettext_lazy("New activity")
+    detail_url = "service:activity_detail"
+    create = staticmethod(services.activity_create)
+
+
+class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
+    """An activity, its targeting (client-list filters + product) and its recipients."""
+
+    model = Activity
+    template_name = "service/activity_detail.html"
+    context_object_name = "activity"
+    write_roles = roles.ACTIVITY_WRITE_ROLES
+    action_forms = {"target": None, "invite": InviteForm, "recipient": RecipientForm}
+
+    def action_roles(self, action):
+        return roles.RECIPIENT_WRITE_ROLES if action == "recipient" else self.write_roles
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "target":
+            self.object = self.get_object()
+            if self.role not in self.write_roles:
+                raise PermissionDenied
+            filters = {k: v for k, v in request.POST.items() if k not in ("action", "csrfmiddlewaretoken")}
+            try:
+                added = services.activity_target(activity=self.object, by=request.user, filters=filters)
+                messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            return redirect(request.path)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from clients.filtersets import ClientFilterSet
+
+        ctx = super().get_context_data(**kwargs)
+        recipients = (self.object.recipients.visible_to(self.request.user)
+                      .select_related("client", "client__account_manager"))
+        ctx.update(target_filter=ClientFilterSet(self.object.target_filters or None),
+                   product=(self.object.target_filters or {}).get("product", ""),
+                   recipients=recipients[:500], recipient_count=recipients.count(),
+                   invite_form=InviteForm(), recipient_statuses=RecipientForm.base_fields["status"].choices,
+                   can_write=self.role in self.write_roles,
+                   can_record=self.role in roles.RECIPIENT_WRITE_ROLES)
+        return ctx
+
+    def do_invite(self, data):
+        services.activity_invite(activity=self.object, by=self.request.user, channel=data["channel"] or None,
+                                 template=data["template"])
+
+    def do_recipient(self, data):
+        recipient = get_object_or_404(self.object.recipients.visible_to(self.request.user), pk=data["recipient"])
+        services.recipient_record(recipient=recipient, by=self.request.user, status=data["status"],
+                                  response=data["response"])
+
+
+# ---------------------------------------------------------------- surveys and messages on a client
+
+
+class ClientActionView(StaffRequiredMixin, FormView):
+    """A form about one visible client (`client_pk` in the URL)."""
+
+    template_name = "service/form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.client = get_object_or_404(Client.objects.visible_to(request.user), pk=kwargs["client_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(title=self.title, subtitle=str(self.client))
+        return ctx
+
+
+class SurveyCreateView(ClientActionView):
+    allowed_roles = roles.SURVEY_WRITE_ROLES
+    form_class = SurveyForm
+    title = gettext_lazy("Satisfaction survey")
+
+    def form_valid(self, form):
+        activity = None
+        if self.request.GET.get("activity"):
+            activity = Activity.objects.filter(pk=self.request.GET["activity"]).first()
+        services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
+        messages.success(self.request, _("Survey recorded."))
+        return redirect("clients:detail", pk=self.client.pk)
+
+
+class TaskCreateView(ClientActionView):
+    """A follow-up for a client; an open task of the same kind is updated instead of duplicated."""
+
+    allowed_roles = roles.TASK_WRITE_ROLES
+    form_class = TaskForm
+    title = gettext_lazy("New task")
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        services.task_upsert(client=self.client, kind=data["kind"], due_on=data["due_on"], owner=data["owner"],
+                             title=data["title"], source=f"manual:{self.request.user.get_username()}")
+        messages.success(self.request, _("Saved."))
+        return redirect("clients:detail", pk=self.client.pk)
+
+
+class MessageSendView(ClientActionView):
+    allowed_roles = roles.MESSAGE_WRITE_ROLES
+    form_class = MessageForm
+    title = gettext_lazy("Send a message")
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
+                                      template=data["template"], subject=data["subject"], body=data["body"])
+        messages.info(self.request, entry.get_result_display())
+        return redirect("clients:detail", pk=self.client.pk)
+
+
+class SurveyListView(ScopedListView):
+    """Survey results with the average satisfaction and the share trading elsewhere."""
+
+    title = gettext_lazy("Surveys")
+    filterset_class = SurveyFilterSet
+    template_name = "service/survey_list.html"
+    export_name = "surveys.csv"
+
+    def base_queryset(self):
+        return Survey.objects.visible_to(self.request.user).select_related("client", "activity")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["summary"] = selectors.survey_summary(ctx["filter"].qs)
+        return ctx
+
+    def export_rows(self, qs):
+        header = (_("Date"), _("Fund account"), _("Satisfaction (0–10)"), _("Trades futures with another firm"),
+                  _("Suggestions"), _("Comments"))
+        rows = ([s.answered_on, s.client.account_id, s.satisfaction, s.trades_elsewhere, s.suggestion, s.comments]
+                for s in qs.iterator(chunk_size=2000))
+        return header, rows
+
+
+# ---------------------------------------------------------------- care
+
+
+class CareView(ScopedListView):
+    """Care plans and the communications log."""
+
+    title = gettext_lazy("Client care")
+    filterset_class = CommunicationFilterSet
+    template_name = "service/care.html"
+    export_name = "communications.csv"
+
+    def base_queryset(self):
+        return CommunicationLog.objects.visible_to(self.request.user).select_related("client", "template", "by")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["plans"] = CarePlan.objects.select_related("template")
+        ctx["can_run"] = self.role in roles.CARE_ADMIN_ROLES
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if self.role not in roles.CARE_ADMIN_ROLES:
+            raise PermissionDenied
+        day = request.POST.get("on") or timezone.localdate().isoformat()
+        counts = services.care_run(on=datetime.date.fromisoformat(day))
+        messages.success(request, ", ".join(f"{k}: {v['tasks']}/{v['messages']}" for k, v in counts.items()))
+        return redirect("service:care")
+
+    def export_rows(self, qs):
+        header = (_("When"), _("Fund account"), _("Channel"), _("Template"), _("Result"), _("By"))
+        rows = ([timezone.localtime(c.sent_at).strftime("%Y-%m-%d %H:%M"), c.client.account_id,
+                 c.get_channel_display(), c.template.code if c.template_id else "", c.get_result_display(),
+                 c.by.username if c.by_id else ""] for c in qs.iterator(chunk_size=2000))
+        return header, rows
