@@ -511,7 +511,7 @@ class SurveyCreateView(ClientActionView):
 
     def form_valid(self, form):
         activity = None
-        if self.request.GET.get("activity"):
+        if self.request.GET.get("activity", "").isdigit():
             activity = Activity.objects.filter(pk=self.request.GET["activity"]).first()
         services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
         messages.success(self.request, _("Survey recorded."))
