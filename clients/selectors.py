@@ -1,11 +1,14 @@
 """Reads shared by the client pages, the export and the API."""
 
+import datetime
+
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.utils import timezone
 
 from futures_crm.roles import Role, user_role
 
-from .models import Client, SuitabilityAssessment
+from .models import AccountSettlement, Client, SuitabilityAssessment
 
 
 def client_list(*, user):
@@ -65,3 +68,48 @@ def client_audit_trail(client: Client, limit: int = 200) -> list[dict]:
             changes.append({"field": label, "before": before, "after": after})
         rows.append({"entry": entry, "changes": changes})
     return rows
+
+
+# ---------------------------------------------------------------- trading calendar (from the settlement rows)
+
+_TRADING_DAYS_SQL = """
+WITH RECURSIVE d(day, n) AS (
+    SELECT MAX(trade_date), 1 FROM {table} WHERE trade_date <= %s
+    UNION ALL
+    SELECT (SELECT MAX(trade_date) FROM {table} WHERE trade_date < d.day), n + 1 FROM d
+    WHERE n < %s AND d.day IS NOT NULL
+)
+SELECT day FROM d WHERE day IS NOT NULL
+"""
+
+
+def trading_days(count: int, until: datetime.date | None = None) -> list[datetime.date]:
+    """The last `count` trading days with settlement rows, on or before `until`, newest first.
+
+    A recursive "loose index scan": one probe per day of the settlement key (trade_date, client),
+    instead of reading every row of the window to find its distinct dates.
+    """
+    sql = _TRADING_DAYS_SQL.format(table=connection.ops.quote_name(AccountSettlement._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [until or datetime.date.max, count])
+        dates = [row[0] for row in cursor.fetchall()]
+    # SQLite hands back ISO strings from the CTE.
+    return [d if isinstance(d, datetime.date) else datetime.date.fromisoformat(d) for d in dates]
+
+
+def latest_trade_date(until: datetime.date | None = None) -> datetime.date | None:
+    """The last trading day with settlement data, on or before `until`."""
+    days = trading_days(1, until)
+    return days[0] if days else None
+
+
+def trading_window(days: int, until: datetime.date | None = None) -> tuple[datetime.date, datetime.date] | None:
+    """(first, last) of the last `days` trading days that have settlement rows, or None without data."""
+    dates = trading_days(days, until)
+    return (dates[-1], dates[0]) if dates else None
+
+
+def recent_settlement_days(client: Client, count: int = 10) -> list:
+    """The client's account rows of the last `count` trading days, newest first (one key probe a day)."""
+    days = trading_days(count)
+    return list(AccountSettlement.objects.filter(client=client, trade_date__in=days).order_by("-trade_date"))

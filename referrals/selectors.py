@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -30,6 +29,7 @@ from django.utils import timezone
 
 from clients.choices import AccountStatus
 from clients.models import AccountSettlement, Client, ContractSettlement
+from clients.selectors import latest_trade_date, trading_days, trading_window  # noqa: F401 - re-exported
 from futures_crm.roles import Role, user_role
 from service.choices import TaskStatus
 from service.models import Task
@@ -40,51 +40,21 @@ from .models import ClubMembership, Intermediary, IntermediaryLink, Intermediary
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 ZERO = Decimal("0.00")
+LATEST_EQUITY_DAYS = 20
 
 
 # ---------------------------------------------------------------- trading calendar (from the settlement rows)
 
-def latest_trade_date(until: datetime.date | None = None) -> datetime.date | None:
-    """The last trading day with settlement data, on or before `until`."""
-    qs = AccountSettlement.objects.all()
-    if until:
-        qs = qs.filter(trade_date__lte=until)
-    return qs.order_by("-trade_date").values_list("trade_date", flat=True).first()
-
-
-_TRADING_DAYS_SQL = """
-WITH RECURSIVE d(day, n) AS (
-    SELECT MAX(trade_date), 1 FROM {table} WHERE trade_date <= %s
-    UNION ALL
-    SELECT (SELECT MAX(trade_date) FROM {table} WHERE trade_date < d.day), n + 1 FROM d
-    WHERE n < %s AND d.day IS NOT NULL
-)
-SELECT day FROM d WHERE day IS NOT NULL
-"""
-
-
-def trading_window(days: int, until: datetime.date | None = None) -> tuple[datetime.date, datetime.date] | None:
-    """(first, last) of the last `days` trading days that have settlement rows, or None without data.
-
-    A recursive "loose index scan": one index probe per day on the (trade_date, client) unique index,
-    instead of reading every row of the window to find its distinct dates.
-    """
-    until = until or datetime.date.max
-    sql = _TRADING_DAYS_SQL.format(table=connection.ops.quote_name(AccountSettlement._meta.db_table))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [until, days])
-        dates = [row[0] for row in cursor.fetchall()]
-    if not dates:
-        return None
-    # SQLite hands back ISO strings from the CTE.
-    dates = [d if isinstance(d, datetime.date) else datetime.date.fromisoformat(d) for d in dates]
-    return dates[-1], dates[0]
-
-
 def latest_equity_subquery():
-    """A client's equity on its newest settlement row (for `.annotate(equity=...)`)."""
+    """A client's equity on its newest settlement row of the last 20 trading days (for `.annotate(equity=...)`).
+
+    The back-office sends every open account every day; the day list turns the lookup into one probe
+    per day of the settlement key, which leads with the trading day.
+    """
+    days = trading_days(LATEST_EQUITY_DAYS)
     return Subquery(
-        AccountSettlement.objects.filter(client=OuterRef("pk")).order_by("-trade_date").values("equity")[:1],
+        AccountSettlement.objects.filter(client=OuterRef("pk"), trade_date__in=days)
+        .order_by("-trade_date").values("equity")[:1],
         output_field=MONEY_FIELD,
     )
 

@@ -1,11 +1,12 @@
 """The client page's settlement panel: recent account days and open risk alerts."""
 
 from ..panels import Panel, register
+from ..selectors import recent_settlement_days
 
 
 def _context(client, user):
     return {
-        "days": list(client.account_settlements.order_by("-trade_date")[:10]),
+        "days": recent_settlement_days(client),
         "alerts": list(client.settlement_alerts.filter(acknowledged_at__isnull=True).order_by("-trade_date")[:10]),
     }
 

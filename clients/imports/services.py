@@ -1,8 +1,6 @@
 """import_run: the one entry point every way in (command, page, API, drop folder) calls."""
 
-import csv
 import hashlib
-import io
 import json
 import shutil
 import tempfile
@@ -18,6 +16,7 @@ from futures_crm.audit import audit_record
 
 from ..models import ImportBatch, QuarantinedRow
 from ..models.imports import BatchStatus, ImportSource, QuarantineStatus
+from . import pg_file
 from .formats import FORMATS
 from .reader import CsvSource, FileRejected, RowsSource, file_checksum
 from .validate import RowValidator
@@ -25,7 +24,6 @@ from .writer_common import settlement_mismatches
 
 REPORT_ERRORS = 1000
 QUARANTINE_CHUNK = 2000
-CHUNK_LINES = 4000
 
 
 class _Rejected(Exception):
@@ -116,16 +114,12 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
             writer = _writer(fmt)
             timings = getattr(writer, "timings", {})
             if path is not None and dated and hasattr(writer, "stage_text"):
-                _stage_lines(reader, validator, writer, state, reject)
-                failed = writer.identity_failures()
-                if failed:
-                    _explain(CsvSource(path, reader.encoding_label), validator, failed, writer, state, reject)
-                state["lo"], state["hi"] = writer.day_range()
+                result = _pg_file(path, reader, validator, writer, batch, state, reject, spool, partial)
             else:
                 writer.stage(good_rows())
-            if state["rejected"] and not partial:
-                raise _Rejected
-            result = writer.apply(batch)
+                if state["rejected"] and not partial:
+                    raise _Rejected
+                result = writer.apply(batch)
             staged = state["read"] - state["rejected"]
             if fmt.kind != "clients" and result["written"] < staged:
                 warnings.append(_("%(n)s row(s) repeat a key already given earlier in the file; the last one counts.")
@@ -169,59 +163,71 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
     return _finish(batch, status, report={
         "message": message, "file_error": file_error, "errors": state["errors"],
         "errors_truncated": state["rejected"] > 0 and len(state["errors"]) >= REPORT_ERRORS,
-        "alerts": result["alerts"], "timings": timings,
+        "alerts": result["alerts"], "timings": timings, "route": state.get("route", "plain"),
     })
 
 
-def _stage_lines(reader, validator, writer, state, reject) -> None:
-    """PostgreSQL, settlement file: a line valid as written goes to COPY untouched (PostgreSQL parses
-    it); any other line is parsed and checked in Python, exactly as on the plain path."""
-    match = validator.line_matcher().match
-    check = validator.check
-    days: dict[str, str] = {}
-    layout = [None] * validator.width
-    for name, pos in validator.positions.items():
-        layout[pos] = name
-
-    def chunks():
-        buf, read = [], 0
-        out = io.StringIO()
-        csv_row = csv.writer(out, lineterminator="\n").writerow
-        for line, text in reader.records():
-            read += 1
-            found = match(text)
-            if found is not None:
-                raw = found.group(1)
-                day = days.get(raw)
-                if day is None:
-                    day = validator.day(raw) or ""
-                    if len(days) < 10000:
-                        days[raw] = day
-                if day:
-                    buf.append(f"{line},{text}\n")
-                    if len(buf) == CHUNK_LINES:
-                        yield "".join(buf)
-                        buf = []
-                    continue
-            cells = reader.cells(line, text)
-            values, problems = check(cells)
-            if problems is None:
-                csv_row([line, *validator.in_header_order(values)])
-                buf.append(out.getvalue())
-                out.seek(0)
-                out.truncate()
-            else:
-                reject(line, cells, problems, report=len(state["errors"]) < REPORT_ERRORS)
-        state["read"] = read
-        if buf:
-            yield "".join(buf)
-
-    writer.stage_text(chunks(), layout)
+def _pg_file(path, reader, validator, writer, batch, state, reject, spool, partial) -> dict:
+    """PostgreSQL, settlement file: the direct route when it applies, else (or on a key collision) staged."""
+    label = reader.encoding_label
+    if writer.direct_ok(validator):
+        day = pg_file.first_day(path, label, validator)
+        if day and not writer.has_day(day):
+            try:
+                with transaction.atomic():
+                    state["route"] = "direct"
+                    return _direct(path, reader, validator, writer, batch, state, reject, partial)
+            except pg_file.KeyCollision:
+                # Rows of these days are stored already, or the file repeats a key: start again, staged.
+                state.update(read=0, rejected=0, errors=[], lo=None, hi=None)
+                spool.seek(0)
+                spool.truncate()
+                reader = CsvSource(path, label)
+    state["route"] = "staged"
+    try:
+        pg_file.stage_lines(reader, validator, writer, state, reject)
+        _staged_identities(path, label, validator, writer, state, reject)
+        state["lo"], state["hi"] = writer.day_range()
+        if state["rejected"] and not partial:
+            raise _Rejected
+        return writer.apply(batch)
+    finally:
+        reader.close()
 
 
-def _explain(source, validator, failed: list[int], writer, state, reject) -> None:
-    """Rows SQL found breaking an identity: read them again for the same messages as the plain path."""
-    wanted, last, reported, kept = set(failed), failed[-1], 0, []
+def _direct(path, reader, validator, writer, batch, state, reject, partial) -> dict:
+    copied = pg_file.copy_direct(reader, validator, writer, state, reject)
+    if copied["staged"]:
+        _staged_identities(path, reader.encoding_label, validator, writer, state, reject)
+    failed = writer.direct_identity_failures(copied["days"])
+    if failed:
+        lines = pg_file.lines_of_keys(path, reader.encoding_label, validator, {(d, a) for d, a, *_k in failed})
+        _explain(CsvSource(path, reader.encoding_label), validator, lines, state, reject)
+        writer.delete_rows(failed)
+    days = copied["days"] + ([d for d in writer.day_range() if d] if copied["staged"] else [])
+    state["lo"], state["hi"] = (min(days), max(days)) if days else (None, None)
+    if state["rejected"] and not partial:
+        raise _Rejected
+    return writer.apply_direct(batch, written=copied["written"] - len(failed), staged=copied["staged"],
+                               days=(state["lo"], state["hi"]))
+
+
+def _staged_identities(path, label, validator, writer, state, reject) -> None:
+    failed = writer.identity_failures()
+    if failed:
+        kept = _explain(CsvSource(path, label), validator, failed, state, reject)
+        writer.discard(sorted(set(failed) - kept))
+
+
+def _explain(source, validator, lines: list[int], state, reject) -> set[int]:
+    """Rows SQL found breaking an identity: read them again for the same messages as the plain path.
+
+    Returns the lines that pass after all (cannot happen: the same identities; never drop a good row).
+    """
+    if not lines:
+        source.close()
+        return set()
+    wanted, last, reported, kept = set(lines), max(lines), 0, set()
     try:
         for line, text in source.records():
             if line > last:
@@ -230,14 +236,13 @@ def _explain(source, validator, failed: list[int], writer, state, reject) -> Non
                 continue
             cells = source.cells(line, text)
             values, problems = validator.check(cells)
-            if problems is None:  # cannot happen (the same identities), but never drop a good row
-                kept.append(line)
+            if problems is None:
+                kept.add(line)
                 continue
             reject(line, cells, problems, report=reported < REPORT_ERRORS)
             reported += 1
     finally:
         source.close()
-    writer.discard(sorted(wanted - set(kept)))
     # Report the first rejected rows by line, as the plain path does (it meets them in file order).
     errors, first = sorted(state["errors"], key=lambda e: e["line"]), []
     for entry in errors:
@@ -245,6 +250,7 @@ def _explain(source, validator, failed: list[int], writer, state, reject) -> Non
             break
         first.append(entry)
     state["errors"] = first
+    return kept
 
 
 def _finish(batch, status, report) -> ImportBatch:

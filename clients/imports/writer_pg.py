@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Client
 from .formats import DATE, LOTS, MONEY, Format
+from .pg_file import KeyCollision
 from .validate import CLIENT_DERIVED
 from .writer_common import WARNING_EXAMPLES, column_defaults, placeholder_branch
 
@@ -25,6 +26,16 @@ CHUNK_ROWS = 4000
 # unique_violation (plain INSERT) and cardinality_violation (ON CONFLICT DO UPDATE twice on one row).
 REPEATED_KEY = {"23505", "21000"}
 SQL_TYPES = {DATE: "date", MONEY: "numeric(20,2)", LOTS: "bigint"}
+# The staged account rows that raise an alert; a key repeated in the file counts once (its last line).
+STAGED_ALERTS = """SELECT DISTINCT ON (s.trade_date, s.account_id)
+        c.id AS client_id, s.trade_date, s.equity, s.margin_call
+    FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
+    WHERE s.equity < 0 OR s.margin_call > 0 ORDER BY s.trade_date, s.account_id, s.line DESC"""
+# Each settlement kind's table and its key (as the file names it).
+TARGETS = {
+    "accounts": ("clients_accountsettlement", ["trade_date", "account_id"]),
+    "contracts": ("clients_contractsettlement", ["trade_date", "account_id", "instrument", "hedge_flag"]),
+}
 
 
 class _ChunkFile:
@@ -55,6 +66,14 @@ def _csv_chunks(rows):
         yield buffer.getvalue()
 
 
+def _session(cur) -> None:
+    # The one big sort (DISTINCT ON) stays in memory instead of spilling to disk.
+    cur.execute("SET LOCAL work_mem = '256MB'")
+    # The import's own commit need not wait for the WAL flush: a crash in that instant loses a
+    # batch that is then simply re-imported (idempotent by key); nothing else is at risk.
+    cur.execute("SET LOCAL synchronous_commit = off")
+
+
 class PgWriter:
     """Stage, then apply: `stage(rows)` COPYs, `apply(batch)` writes and returns counts and warnings."""
 
@@ -69,11 +88,7 @@ class PgWriter:
                         + [f"{name} text" for name in ignored])
         # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not come yet.
         cur.execute("DROP TABLE IF EXISTS import_stage")
-        # The one big sort (DISTINCT ON) stays in memory instead of spilling to disk.
-        cur.execute("SET LOCAL work_mem = '256MB'")
-        # The import's own commit need not wait for the WAL flush: a crash in that instant loses a
-        # batch that is then simply re-imported (idempotent by key); nothing else is at risk.
-        cur.execute("SET LOCAL synchronous_commit = off")
+        _session(cur)
         cur.execute(f"CREATE TEMP TABLE import_stage (line bigint, {ddl}) ON COMMIT DROP")
 
     def stage(self, rows) -> None:
@@ -106,15 +121,19 @@ class PgWriter:
             cur.execute("ANALYZE import_stage")
         self.timings.update(validate_and_copy=round(t1 - t0, 3), analyze=round(time.perf_counter() - t1, 3))
 
+    def _identity_failed(self, t: str) -> str:
+        failed = f"{t}.exchange_fee > {t}.commission"
+        if self.fmt.kind == "accounts":
+            failed += (f" OR abs({t}.balance - ({t}.pre_balance + {t}.deposit - {t}.withdrawal + {t}.close_profit"
+                       f" + {t}.position_profit - {t}.commission)) > 0.01")
+        return failed
+
     def identity_failures(self) -> list[int]:
         """Lines of staged rows that break a row identity of the format (one set-based scan)."""
-        failed = "s.exchange_fee > s.commission"
-        if self.fmt.kind == "accounts":
-            failed += (" OR abs(s.balance - (s.pre_balance + s.deposit - s.withdrawal + s.close_profit"
-                       " + s.position_profit - s.commission)) > 0.01")
         t0 = time.perf_counter()
         with connection.cursor() as cur:
-            cur.execute(f"SELECT s.line FROM import_stage s WHERE {failed} ORDER BY s.line")  # noqa: S608 - constants
+            cur.execute(f"SELECT s.line FROM import_stage s WHERE {self._identity_failed('s')} "  # noqa: S608
+                        "ORDER BY s.line")
             lines = [r[0] for r in cur.fetchall()]
         self.timings["identities"] = round(time.perf_counter() - t0, 3)
         return lines
@@ -133,6 +152,101 @@ class PgWriter:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE import_stage")
         return result
+
+    # -- the direct route (see pg_file) ----------------------------------------------------------
+    def direct_ok(self, validator) -> bool:
+        """The header names exactly the table's columns: a line can go into the table as it is."""
+        return self.fmt.kind in TARGETS and sorted(validator.positions) == sorted(self.fmt.names) \
+            and validator.width == len(self.fmt.names)
+
+    def has_day(self, day: str) -> bool:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {TARGETS[self.fmt.kind][0]} WHERE trade_date = %s)",  # noqa: S608
+                        [day])
+            return cur.fetchone()[0]
+
+    @staticmethod
+    def client_ids() -> dict[str, str]:
+        """account number → client id as text (what the direct COPY writes in its place)."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT account_id, id::text FROM clients_client")
+            return dict(cur.fetchall())
+
+    def copy_direct(self, chunks, layout: list) -> int:
+        t0 = time.perf_counter()
+        columns = ", ".join("client_id" if name == "account_id" else name for name in layout)
+        with connection.cursor() as cur:
+            _session(cur)
+            cur.copy_expert(f"COPY {TARGETS[self.fmt.kind][0]} ({columns}) FROM STDIN WITH (FORMAT csv)",
+                            _ChunkFile(chunks))
+            written = cur.rowcount
+        self.timings["validate_and_copy"] = round(time.perf_counter() - t0, 3)
+        return written
+
+    def direct_identity_failures(self, days: list[str]) -> list[tuple]:
+        """Keys (ISO day, account, …) of rows written on `days` that break an identity of the format.
+
+        One scan of those days, which also keeps the alert candidates (negative equity, margin call)
+        in `import_flagged` for `apply_direct`: the rows are read once, not once per question.
+        """
+        table, key = TARGETS[self.fmt.kind]
+        rest = "".join(f", t.{k}" for k in key[2:])
+        alerts, alert_cols = ("", "")
+        if self.fmt.kind == "accounts":
+            alerts, alert_cols = " OR t.equity < 0 OR t.margin_call > 0", ", t.equity, t.margin_call"
+        failed = self._identity_failed("t")
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS import_flagged")
+            cur.execute(
+                f"""CREATE TEMP TABLE import_flagged ON COMMIT DROP AS
+                    SELECT t.trade_date, t.client_id{rest}{alert_cols}, ({failed}) AS bad FROM {table} t
+                    WHERE t.trade_date BETWEEN %s AND %s AND ({failed}{alerts})""",  # noqa: S608 - constants
+                [min(days, default=None), max(days, default=None)])
+            cur.execute(f"""SELECT f.trade_date::text, c.account_id{rest.replace("t.", "f.")}
+                            FROM import_flagged f JOIN clients_client c ON c.id = f.client_id
+                            WHERE f.bad""")  # noqa: S608 - constants
+            failed = cur.fetchall()
+        self.timings["identities"] = round(time.perf_counter() - t0, 3)
+        return failed
+
+    def delete_rows(self, keys: list[tuple]) -> None:
+        """Remove rows of the direct COPY that failed an identity (they are in the quarantine now)."""
+        if not keys:
+            return
+        table, key = TARGETS[self.fmt.kind]
+        names = ["d", "a", *key[2:]]
+        types = ["date", "text"] + ["text"] * (len(key) - 2)
+        unnest = ", ".join(f"%s::{t}[]" for t in types)
+        match = " AND ".join(["t.trade_date = k.d", "c.account_id = k.a"] + [f"t.{k} = k.{k}" for k in key[2:]])
+        with connection.cursor() as cur:
+            cur.execute(f"""DELETE FROM {table} t USING clients_client c, unnest({unnest}) AS k({", ".join(names)})
+                            WHERE c.id = t.client_id AND {match}""",  # noqa: S608 - the format's constants
+                        [list(col) for col in zip(*keys, strict=True)])
+
+    def apply_direct(self, batch, *, written: int, staged: bool, days: tuple) -> dict:
+        """After the direct COPY: the leftover lines (staged), statistics, alerts."""
+        table, key = TARGETS[self.fmt.kind]
+        warnings = []
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            alerts = 0
+            if staged:
+                warnings = self._placeholders(cur)
+                more, _replaced = self._upsert(cur, table, key, self._values(), replace=False)
+                written += more
+                if self.fmt.kind == "accounts":
+                    alerts += self._alerts(cur, batch, STAGED_ALERTS)
+                cur.execute("DROP TABLE import_stage")
+            else:
+                # Fresh statistics of the columns plans join and range on (the days just written).
+                cur.execute(f"ANALYZE {table} (trade_date, client_id)")
+            if self.fmt.kind == "accounts":
+                alerts += self._alerts(cur, batch, "SELECT client_id, trade_date, equity, margin_call "
+                                                   "FROM import_flagged WHERE NOT bad")
+            cur.execute("DROP TABLE import_flagged")
+        self.timings["apply"] = round(time.perf_counter() - t0, 3)
+        return {"written": written, "replaced": 0, "alerts": alerts, "warnings": warnings}
 
     # -- settlement rows -------------------------------------------------------------------------
     def _placeholders(self, cur) -> list[str]:
@@ -156,18 +270,23 @@ class PgWriter:
         return [_("%(n)s unknown account(s) created as placeholder clients with an incomplete profile: %(ids)s")
                 % {"n": len(created), "ids": shown}]
 
-    def _upsert(self, cur, table: str, key: list[str], values: list[str]) -> tuple[int, int]:
+    def _upsert(self, cur, table: str, key: list[str], values: list[str], replace: bool | None = None
+                ) -> tuple[int, int]:
+        """Write the staged rows. `replace`: None looks whether the days hold rows already; False
+        (after a direct COPY) never replaces: a key met again raises KeyCollision."""
         cols = ", ".join(values)
         update = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
         order = ", ".join(f"s.{k}" for k in key)
         conflict = ", ".join("client_id" if k == "account_id" else k for k in key)
         # A new trading day (the nightly case) has nothing to replace: a plain INSERT skips the
         # speculative insertion ON CONFLICT needs. The index on trade_date makes the check cheap.
-        cur.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date IN "  # noqa: S608 - constant names
-            "(SELECT DISTINCT trade_date FROM import_stage))"
-        )
-        on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if cur.fetchone()[0] else ""
+        if replace is None:
+            cur.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date IN "  # noqa: S608 - constant names
+                "(SELECT DISTINCT trade_date FROM import_stage))"
+            )
+            replace = cur.fetchone()[0]
+        on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if replace else ""
         insert = """INSERT INTO {table} (client_id, {cols})
                 SELECT {distinct} c.id, {values}
                 FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
@@ -192,49 +311,52 @@ class PgWriter:
             if getattr(exc.__cause__, "pgcode", None) not in REPEATED_KEY:
                 raise
             # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
-            cur.execute(statement.format(distinct=f"DISTINCT ON ({order})", order=f"ORDER BY {order}, s.line DESC",
-                                         **parts))
+            try:
+                with transaction.atomic():
+                    cur.execute(statement.format(distinct=f"DISTINCT ON ({order})",
+                                                 order=f"ORDER BY {order}, s.line DESC", **parts))
+            except IntegrityError as again:
+                if getattr(again.__cause__, "pgcode", None) == "23505":
+                    raise KeyCollision from again  # the key is among the rows the direct COPY wrote
+                raise
         counts = cur.fetchone() if on_conflict else (cur.rowcount, 0)
         # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
         # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
         cur.execute(f"ANALYZE {table}")
         return counts
 
+    def _values(self) -> list[str]:
+        return [n for n in self.fmt.names if n != "account_id"]
+
+    def _alerts(self, cur, batch, rows: str) -> int:
+        """Negative equity (穿仓) and margin calls among `rows` (client_id, trade_date, equity, margin_call)."""
+        cur.execute(
+            f"""INSERT INTO clients_settlementalert (client_id, trade_date, kind, amount, batch_id, created_at)
+                SELECT a.client_id, a.trade_date, k.kind, k.amount, %s, now() FROM ({rows}) a
+                CROSS JOIN LATERAL (VALUES ('negative_equity', a.equity), ('margin_call', a.margin_call))
+                    AS k(kind, amount)
+                WHERE (k.kind = 'negative_equity' AND a.equity < 0) OR (k.kind = 'margin_call' AND a.margin_call > 0)
+                ON CONFLICT (client_id, trade_date, kind)
+                DO UPDATE SET amount = EXCLUDED.amount, batch_id = EXCLUDED.batch_id""",  # noqa: S608 - constants
+            [batch.pk],
+        )
+        return cur.rowcount
+
     def _apply_accounts(self, batch) -> dict:
-        values = [n for n in self.fmt.names if n != "account_id"]
         with connection.cursor() as cur:
             t0 = time.perf_counter()
             warnings = self._placeholders(cur)
             t1 = time.perf_counter()
-            written, replaced = self._upsert(cur, "clients_accountsettlement", ["trade_date", "account_id"], values)
+            written, replaced = self._upsert(cur, *TARGETS["accounts"], self._values())
             t2 = time.perf_counter()
             self.timings.update(placeholders=round(t1 - t0, 3), upsert=round(t2 - t1, 3))
-            cur.execute(
-                """INSERT INTO clients_settlementalert (client_id, trade_date, kind, amount, batch_id, created_at)
-                   SELECT client_id, trade_date, kind, amount, %s, now() FROM (
-                       SELECT DISTINCT ON (s.trade_date, s.account_id) c.id AS client_id, s.trade_date,
-                              s.equity, s.margin_call
-                       FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
-                       WHERE s.equity < 0 OR s.margin_call > 0
-                       ORDER BY s.trade_date, s.account_id, s.line DESC) r
-                   CROSS JOIN LATERAL (VALUES ('negative_equity', r.equity), ('margin_call', r.margin_call))
-                       AS a(kind, amount)
-                   WHERE (a.kind = 'negative_equity' AND r.equity < 0)
-                      OR (a.kind = 'margin_call' AND r.margin_call > 0)
-                   ON CONFLICT (client_id, trade_date, kind)
-                   DO UPDATE SET amount = EXCLUDED.amount, batch_id = EXCLUDED.batch_id""",
-                [batch.pk],
-            )
-            alerts = cur.rowcount
+            alerts = self._alerts(cur, batch, STAGED_ALERTS)
         return {"written": written, "replaced": replaced, "alerts": alerts, "warnings": warnings}
 
     def _apply_contracts(self, batch) -> dict:
-        values = [n for n in self.fmt.names if n != "account_id"]
         with connection.cursor() as cur:
             warnings = self._placeholders(cur)
-            written, replaced = self._upsert(
-                cur, "clients_contractsettlement", ["trade_date", "account_id", "instrument", "hedge_flag"], values
-            )
+            written, replaced = self._upsert(cur, *TARGETS["contracts"], self._values())
         return {"written": written, "replaced": replaced, "alerts": 0, "warnings": warnings}
 
     # -- clients ---------------------------------------------------------------------------------

@@ -12,10 +12,13 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 class AccountSettlement(models.Model):
     """资金日结: an account's money on one trading day."""
 
+    # The natural key is the primary key and the table's only index: (trade_date, client) grows at its
+    # right edge as days arrive, so a day's bulk COPY costs little beyond the heap. A client's rows are
+    # read through the trading calendar (`trade_date IN (...) AND client_id = …`: one probe a day).
+    # No database-level FK constraint: a deferred per-row check cost ~5 s per 2 M rows at commit;
+    # the import only writes rows of existing clients and Django's CASCADE does not need it.
+    pk = models.CompositePrimaryKey("trade_date", "client")
     trade_date = models.DateField(_("trading day"))
-    # No index of its own (the (client, trade_date) index serves client lookups) and no database-level
-    # constraint: the import writes millions of rows joined to existing clients, and a deferred per-row
-    # FK check at commit cost ~5 s per 2 M rows; Django's CASCADE on delete does not need it.
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="account_settlements",
                                db_index=False, db_constraint=False)
     pre_balance = models.DecimalField(_("previous balance"), **MONEY)
@@ -36,8 +39,6 @@ class AccountSettlement(models.Model):
     class Meta:
         verbose_name = _("account settlement")
         verbose_name_plural = _("account settlements")
-        constraints = [models.UniqueConstraint(fields=["trade_date", "client"], name="account_settlement_day_uniq")]
-        indexes = [models.Index(fields=["client", "trade_date"])]
 
     def __str__(self):
         return f"{self.trade_date} {self.client_id}"
@@ -51,8 +52,9 @@ class AccountSettlement(models.Model):
 class ContractSettlement(models.Model):
     """成交持仓汇总: an account's trades and positions in one instrument on one trading day."""
 
+    # As for AccountSettlement: the natural key is the primary key and the only index.
+    pk = models.CompositePrimaryKey("trade_date", "client", "instrument", "hedge_flag")
     trade_date = models.DateField(_("trading day"))
-    # As for AccountSettlement: the (client, trade_date) index serves lookups; the import guarantees the link.
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="contract_settlements",
                                db_index=False, db_constraint=False)
     exchange = models.CharField(_("exchange"), max_length=8, choices=Exchange.choices)
@@ -74,12 +76,6 @@ class ContractSettlement(models.Model):
     class Meta:
         verbose_name = _("contract settlement")
         verbose_name_plural = _("contract settlements")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["trade_date", "client", "instrument", "hedge_flag"], name="contract_settlement_day_uniq"
-            )
-        ]
-        indexes = [models.Index(fields=["client", "trade_date"])]
 
     def __str__(self):
         return f"{self.trade_date} {self.client_id} {self.instrument}"
