@@ -1,11 +1,12 @@
 """Writes to the client archive; each is atomic and leaves an audit record."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from futures_crm.audit import audit_record, diff, snapshot
 
 from .identity import mask_id_number, validate_id_number
-from .models import Client, ContactLog, SuitabilityAssessment
+from .models import Client, ContactLog, SettlementAlert, SuitabilityAssessment
 from .pinyin import pinyin_keys
 
 AUDITED_CLIENT_FIELDS = [
@@ -90,3 +91,16 @@ def suitability_record(*, client: Client, by, **fields) -> SuitabilityAssessment
     client_update(client=client, by=by, investor_class=assessment.investor_class, risk_level=assessment.risk_level,
                   reason="suitability assessment")
     return assessment
+
+
+@transaction.atomic
+def settlement_alert_acknowledge(*, alert: SettlementAlert, by) -> SettlementAlert:
+    """Mark a settlement alert as seen; the first acknowledgement stands, a second one changes nothing."""
+    now = timezone.now()
+    # One conditional UPDATE, so two people acknowledging at once leave one name and one audit entry.
+    if SettlementAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=by):
+        audit_record(actor=by, action="settlement_alert.acknowledge", obj=alert, client=alert.client,
+                     after={"kind": alert.kind, "trade_date": alert.trade_date, "acknowledged_at": now})
+    alert.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
+    return alert

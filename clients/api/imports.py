@@ -1,19 +1,25 @@
-"""Import API: POST a file (multipart) or JSON rows; GET past batches with their reports."""
+"""Import API: POST a file (multipart) or JSON rows; GET past batches with their reports; the quarantine
+of rejected rows (correct and re-run, or discard); the settlement alerts an import raises."""
 
 import os
 import tempfile
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from futures_crm.api.permissions import RolePermission
+from futures_crm.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 
-from ..imports.formats import FORMATS, IMPORT_ROLES
-from ..imports.services import import_run
-from ..models import ImportBatch
-from ..models.imports import ImportSource
+from ..imports.filtersets import QuarantinedRowFilterSet, SettlementAlertFilterSet
+from ..imports.formats import ALERT_ACKNOWLEDGE_ROLES, FORMATS, IMPORT_ROLES
+from ..imports.services import import_run, quarantine_discard, quarantine_rerun
+from ..models import ImportBatch, QuarantinedRow, SettlementAlert
+from ..models.imports import ImportKind, ImportSource, QuarantineStatus
+from ..services import settlement_alert_acknowledge
+from .serializers import ClientBriefSerializer
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
@@ -86,3 +92,92 @@ class ImportBatchViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.
         code = status.HTTP_201_CREATED if batch.ok else status.HTTP_422_UNPROCESSABLE_ENTITY
         return Response(ImportBatchSerializer(batch).data, status=code)
 
+
+
+class RowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    column = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField()
+
+
+class QuarantinedRowSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(source="batch.kind", choices=ImportKind.choices, read_only=True)
+    raw = serializers.DictField(child=serializers.CharField(allow_blank=True), read_only=True)
+    errors = RowErrorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = QuarantinedRow
+        fields = ["id", "batch", "kind", "line", "raw", "errors", "status", "fixed_batch", "updated_at"]
+        read_only_fields = fields
+
+
+class QuarantineRerunSerializer(serializers.Serializer):
+    raw = serializers.DictField(child=serializers.CharField(allow_blank=True), allow_empty=False,
+                                help_text="The whole corrected row: column name → cell, as in the file.")
+
+
+class QuarantineRerunResultSerializer(serializers.Serializer):
+    row = QuarantinedRowSerializer()
+    batch = ImportBatchSerializer()
+
+
+class QuarantinedRowViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):
+    """Rows that failed the checks, kept raw with their reasons; the same roles as the batches."""
+
+    queryset = QuarantinedRow.objects.select_related("batch")
+    serializer_class = QuarantinedRowSerializer
+    filterset_class = QuarantinedRowFilterSet
+    read_roles = write_roles = IMPORT_ROLES
+
+    @extend_schema(request=QuarantineRerunSerializer,
+                   responses={200: QuarantineRerunResultSerializer, 422: QuarantineRerunResultSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def rerun(self, request, pk=None):
+        """Run the corrected row through the checks again: 200 when it was imported (the row is fixed),
+        422 when it still fails (the row stays open with the new reasons); both carry the new batch."""
+        row = self.get_object()
+        body = QuarantineRerunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        batch = quarantine_rerun(row=row, raw=body.validated_data["raw"], by=request.user)
+        code = status.HTTP_200_OK if row.status == QuarantineStatus.FIXED else status.HTTP_422_UNPROCESSABLE_ENTITY
+        return Response(QuarantineRerunResultSerializer({"row": row, "batch": batch}).data, status=code)
+
+    @extend_schema(request=None, responses=QuarantinedRowSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def discard(self, request, pk=None):
+        """Give up on the row; it stays listed, marked discarded."""
+        row = quarantine_discard(row=self.get_object(), by=request.user)
+        return Response(QuarantinedRowSerializer(row).data)
+
+
+class SettlementAlertSerializer(serializers.ModelSerializer):
+    client = ClientBriefSerializer(read_only=True)
+    acknowledged = serializers.SerializerMethodField()
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True,
+                                            read_only=True)
+
+    class Meta:
+        model = SettlementAlert
+        fields = ["id", "client", "trade_date", "kind", "amount", "batch", "created_at", "acknowledged",
+                  "acknowledged_at", "acknowledged_by"]
+        read_only_fields = fields
+
+    def get_acknowledged(self, obj) -> bool:
+        return obj.acknowledged_at is not None
+
+
+class SettlementAlertViewSet(ScopedReadOnlyViewSet):
+    """Negative equity (穿仓) and margin calls of the clients the caller may see, newest first."""
+
+    queryset = SettlementAlert.objects.select_related("client", "acknowledged_by")
+    serializer_class = SettlementAlertSerializer
+    filterset_class = SettlementAlertFilterSet
+    write_roles = ALERT_ACKNOWLEDGE_ROLES
+
+    @extend_schema(request=None, responses=SettlementAlertSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def acknowledge(self, request, pk=None):
+        """Mark the alert as seen; acknowledging it again keeps the first acknowledgement."""
+        alert = settlement_alert_acknowledge(alert=self.get_object(), by=request.user)
+        return Response(SettlementAlertSerializer(alert).data)

@@ -16,6 +16,14 @@ class BranchSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "city"]
 
 
+class ClientBriefSerializer(serializers.ModelSerializer):
+    """A client as other records show it."""
+
+    class Meta:
+        model = Client
+        fields = ["id", "account_id", "name"]
+
+
 class StaffSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     user_id = serializers.IntegerField(source="user.id", read_only=True)

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from .imports import ImportBatchViewSet
+from .imports import ImportBatchViewSet, QuarantinedRowViewSet, SettlementAlertViewSet
 from .views import BranchViewSet, ClientViewSet, StaffViewSet
 
 router = SimpleRouter()
@@ -8,4 +8,6 @@ router.register("clients", ClientViewSet, basename="client")
 router.register("branches", BranchViewSet, basename="branch")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("imports", ImportBatchViewSet, basename="import")
+router.register("quarantine", QuarantinedRowViewSet, basename="quarantined-row")
+router.register("alerts", SettlementAlertViewSet, basename="settlement-alert")
 urlpatterns = router.urls

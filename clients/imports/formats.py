@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from futures_crm.roles import Role
+from futures_crm.roles import API_ONLY_ROLES, Role
 
 from ..choices import Channel, ClientType, Exchange, Gender, HedgeFlag, IdType, InvestorClass, RiskLevel
 
@@ -10,6 +10,9 @@ from ..choices import Channel, ClientType, Exchange, Gender, HedgeFlag, IdType, 
 # overwrite other branches' accounts; the back-office system uses the API only.
 IMPORT_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BACK_OFFICE}
 IMPORT_PAGE_ROLES = IMPORT_ROLES - {Role.BACK_OFFICE}
+# Who acknowledges settlement alerts (of the clients they see): the people who work the pages; the
+# back-office system only raises alerts.
+ALERT_ACKNOWLEDGE_ROLES = set(Role) - API_ONLY_ROLES
 
 TEXT, MONEY, DATE, LOTS, ENUM = "text", "money", "date", "lots", "enum"
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -282,8 +283,14 @@ def _quarantine(batch, spool, status) -> None:
     spool.close()
 
 
+def _require_open(row: QuarantinedRow) -> None:
+    if row.status != QuarantineStatus.OPEN:
+        raise ValidationError(_("This row is not open any more."), code="not_open")
+
+
 def quarantine_rerun(*, row: QuarantinedRow, raw: dict, by) -> ImportBatch:
     """Run a corrected quarantined row through the same checks and writer; it is fixed when it imports."""
+    _require_open(row)
     batch = import_run(kind=row.batch.kind, rows=[raw], by=by, source=ImportSource.QUARANTINE,
                        file_name=_("quarantine row %(id)s (batch #%(b)s, line %(l)s)")
                        % {"id": row.pk, "b": row.batch_id, "l": row.line})
@@ -292,14 +299,16 @@ def quarantine_rerun(*, row: QuarantinedRow, raw: dict, by) -> ImportBatch:
         row.status = QuarantineStatus.FIXED
         row.fixed_batch = batch
     else:
-        row.errors = batch.report.get("errors") or [{"line": row.line, "column": "", "reason":
-                                                     batch.report.get("message", "")}]
+        # The re-run is line 1 of its own batch; the row keeps the line it had in its file.
+        row.errors = [{**e, "line": row.line} for e in batch.report.get("errors") or []] or [
+            {"line": row.line, "column": "", "reason": batch.report.get("message", "")}]
     row.save()
     return batch
 
 
 def quarantine_discard(*, row: QuarantinedRow, by) -> QuarantinedRow:
     """Give up on a quarantined row (it stays visible, marked discarded)."""
+    _require_open(row)
     row.status = QuarantineStatus.DISCARDED
     row.save(update_fields=["status", "updated_at"])
     return row

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -14,7 +13,9 @@ from futures_crm.views import StaffRequiredMixin
 from ..api.imports import run_upload
 from ..models import ImportBatch, QuarantinedRow, SettlementAlert
 from ..models.imports import ImportSource, QuarantineStatus
-from .formats import FORMATS, IMPORT_PAGE_ROLES
+from ..services import settlement_alert_acknowledge
+from .filtersets import SettlementAlertFilterSet
+from .formats import ALERT_ACKNOWLEDGE_ROLES, FORMATS, IMPORT_PAGE_ROLES
 from .forms import ImportUploadForm, QuarantineFixForm
 from .services import quarantine_discard, quarantine_rerun
 
@@ -130,16 +131,18 @@ class AlertListView(StaffRequiredMixin, ListView):
     def get_queryset(self):
         qs = SettlementAlert.objects.visible_to(self.request.user).select_related("client",
                                                                                   "client__account_manager")
-        if self.request.GET.get("all") != "1":
-            qs = qs.filter(acknowledged_at__isnull=True)
-        return qs
+        data = self.request.GET.copy()
+        if data.get("all") != "1":
+            data.setdefault("acknowledged", "false")  # open alerts unless asked for all
+        return SettlementAlertFilterSet(data, queryset=qs, request=self.request).qs
 
 
 class AlertAcknowledgeView(StaffRequiredMixin, View):
+    """The alert's acknowledge button (the API's `acknowledge` action calls the same service)."""
+
+    allowed_roles = ALERT_ACKNOWLEDGE_ROLES
+
     def post(self, request, pk):
         alert = get_object_or_404(SettlementAlert.objects.visible_to(request.user), pk=pk)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at = timezone.now()
-            alert.acknowledged_by = request.user
-            alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        settlement_alert_acknowledge(alert=alert, by=request.user)
         return redirect("clients:alert_list")

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from clients.api.serializers import ClientBriefSerializer
 from clients.choices import ContactChannel
 from clients.models import Client
 
@@ -22,12 +23,6 @@ from ..models import (
 )
 
 User = get_user_model()
-
-
-class ClientBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Client
-        fields = ["id", "account_id", "name"]
 
 
 class TaskSerializer(serializers.ModelSerializer):

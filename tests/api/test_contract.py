@@ -46,7 +46,7 @@ def _openapi() -> dict:
 # schema runs for many minutes; bounded fuzzing keeps the run under two minutes.
 CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
 schema = schemathesis.openapi.from_dict(_openapi(), config=CONFIG).include(
-    path_regex=r"^/api/(clients|branches|staff)/")
+    path_regex=r"^/api/(clients|branches|staff|quarantine|alerts)/")
 
 
 @pytest.fixture
