@@ -31,7 +31,7 @@ messages-update: $(BIN)/.installed
 run: $(BIN)/.installed messages
 	mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
-	DEBUG=1 $(BIN)/python manage.py demo_data --if-empty --clients 500 --seed 1
+	DEBUG=1 $(BIN)/python manage.py demo_data --if-empty --clients 500 --seed 1 --days 60
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The whole suite against the real PostgreSQL and Redis.

@@ -17,4 +17,6 @@ done
 grep -q 'name="username"' "$work/login.html" || { cat "$work/run.log"; echo "no login page on :8000"; exit 1; }
 grep -q "Administrator" "$work/run.log" && grep -q "Account manager" "$work/run.log" \
   || { cat "$work/run.log"; echo "make run did not print the demo logins"; exit 1; }
+grep -q "Demo settlement: accounts imported" "$work/run.log" \
+  || { cat "$work/run.log"; echo "make run did not load the demo settlement history"; exit 1; }
 echo "make run: fresh clone serves the login page on http://127.0.0.1:8000 and printed the demo logins"

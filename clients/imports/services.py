@@ -289,8 +289,17 @@ def _require_open(row: QuarantinedRow) -> None:
 
 
 def quarantine_rerun(*, row: QuarantinedRow, raw: dict, by) -> ImportBatch:
-    """Run a corrected quarantined row through the same checks and writer; it is fixed when it imports."""
-    _require_open(row)
+    """Run a corrected quarantined row through the same checks and writer; it is fixed when it imports.
+
+    The row is locked for the run: two people re-running it at once import it once.
+    """
+    with transaction.atomic():
+        row.status = QuarantinedRow.objects.select_for_update().values_list("status", flat=True).get(pk=row.pk)
+        _require_open(row)
+        return _rerun(row, raw, by)
+
+
+def _rerun(row: QuarantinedRow, raw: dict, by) -> ImportBatch:
     batch = import_run(kind=row.batch.kind, rows=[raw], by=by, source=ImportSource.QUARANTINE,
                        file_name=_("quarantine row %(id)s (batch #%(b)s, line %(l)s)")
                        % {"id": row.pk, "b": row.batch_id, "l": row.line})

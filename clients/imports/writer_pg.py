@@ -333,15 +333,20 @@ class PgWriter:
         return [n for n in self.fmt.names if n != "account_id"]
 
     def _alerts(self, cur, batch, rows: str) -> int:
-        """Negative equity (穿仓) and margin calls among `rows` (client_id, trade_date, equity, margin_call)."""
+        """Negative equity (穿仓) and margin calls among `rows` (client_id, trade_date, equity, margin_call).
+
+        A day imported again updates its alert; a changed amount re-opens an acknowledged one.
+        """
         cur.execute(
-            f"""INSERT INTO clients_settlementalert (client_id, trade_date, kind, amount, batch_id, created_at)
+            f"""INSERT INTO clients_settlementalert AS a0 (client_id, trade_date, kind, amount, batch_id, created_at)
                 SELECT a.client_id, a.trade_date, k.kind, k.amount, %s, now() FROM ({rows}) a
                 CROSS JOIN LATERAL (VALUES ('negative_equity', a.equity), ('margin_call', a.margin_call))
                     AS k(kind, amount)
                 WHERE (k.kind = 'negative_equity' AND a.equity < 0) OR (k.kind = 'margin_call' AND a.margin_call > 0)
                 ON CONFLICT (client_id, trade_date, kind)
-                DO UPDATE SET amount = EXCLUDED.amount, batch_id = EXCLUDED.batch_id""",  # noqa: S608 - constants
+                DO UPDATE SET amount = EXCLUDED.amount, batch_id = EXCLUDED.batch_id,
+                    acknowledged_at = CASE WHEN a0.amount = EXCLUDED.amount THEN a0.acknowledged_at END,
+                    acknowledged_by_id = CASE WHEN a0.amount = EXCLUDED.amount THEN a0.acknowledged_by_id END""",  # noqa: S608
             [batch.pk],
         )
         return cur.rowcount

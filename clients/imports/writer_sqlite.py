@@ -109,9 +109,14 @@ class SqliteWriter:
             for kind, amount, hit in (("negative_equity", o.equity, o.equity < 0),
                                       ("margin_call", o.margin_call, o.margin_call > 0)):
                 if hit:
-                    SettlementAlert.objects.update_or_create(
+                    alert, created = SettlementAlert.objects.get_or_create(
                         client_id=o.client_id, trade_date=o.trade_date, kind=kind,
                         defaults={"amount": amount, "batch": batch})
+                    if not created:
+                        if alert.amount != amount:  # a changed amount re-opens an acknowledged alert
+                            alert.acknowledged_at, alert.acknowledged_by = None, None
+                        alert.amount, alert.batch = amount, batch
+                        alert.save()
                     count += 1
         return count
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from clients.imports.services import import_run, quarantine_rerun
 from clients.models import AccountSettlement, Branch, Client, ContractSettlement, SettlementAlert
@@ -184,6 +185,23 @@ def test_negative_equity_and_margin_call_raise_alerts_once(write_csv, book, writ
     # Importing the same day again (a new file) updates the alerts rather than doubling them.
     import_run(kind="accounts", path=write_csv("accounts", [row, account_row(account_id="x")]))
     assert SettlementAlert.objects.filter(client=zhang).count() == 2
+
+
+def test_a_changed_amount_reopens_an_acknowledged_alert(write_csv, book, writer, django_user_model):
+    """A corrected file with a deeper 穿仓 must reach the manager again; the same amount stays acknowledged."""
+    zhang, staff = book["zhang"], django_user_model.objects.create(username="risk")
+
+    def day(close_profit, account_id=zhang.account_id):
+        return account_row(account_id=account_id, pre="1000.00", close_profit=close_profit, position_profit="0.00",
+                           commission="10.00", exchange_fee="5.00", margin="0.00")
+
+    import_run(kind="accounts", path=write_csv("accounts", [day("-3000.00")]))
+    SettlementAlert.objects.update(acknowledged_at=timezone.now(), acknowledged_by=staff)
+    import_run(kind="accounts", path=write_csv("accounts", [day("-3000.00"), day("0.00", "x1")]))
+    assert SettlementAlert.objects.get(client=zhang).acknowledged_by == staff
+    import_run(kind="accounts", path=write_csv("accounts", [day("-5000.00")]))
+    alert = SettlementAlert.objects.get(client=zhang)
+    assert (alert.amount, alert.acknowledged_at, alert.acknowledged_by) == (Decimal("-4010.00"), None, None)
 
 
 def test_contract_sums_differing_from_account_row_is_a_warning(write_csv):
