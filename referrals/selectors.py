@@ -410,10 +410,12 @@ def _attributed_account_rows(month: datetime.date, **link_filter):
     # A day counts for an intermediary when the client's link covered it: valid_from <= day < valid_to.
     # Every link condition sits in this one filter() call so they all apply to the same link row.
     first, last = month_bounds(month)
+    # The month's trading days as a list: each linked client is then one key probe per day.
+    days = [d for d in trading_days(31, last) if d >= first]
     return AccountSettlement.objects.filter(
         Q(client__intermediary_links__valid_to__isnull=True)
         | Q(client__intermediary_links__valid_to__gt=F("trade_date")),
-        trade_date__range=(first, last),
+        trade_date__in=days,
         client__intermediary_links__valid_from__lte=F("trade_date"),
         **link_filter,
     )
