@@ -158,6 +158,10 @@ def summarise_days(days: list) -> int:
         {"days": days},
     )
     _exec("UPDATE segmentation_tradingday SET summarised = true WHERE day = ANY(%s)", [days])
+    # Statistics that know the new day (sampled, well under a second): when every stored day fits the
+    # most-common-values list, a day missing from it is estimated at one row, and the metrics step
+    # then joined 100,000 clients to a "one-row" day by nested loop (seen: over 8 minutes, not 2 s).
+    _exec("ANALYZE segmentation_clientday")
     return n
 
 
