@@ -22,9 +22,9 @@ import psycopg2
 from django.db import IntegrityError, transaction
 
 from .reader import CsvSource
+from .writer_common import REPORT_ERRORS
 
 CHUNK_LINES = 4000
-REPORT_ERRORS = 1000
 
 
 class KeyCollision(Exception):

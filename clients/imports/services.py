@@ -21,9 +21,8 @@ from . import pg_file
 from .formats import FORMATS
 from .reader import CsvSource, FileRejected, RowsSource, file_checksum
 from .validate import RowValidator
-from .writer_common import settlement_mismatches
+from .writer_common import REPORT_ERRORS, settlement_mismatches
 
-REPORT_ERRORS = 1000
 QUARANTINE_CHUNK = 2000
 
 

@@ -10,6 +10,7 @@ from ..models import Branch
 
 PLACEHOLDER_BRANCH = "UNASSIGNED"
 WARNING_EXAMPLES = 20
+REPORT_ERRORS = 1000  # rejected rows listed in a batch's report (all of them stay in the quarantine)
 
 
 def placeholder_branch() -> Branch:
