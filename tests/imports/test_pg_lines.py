@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from clients.demo_settlement import ACCOUNT_HEADER, CONTRACT_HEADER
+from clients.imports.formats import ACCOUNTS
 from clients.imports.services import import_run
 from clients.models import AccountSettlement, Branch, Client, ContractSettlement, ImportBatch, SettlementAlert
 
@@ -24,9 +25,12 @@ def _line(header, row):
     return buf.getvalue()
 
 
-def _accounts_text(ignored_column=True, repeat=True):
-    """Every kind of line; `ignored_column` (a remark column in the middle) keeps it off the direct route."""
-    header = ACCOUNT_HEADER[:2] + ["备注"] + ACCOUNT_HEADER[2:] if ignored_column else ACCOUNT_HEADER
+def _accounts_text(ignored_column=True, repeat=True, reverse=False, chinese=False):
+    """Every kind of line; `ignored_column` (a remark column in the middle) keeps it off the direct route;
+    `reverse` lays the columns out backwards, `chinese` names them by their Chinese aliases."""
+    header = ACCOUNT_HEADER[:2] + ["备注"] + ACCOUNT_HEADER[2:] if ignored_column else list(ACCOUNT_HEADER)
+    if reverse:
+        header.reverse()
     rows = [
         _line(header, account_row("90000001")),                                   # 2 as written
         _line(header, account_row("90000001", trade_date="20250103")),            # 3 YYYYMMDD
@@ -46,7 +50,10 @@ def _accounts_text(ignored_column=True, repeat=True):
     ]
     if not repeat:
         rows[12] = _line(header, account_row("90000013", deposit="+7.00"))
-    return ",".join(header) + "\n" + "".join(rows)
+    if reverse:
+        rows[10] = "100.00,x,90000009,2025-01-02\n"  # still a short row
+    names = [ALIASES.get(h, h) for h in header] if chinese else header
+    return ",".join(names) + "\n" + "".join(rows)
 
 
 def _contracts_text():
@@ -116,15 +123,21 @@ def test_accounts_same_outcome_on_both_paths(settings, tmp_path, encoding, parti
         assert result["status"] == "rejected" and result["accounts"] == []
 
 
+ALIASES = {c.name: c.alias for c in ACCOUNTS.columns}
 KNOWN = ["90000001", "90000002", "90000004", "90000005", "90000006", "90000011", "90000012"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 @pytest.mark.parametrize("partial", [True, False])
-def test_direct_route_same_outcome_as_plain_path(settings, tmp_path, partial):
+@pytest.mark.parametrize("variant", ["utf-8", "gb18030, CRLF, Chinese header", "columns reversed"])
+def test_direct_route_same_outcome_as_plain_path(settings, tmp_path, partial, variant):
     """Known accounts' lines go straight into the table, the rest (placeholders, lines Python must check)
     are staged; identities failing in SQL are quarantined with the plain path's messages."""
-    seen = _run_both(settings, tmp_path, "accounts", _accounts_text(ignored_column=False, repeat=False), "utf-8",
+    text = _accounts_text(ignored_column=False, repeat=False, reverse=variant == "columns reversed",
+                          chinese=variant.startswith("gb18030"))
+    if variant.startswith("gb18030"):
+        text = text.replace("\n", "\r\n")
+    seen = _run_both(settings, tmp_path, "accounts", text, variant.split(",")[0].replace("columns reversed", "utf-8"),
                      partial, known=KNOWN)
     assert seen["route"] == "direct"
     assert seen["auto"] == seen["orm"]
