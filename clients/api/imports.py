@@ -4,6 +4,7 @@ of rejected rows (correct and re-run, or discard); the settlement alerts an impo
 import os
 import tempfile
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +24,7 @@ from .serializers import ClientBriefSerializer
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ImportBatch
@@ -42,7 +43,7 @@ class ImportRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if bool(attrs.get("file")) == bool(attrs.get("rows")):
-            raise serializers.ValidationError("Give either a file or rows.")
+            raise serializers.ValidationError(_("Give either a file or rows."))
         return attrs
 
 

@@ -360,6 +360,20 @@ class PgWriter:
             t2 = time.perf_counter()
             self.timings.update(placeholders=round(t1 - t0, 3), upsert=round(t2 - t1, 3))
             alerts = self._alerts(cur, batch, STAGED_ALERTS)
+            if replaced:
+                # A corrected day withdraws the open alerts its new figures no longer bear out; an
+                # acknowledged one stays, as the record that someone acted on it.
+                cur.execute(
+                    """DELETE FROM clients_settlementalert a USING (
+                           SELECT DISTINCT ON (s.trade_date, s.account_id) c.id AS client_id, s.trade_date,
+                                  s.equity, s.margin_call
+                           FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
+                           WHERE EXISTS (SELECT 1 FROM clients_settlementalert x
+                                         WHERE x.client_id = c.id AND x.trade_date = s.trade_date)
+                           ORDER BY s.trade_date, s.account_id, s.line DESC) r
+                       WHERE a.client_id = r.client_id AND a.trade_date = r.trade_date AND a.acknowledged_at IS NULL
+                         AND ((a.kind = 'negative_equity' AND r.equity >= 0)
+                              OR (a.kind = 'margin_call' AND r.margin_call <= 0))""")
         return {"written": written, "replaced": replaced, "alerts": alerts, "warnings": warnings}
 
     def _apply_contracts(self, batch) -> dict:

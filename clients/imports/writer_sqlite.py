@@ -95,7 +95,7 @@ class SqliteWriter:
             written += len(objs)
             replaced += deleted
             if model is AccountSettlement:
-                alerts += self._alerts(batch, objs)
+                alerts += self._alerts(batch, objs, replacing=deleted > 0)
         warnings = []
         if created_ids:
             shown = ", ".join(created_ids[:WARNING_EXAMPLES]) + (" …" if len(created_ids) > WARNING_EXAMPLES else "")
@@ -103,11 +103,14 @@ class SqliteWriter:
                               "%(ids)s") % {"n": len(created_ids), "ids": shown})
         return {"written": written, "replaced": replaced, "alerts": alerts, "warnings": warnings}
 
-    def _alerts(self, batch, objs) -> int:
+    def _alerts(self, batch, objs, replacing: bool) -> int:
         count = 0
         for o in objs:
             for kind, amount, hit in (("negative_equity", o.equity, o.equity < 0),
                                       ("margin_call", o.margin_call, o.margin_call > 0)):
+                if not hit and replacing:  # a corrected day withdraws an open alert it no longer bears out
+                    SettlementAlert.objects.filter(client_id=o.client_id, trade_date=o.trade_date, kind=kind,
+                                                   acknowledged_at__isnull=True).delete()
                 if hit:
                     alert, created = SettlementAlert.objects.get_or_create(
                         client_id=o.client_id, trade_date=o.trade_date, kind=kind,

@@ -232,3 +232,21 @@ def test_command_exit_status_and_report(write_csv, capsys):
     assert "line 2, column margin: “-1.00” must not be negative" in capsys.readouterr().out
     call_command("import_data", "accounts", str(bad), "--partial")
     assert "quarantined" in capsys.readouterr().out
+
+
+def test_a_corrected_day_withdraws_open_alerts_it_no_longer_bears_out(write_csv, book, writer):
+    zhang, zhao = book["zhang"], book["zhao"]
+
+    def day(account_id, close_profit, margin_call="0.00"):
+        return account_row(account_id=account_id, pre="1000.00", close_profit=close_profit, position_profit="0.00",
+                           commission="10.00", exchange_fee="5.00", margin="0.00", margin_call=margin_call)
+
+    import_run(kind="accounts", path=write_csv("accounts", [day(zhang.account_id, "-3000.00"),
+                                                             day(zhao.account_id, "-3000.00", "100.00")]))
+    SettlementAlert.objects.filter(client=zhao, kind="negative_equity").update(acknowledged_at=timezone.now())
+    batch = import_run(kind="accounts", path=write_csv("accounts", [day(zhang.account_id, "0.00"),
+                                                                     day(zhao.account_id, "0.00")]))
+    assert batch.rows_replaced == 2
+    # zhang's open alert is gone; zhao's margin call too, but the acknowledged 穿仓 stays as a record.
+    assert set(SettlementAlert.objects.values_list("client__account_id", "kind")) == {
+        (zhao.account_id, "negative_equity")}
