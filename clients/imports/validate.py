@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from ..identity import id_card_valid, uscc_valid
+from ..identity import id_card_valid, normalise_phone, uscc_valid
 from ..pinyin import pinyin_keys
 from .formats import DATE, ENUM, LOTS, MONEY, Format
 from .reader import FileRejected
@@ -309,6 +309,10 @@ class RowValidator:
                                           "correct check character)")))
         if v[13] and v[13] < v[12]:
             errors.append(("close_date", _("close_date %(c)s is before open_date %(o)s") % {"c": v[13], "o": v[12]}))
+        if v[7]:
+            raw, v[7] = v[7], normalise_phone(v[7])  # as the screen-pop matches it: digits, no +86
+            if not v[7]:
+                errors.append(("phone", _("“%(v)s” is not a phone number") % {"v": raw}))
         if v[8] and not EMAIL_RE.match(v[8]):
             errors.append(("email", _("“%(v)s” is not an e-mail address") % {"v": v[8]}))
         if not errors:

@@ -250,3 +250,8 @@ def test_a_corrected_day_withdraws_open_alerts_it_no_longer_bears_out(write_csv,
     # zhang's open alert is gone; zhao's margin call too, but the acknowledged 穿仓 stays as a record.
     assert set(SettlementAlert.objects.values_list("client__account_id", "kind")) == {
         (zhao.account_id, "negative_equity")}
+
+
+def test_clients_file_phone_stored_as_the_screen_pop_matches_it(write_csv, branches, writer):
+    import_run(kind="clients", path=write_csv("clients", [client_row(phone="+86 138-0000 2222")]))
+    assert Client.objects.get().phone == "13800002222"

@@ -75,6 +75,7 @@ ROW_CHECKS = [
      "close_date 2024-01-01 is before open_date 2024-03-01"),
     ("client-open-date-required", "clients", client_row(open_date=""), "open_date", "is required"),
     ("client-email", "clients", client_row(email="not-an-address"), "email", "is not an e-mail address"),
+    ("client-phone", "clients", client_row(phone="n/a"), "phone", "“n/a” is not a phone number"),
     ("client-name-too-long", "clients", client_row(name="张" * 129), "name", "is longer than 128 characters"),
 ]
 

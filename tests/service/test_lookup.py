@@ -73,3 +73,18 @@ def test_lookup_page_masks_for_the_desk(page, staff, caller):
     html = page(staff["agent"]).get("/service/lookup/", {"phone": "139 1234 5678"}).content.decode()
     assert "陈大文" in html and "139****5678" in html and "13912345678" not in html.replace("phone=13912345678", "")
     assert "1975" not in html
+
+
+@pytest.mark.parametrize("typed", ["139-1234-5678", "+86 139 1234 5678", "(139) 1234 5678"])
+def test_a_number_typed_with_spaces_or_dashes_on_the_client_form_still_pops_up(api, staff, branches, typed):
+    """Stored numbers are normalised when a client is saved, so the caller's number matches by equality."""
+    from clients.services import client_create
+
+    client = client_create(by=staff["admin"], account_id="80000001", name="林小红", client_type="individual",
+                           id_type="passport", id_number="E12345678", branch=branches[0], open_date="2024-01-02",
+                           phone=typed, phone_alt="021-6888 1234")
+    client.refresh_from_db()
+    assert (client.phone, client.phone_alt) == ("13912345678", "02168881234")
+    for number in ("13912345678", "+86 139-1234-5678"):
+        data = api(staff["agent"]).get("/api/lookup/phone/", {"number": number}).json()
+        assert [c["name"] for c in data["clients"]] == ["林小红"]
