@@ -165,6 +165,19 @@ def summarise_days(days: list) -> int:
     return n
 
 
+def prune_client_days(cal: Calendar) -> int:
+    """Drop the ClientDay rows no window of D needs: older than the day leaving the 250-day window.
+
+    Keeps the table at 251 days instead of growing by a day of every client each night. Those days are
+    marked unsummarised, so a later run for an older day rebuilds the ones its own windows need.
+    """
+    if cal.count <= W250:
+        return 0
+    oldest = cal.days[W250]
+    _exec("UPDATE segmentation_tradingday SET summarised = false WHERE day < %s AND summarised", [oldest])
+    return _exec("DELETE FROM segmentation_clientday WHERE trade_date < %s", [oldest])
+
+
 def days_to_summarise(cal: Calendar) -> list:
     """The run's own day (always: it may have been re-imported) and any day of the window never summarised."""
     with connection.cursor() as cur:

@@ -186,12 +186,13 @@ def _step_prepare(run: NightlyRun):
     cal = engine.calendar_for(run.trade_date)
     days = engine.days_to_summarise(cal)
     summarised = engine.summarise_days(days)
+    pruned = engine.prune_client_days(cal)
     # Any day other than D (re)summarised means the rolling sums of yesterday no longer hold.
     rolling = run.mode != "full" and days == [cal.day] and engine.can_roll_forward(cal)
     run.mode = "rolling" if rolling else "full"
     run.save(update_fields=["mode"])
     engine.clear_stage(run.pk)
-    return {"days_summarised": len(days), "client_days": summarised}
+    return {"days_summarised": len(days), "client_days": summarised, "client_days_pruned": pruned}
 
 
 def _step_metrics(run: NightlyRun, shard):
