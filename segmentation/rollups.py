@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from .engine import AXES
 
 CURVE_POINTS = 20  # the curve's resolution: every 5% of clients
+SHARE_PLACES = Decimal("0.0001")
 CHURN_BUCKETS = [(0, 0), (1, 24), (25, 49), (50, 74), (75, 100)]
 
 
@@ -63,9 +64,14 @@ def _concentration(cur, where: str, params: dict) -> dict:
         return {"top20_share": None, "curve": [], "total": "0"}
     total = Decimal(rows[0][2])
     top20 = sum((Decimal(r[4] or 0) for r in rows), Decimal(0))
-    curve = [{"clients_pct": round(100 * p / CURVE_POINTS), "share": float(Decimal(cum) / total)}
+    # Shares of money stay exact decimals; stored as JSON strings like the total itself.
+    curve = [{"clients_pct": round(100 * p / CURVE_POINTS), "share": _share(Decimal(cum), total)}
              for p, cum, _t, _n, _s in rows]
-    return {"top20_share": float(top20 / total), "curve": curve, "total": str(total)}
+    return {"top20_share": _share(top20, total), "curve": curve, "total": str(total)}
+
+
+def _share(part: Decimal, total: Decimal) -> str:
+    return str((part / total).quantize(SHARE_PLACES))
 
 
 @transaction.atomic

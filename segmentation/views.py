@@ -1,5 +1,7 @@
 """Segmentation pages: the managers' dashboard, nightly runs, the policy, overrides."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
@@ -19,7 +21,7 @@ from .policy import DEFAULTS
 
 def curve_points(curve: list[dict]) -> str:
     """The concentration curve as SVG polyline points on a 200×200 plot offset by 10."""
-    pts = [(10, 210)] + [(10 + 2 * p["clients_pct"], 210 - 200 * p["share"]) for p in curve]
+    pts = [(10, 210)] + [(10 + 2 * p["clients_pct"], 210 - 200 * Decimal(p["share"])) for p in curve]
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
 
 
@@ -43,7 +45,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
             ]
             ctx["curve_points"] = curve_points(data["concentration"]["curve"])
             share = data["concentration"]["top20_share"]
-            ctx["top20_pct"] = f"{share * 100:.1f}" if share is not None else None
+            ctx["top20_pct"] = f"{Decimal(share) * 100:.1f}" if share is not None else None
             ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
         return ctx
 
