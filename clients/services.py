@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from futures_crm.audit import audit_record, diff, snapshot
 
-from .identity import mask_id_number, validate_id_number
+from .identity import mask_id_number, normalise_phone, validate_id_number
 from .models import Client, ContactLog, SettlementAlert, SuitabilityAssessment
 from .pinyin import pinyin_keys
 
@@ -16,8 +16,10 @@ AUDITED_CLIENT_FIELDS = [
 
 
 def client_derive_keys(client: Client) -> None:
-    """Fill the stored search keys (pinyin, ID last four) from the fields they come from."""
+    """Fill the stored search keys (pinyin, ID last four, phones) from the fields they come from."""
     client.id_number = (client.id_number or "").strip().upper()
+    # Digits without +86, as the caller screen-pop matches them by indexed equality.
+    client.phone, client.phone_alt = normalise_phone(client.phone), normalise_phone(client.phone_alt)
     client.name_pinyin, client.name_initials = pinyin_keys(client.name, person=client.client_type == "individual")
     client.id_last4 = (client.id_number or "")[-4:].upper()
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from clients.choices import AccountStatus
 from clients.models import AccountSettlement, Client, ContractSettlement
-from clients.selectors import latest_trade_date, trading_days, trading_window  # noqa: F401 - re-exported
+from clients.selectors import latest_trade_date, trading_days, trading_window
 from futures_crm.roles import Role, user_role
 from service.choices import TaskStatus
 from service.models import Task

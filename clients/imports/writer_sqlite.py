@@ -105,13 +105,15 @@ class SqliteWriter:
 
     def _alerts(self, batch, objs, replacing: bool) -> int:
         count = 0
+        # (day, kind) → clients whose corrected row no longer bears the alert out (the key's last row decides).
+        withdrawn: dict[tuple, set[int]] = {}
         for o in objs:
             for kind, amount, hit in (("negative_equity", o.equity, o.equity < 0),
                                       ("margin_call", o.margin_call, o.margin_call > 0)):
-                if not hit and replacing:  # a corrected day withdraws an open alert it no longer bears out
-                    SettlementAlert.objects.filter(client_id=o.client_id, trade_date=o.trade_date, kind=kind,
-                                                   acknowledged_at__isnull=True).delete()
+                if not hit and replacing:
+                    withdrawn.setdefault((o.trade_date, kind), set()).add(o.client_id)
                 if hit:
+                    withdrawn.get((o.trade_date, kind), set()).discard(o.client_id)
                     alert, created = SettlementAlert.objects.get_or_create(
                         client_id=o.client_id, trade_date=o.trade_date, kind=kind,
                         defaults={"amount": amount, "batch": batch})
@@ -121,6 +123,9 @@ class SqliteWriter:
                         alert.amount, alert.batch = amount, batch
                         alert.save()
                     count += 1
+        for (day, kind), client_ids in withdrawn.items():
+            SettlementAlert.objects.filter(trade_date=day, kind=kind, client_id__in=client_ids,
+                                           acknowledged_at__isnull=True).delete()
         return count
 
     def _apply_accounts(self, batch):

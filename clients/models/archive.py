@@ -19,7 +19,7 @@ from ..choices import (
     InvestorClass,
     RiskLevel,
 )
-from ..identity import mask_id_number, normalise_phone
+from ..identity import mask_id_number
 from ..querysets import ClientQuerySet, ClientScopedQuerySet
 
 
@@ -127,11 +127,6 @@ class Client(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.account_id})"
-
-    def clean(self):
-        # Stored as digits without +86, the form the caller screen-pop matches by indexed equality:
-        # "138-0000 1111" typed on a form or in the admin must still pop up on an incoming call.
-        self.phone, self.phone_alt = normalise_phone(self.phone), normalise_phone(self.phone_alt)
 
     @property
     def id_number_masked(self) -> str:
