@@ -20,19 +20,21 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
 venv: $(BIN)/.installed
 
 # Compiled catalogues are committed; rebuild them when gettext is installed.
+# (DATABASE_URL is only parsed here, never connected to: no database server is started for this.)
 messages: $(BIN)/.installed
-	@if command -v msgfmt >/dev/null && [ -n "$$(find . -path ./.venv -prune -o -name '*.po' -print -quit)" ]; then DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
+	@if command -v msgfmt >/dev/null && [ -n "$$(find . -path ./.venv -prune -o -name '*.po' -print -quit)" ]; then DATABASE_URL=$(DATABASE_URL) DEBUG=1 $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var; fi
 
 # Re-extract every catalogue (then translate the new entries and run `make messages`).
 messages-update: $(BIN)/.installed
 	$(BIN)/python -m futures_crm.i18n
 
-# Embedded SQLite, in-process tasks, demo data on first start.
+# The project's own PostgreSQL (unless DATABASE_URL is set in the environment), in-process tasks,
+# and a demo brokerage with its nightly results on first start; the server stops when this does.
 run: $(BIN)/.installed messages
-	mkdir -p var
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
-	DEBUG=1 $(BIN)/python manage.py demo_data --if-empty --clients 500 --seed 1 --days 60
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(BIN)/python -m futures_crm.embedded_db run sh -c '\
+	  $(BIN)/python manage.py migrate --noinput -v 0 && \
+	  $(BIN)/python manage.py demo_data --if-empty --clients 500 --seed 1 --days 60 && \
+	  exec $(BIN)/python manage.py runserver 127.0.0.1:8000'
 
 # The whole suite against the real PostgreSQL and Redis.
 test: $(BIN)/.dev-installed messages
@@ -43,5 +45,5 @@ lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 
 check: $(BIN)/.dev-installed messages
-	DEBUG=1 $(BIN)/python manage.py check
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(DATABASE_URL) DEBUG=1 $(BIN)/python manage.py check
+	DATABASE_URL=$(DATABASE_URL) DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

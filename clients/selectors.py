@@ -92,9 +92,7 @@ def trading_days(count: int, until: datetime.date | None = None) -> list[datetim
     sql = _TRADING_DAYS_SQL.format(table=connection.ops.quote_name(AccountSettlement._meta.db_table))
     with connection.cursor() as cursor:
         cursor.execute(sql, [until or datetime.date.max, count])
-        dates = [row[0] for row in cursor.fetchall()]
-    # SQLite hands back ISO strings from the CTE.
-    return [d if isinstance(d, datetime.date) else datetime.date.fromisoformat(d) for d in dates]
+        return [row[0] for row in cursor.fetchall()]
 
 
 def latest_trade_date(until: datetime.date | None = None) -> datetime.date | None:

@@ -1,7 +1,8 @@
 """Settings for the futures-brokerage CRM, read from the environment (12-factor).
 
-Unset DATABASE_URL means an embedded SQLite file under var/ so the product runs with nothing
-installed; unset CELERY_BROKER_URL means tasks run in-process.
+Unset DATABASE_URL means the project's own PostgreSQL (futures_crm/embedded_db.py, data under
+var/pgdata), so the product runs with nothing installed; unset CELERY_BROKER_URL means tasks run
+in-process.
 """
 
 from pathlib import Path
@@ -79,14 +80,14 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "futures_crm.wsgi.application"
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}"),
-}
-if "DATABASE_URL" not in env.ENVIRON:
-    VAR_DIR.mkdir(exist_ok=True)  # the embedded database needs its folder on a fresh checkout
+if "DATABASE_URL" in env.ENVIRON:
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    from .embedded_db import ensure_running
+
+    DATABASES = {"default": env.db_url_config(ensure_running())}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

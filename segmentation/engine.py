@@ -39,15 +39,6 @@ SEGMENT_COLUMNS = [
 AXES = ("purpose", "fund_size", "volume", "tenure")
 
 
-class EngineUnavailable(RuntimeError):
-    """The nightly engine needs PostgreSQL."""
-
-
-def require_postgres():
-    if connection.vendor != "postgresql":
-        raise EngineUnavailable("The nightly engine needs PostgreSQL (set DATABASE_URL).")
-
-
 @dataclass
 class Calendar:
     """The trading days counted back from D (index 0 is D), and the window edges derived from them."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
@@ -139,8 +138,6 @@ AXIS_VALUES = _axis_values()
 def dashboard_figures(user, branch_id: int | None = None) -> tuple[dict | None, str]:
     """The dashboard's figures in the user's scope: firm or a branch from the nightly rollup, own book live."""
     role = user_role(user)
-    if connection.vendor != "postgresql":
-        return None, "none"  # the nightly engine (and so every figure) needs PostgreSQL
     if role == Role.ACCOUNT_MANAGER:
         return rollups.figures("c.account_manager_id = %(am)s", {"am": user.pk}), "own"
     if role == Role.BRANCH_MANAGER:

@@ -69,7 +69,6 @@ def engine_lock(*, shared: bool = False):
 
     The shards of one step hold it shared (they run side by side); everything else holds it exclusively.
     """
-    engine.require_postgres()
     kind = "_shared" if shared else ""
     with connection.cursor() as cur:
         cur.execute(f"SELECT pg_try_advisory_lock{kind}(%s)", [LOCK_KEY])
@@ -92,7 +91,6 @@ def run_start(*, day: datetime.date | None = None, by=None, full: bool = False) 
     A run recorded as running whose heartbeat is fresh is a Celery chain between two steps: refuse.
     One whose heartbeat is stale was killed: mark it failed and clear its staging rows.
     """
-    engine.require_postgres()
     live = NightlyRun.objects.filter(status=RunStatus.RUNNING)
     if live.filter(heartbeat_at__gte=timezone.now() - _stale_after()).exists():
         raise NightlyLocked(_("Another nightly run is in progress."))
@@ -170,7 +168,6 @@ def run_range(*, start: datetime.date, end: datetime.date, by=None) -> list[Nigh
 
 
 def trading_days_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    engine.require_postgres()
     engine.refresh_calendar(end)
     with connection.cursor() as cur:
         cur.execute("SELECT day FROM segmentation_tradingday WHERE day BETWEEN %s AND %s ORDER BY day",

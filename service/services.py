@@ -516,8 +516,7 @@ def activity_target(*, activity: Activity, by, filters: dict) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (activity_id, client_id, status, response, created_at, updated_at) "  # noqa: S608
-            # `WHERE 1 = 1`: SQLite would otherwise read ON CONFLICT as a join's ON.
-            f"SELECT %s, sub.id, %s, '', %s, %s FROM ({sql}) sub WHERE 1 = 1 "
+            f"SELECT %s, sub.id, %s, '', %s, %s FROM ({sql}) sub "
             f"ON CONFLICT (activity_id, client_id) DO NOTHING",
             [activity.pk, RecipientStatus.SELECTED, now, now, *params],
         )

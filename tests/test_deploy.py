@@ -21,7 +21,7 @@ APP_SERVICES = ("web", "worker", "beat")
 
 def test_check_deploy_is_clean_with_production_like_environment(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "CELERY_BROKER_URL"}}
-    env.update(SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    env.update(SECRET_KEY=secrets.token_urlsafe(50), DATABASE_URL="postgres://crm@db.example.com:5432/crm",
                ALLOWED_HOSTS="crm.example.com")
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,10 +1,11 @@
-"""`make run`'s recipe on the embedded database: demo data once, the demo logins printed, the login page served.
+"""`make run`'s recipe on the project's own PostgreSQL: demo data once, the demo logins printed, the login page served.
 
 The full fresh-clone run (virtualenv and all) is `scripts/smoke_make_run.sh`, a CI step; this test runs
 the same manage.py commands the Makefile lists, with this interpreter, in a copy of the project.
 """
 
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -22,15 +23,16 @@ IGNORE = shutil.ignore_patterns(".venv", "var", ".git", "__pycache__", "test-art
 def make_run_recipe() -> list[str]:
     out = subprocess.run(["make", "-n", "-W", ".venv/bin/.installed", "run"], cwd=ROOT,  # noqa: S607
                          capture_output=True, text=True, check=True, env={**os.environ, "PY": "true"}).stdout
-    return [line for line in out.splitlines() if "manage.py" in line]
+    return [line for line in out.splitlines() if "compilemessages" not in line]
 
 
-def test_make_run_migrates_loads_demo_data_once_and_serves_127_0_0_1_8000():
+def test_make_run_migrates_loads_demo_data_once_and_serves_127_0_0_1_8000_on_the_embedded_server():
     recipe = " ".join(make_run_recipe())
+    assert "-m futures_crm.embedded_db run" in recipe  # the project's own PostgreSQL holds for the whole run
     assert "manage.py migrate" in recipe
     assert "manage.py demo_data --if-empty" in recipe
     assert "manage.py runserver 127.0.0.1:8000" in recipe
-    assert "DATABASE_URL" not in recipe  # the embedded SQLite database
+    assert "DATABASE_URL=" not in recipe.split("embedded_db run", 1)[1]
 
 
 def _free_port() -> int:
@@ -46,38 +48,54 @@ def project_copy(tmp_path):
     return copy
 
 
-def test_embedded_database_demo_logins_and_login_page(project_copy):
+def _postgres_running_on(pgdata: Path) -> bool:
+    out = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    return any(line.split()[0].endswith("/postgres") and str(pgdata) in line for line in out.splitlines() if line)
+
+
+SHOW_SERVER = ("from django.db import connection as c; cur = c.cursor(); "
+               "cur.execute(\"SELECT current_setting('data_directory'), current_setting('server_version_num'), "
+               "current_setting('listen_addresses')\"); print('SERVER', *cur.fetchone())")
+
+
+def test_embedded_postgres_demo_logins_login_page_and_a_restart_that_reuses_the_data(project_copy):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
     env["DEBUG"] = "1"
-
-    def manage(*args):
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=project_copy, env=env,  # noqa: S603
-                              capture_output=True, text=True, check=True).stdout
-
-    manage("migrate", "--noinput", "-v", "0")
-    first = manage("demo_data", "--if-empty", "--clients", "40", "--seed", "1")
-    assert "40 clients" in first
-    assert "Administrator" in first and "admin" in first and "Account manager" in first and "manager" in first
-    again = manage("demo_data", "--if-empty", "--clients", "40", "--seed", "1")
-    assert "nothing loaded" in again and "Administrator" in again
-    assert (project_copy / "var" / "crm.sqlite3").exists()
-
+    pgdata = project_copy / "var" / "pgdata"
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],  # noqa: S603
-                              cwd=project_copy, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    script = (f"{sys.executable} manage.py migrate --noinput -v 0 && "
+              f"{sys.executable} manage.py demo_data --if-empty --clients 40 --seed 1 && "
+              f"{sys.executable} manage.py shell -c {shlex.quote(SHOW_SERVER)} && "
+              f"exec {sys.executable} manage.py runserver 127.0.0.1:{port} --noreload")
+    run = subprocess.Popen([sys.executable, "-m", "futures_crm.embedded_db", "run", "sh", "-c", script],  # noqa: S603
+                           cwd=project_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         body = ""
-        for _ in range(60):
+        for _ in range(240):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:  # noqa: S310
                     body = response.read().decode()
                 break
             except OSError:
+                assert run.poll() is None, run.stdout.read()
                 time.sleep(0.5)
         assert 'name="username"' in body and 'name="password"' in body
+        assert _postgres_running_on(pgdata)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        run.terminate()
+        output = run.communicate(timeout=60)[0]
+    assert "Administrator" in output and "Account manager" in output and "40 clients" in output
+    server = next(line.split()[1:] for line in output.splitlines() if line.startswith("SERVER "))
+    # The app talked to the project's own server: its data under var/, PostgreSQL 18, no TCP port at all.
+    assert server[0] == str(pgdata) and int(server[1]) >= 180000 and server[2:] == []
+    assert "Embedded PostgreSQL stopped." in output and not _postgres_running_on(pgdata)
+
+    # The next start reuses the data: nothing is loaded twice.
+    again = subprocess.run([sys.executable, "-m", "futures_crm.embedded_db", "run", sys.executable, "manage.py",  # noqa: S603
+                            "demo_data", "--if-empty", "--clients", "40", "--seed", "1"],
+                           cwd=project_copy, env=env, capture_output=True, text=True, check=True).stdout
+    assert "nothing loaded" in again and "Administrator" in again
+    assert not _postgres_running_on(pgdata)
 
 
 def test_make_test_says_in_one_line_when_postgres_or_redis_is_unreachable():

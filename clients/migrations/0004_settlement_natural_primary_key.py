@@ -18,18 +18,9 @@ def natural_keys(apps, schema_editor):
     for name, (unique, index, key) in TABLES.items():
         model = apps.get_model("clients", name)
         table = model._meta.db_table
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in (f"ALTER TABLE {table} DROP CONSTRAINT {unique}", f"DROP INDEX {index}",
-                        f"ALTER TABLE {table} DROP COLUMN id", f"ALTER TABLE {table} ADD PRIMARY KEY ({key})"):
-                schema_editor.execute(sql)
-            continue
-        # SQLite cannot change a primary key in place: build the new table and copy the rows over.
-        columns = ", ".join(f.column for f in model._meta.concrete_fields)
-        schema_editor.execute(f"ALTER TABLE {table} RENAME TO {table}__old")
-        schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
-        schema_editor.create_model(model)
-        schema_editor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}__old")
-        schema_editor.execute(f"DROP TABLE {table}__old")
+        for sql in (f"ALTER TABLE {table} DROP CONSTRAINT {unique}", f"DROP INDEX {index}",
+                    f"ALTER TABLE {table} DROP COLUMN id", f"ALTER TABLE {table} ADD PRIMARY KEY ({key})"):
+            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):

@@ -27,13 +27,11 @@ DROP_SQL = "DROP TABLE IF EXISTS segmentation_stage_metrics; DROP TABLE IF EXIST
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(STAGE_SQL)
+    schema_editor.execute(STAGE_SQL)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+    schema_editor.execute(DROP_SQL)
 
 
 class Migration(migrations.Migration):

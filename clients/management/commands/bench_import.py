@@ -40,8 +40,6 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="keep the imported rows afterwards")
 
     def handle(self, *args, accounts, days, dir, keep, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("the benchmark compares with PostgreSQL COPY: set DATABASE_URL to PostgreSQL")
         folder = Path(dir or tempfile.mkdtemp(prefix="bench_import_"))
         folder.mkdir(parents=True, exist_ok=True)
         self._cleanup()

@@ -105,7 +105,6 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="confirm: this database is for benchmarks")
 
     def handle(self, *args, clients, days, reuse, yes, **options):
-        engine.require_postgres()
         name = connection.settings_dict["NAME"]
         if not (yes or "bench" in name):
             raise CommandError(f"bench_nightly wipes {name!r}; use a database named *bench* or pass --yes.")

@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 runs = services.run_range(start=start, end=end)
             else:
                 runs = [services.run_night(day=date, full=full)]
-        except (services.NightlyLocked, services.engine.EngineUnavailable, ValueError) as exc:
+        except (services.NightlyLocked, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         for run in runs:
             steps = ", ".join(f"{s['name']} {s['seconds']}s" for s in run.steps)
