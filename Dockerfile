@@ -6,7 +6,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # Static files are collected at build time and served by WhiteNoise; compiled catalogues are committed.
-RUN SECRET_KEY=build-only-not-secret DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+RUN SECRET_KEY=build-only-not-secret DATABASE_URL=postgres://build@unused/none \
     python manage.py collectstatic --noinput -v 0 \
  && useradd --create-home --uid 1000 crm && mkdir -p /app/var && chown -R crm /app/var
 USER crm

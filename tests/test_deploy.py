@@ -50,6 +50,15 @@ def test_compose_has_the_production_stack(compose):
     assert (ROOT / "Dockerfile").exists()
 
 
+@pytest.mark.django_db
+def test_compose_database_is_the_postgresql_major_version_this_suite_runs_on(compose):
+    from django.db import connection
+
+    image = compose["services"]["db"]["image"]  # e.g. postgres:15-alpine
+    major = int(image.split(":", 1)[1].split("-", 1)[0].split(".", 1)[0])
+    assert major == connection.pg_version // 10000
+
+
 def _command(service) -> list[str]:
     command = service["command"]
     return shlex.split(command) if isinstance(command, str) else command
