@@ -15,7 +15,7 @@ set -m  # each `make run` in its own process group, so the server and its autore
 
 postgres_here() { ps -ww -eo args | grep -v grep | grep -q "bin/postgres -D $pgdata"; }
 
-start() {  # start `make run` into $1, wait for the login page; sets pid and prints the seconds it took
+start() {  # start `make run` into $1, wait for the login page; sets pid and elapsed (seconds)
   local log=$1 t0=$SECONDS
   env -u DATABASE_URL -u CELERY_BROKER_URL -u DEBUG make run >"$log" 2>&1 &
   pid=$!
@@ -25,7 +25,7 @@ start() {  # start `make run` into $1, wait for the login page; sets pid and pri
     sleep 1
   done
   grep -q 'name="username"' "$work/login.html" || { cat "$log"; echo "no login page on :8000"; exit 1; }
-  echo $((SECONDS - t0))
+  elapsed=$((SECONDS - t0))
 }
 
 stop() {  # Ctrl-C, as a developer stops it; the embedded PostgreSQL must stop with it
@@ -35,8 +35,9 @@ stop() {  # Ctrl-C, as a developer stops it; the embedded PostgreSQL must stop w
   if postgres_here; then echo "make run stopped but its PostgreSQL still runs"; exit 1; fi
 }
 
-first=$(start "$work/run.log")
 log="$work/run.log"
+start "$log"
+first=$elapsed
 grep -q "Embedded PostgreSQL 18" "$log" && grep -q "data in $pgdata" "$log" && postgres_here \
   || { cat "$log"; echo "make run did not start the project's own PostgreSQL under var/pgdata"; exit 1; }
 grep -q "Administrator" "$log" && grep -q "Account manager" "$log" \
@@ -48,7 +49,8 @@ password=$(sed -n 's/.*password for every demo user: \([^)]*\)).*/\1/p' "$log")
   || { tail -50 "$log"; echo "the demo is not alive on every module"; exit 1; }
 stop
 
-second=$(start "$work/restart.log")
+start "$work/restart.log"
+second=$elapsed
 grep -q "nothing loaded" "$work/restart.log" || { cat "$work/restart.log"; echo "the restart did not reuse the data"; exit 1; }
 stop
 echo "make run: fresh clone to the login page in ${first} s (venv, embedded PostgreSQL, demo and its nights);" \
