@@ -30,7 +30,7 @@ start() {  # start `make run` into $1, wait for the login page; sets pid and ela
 
 stop() {  # Ctrl-C, as a developer stops it; the embedded PostgreSQL must stop with it
   kill -INT -- -"$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || postgres_here || break; sleep 1; done
   pid=""
   if postgres_here; then echo "make run stopped but its PostgreSQL still runs"; exit 1; fi
 }
