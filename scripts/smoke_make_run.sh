@@ -7,7 +7,8 @@ set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 pid=""
-trap '[ -n "$pid" ] && kill -- -"$pid" 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() { if [ -n "$pid" ]; then stop || true; fi; rm -rf "$work"; }
+trap cleanup EXIT
 git clone -q "$src" "$work/crm"
 cd "$work/crm"
 pgdata="$work/crm/var/pgdata"
