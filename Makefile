@@ -26,7 +26,7 @@ messages: $(BIN)/.installed
 
 # Re-extract every catalogue (then translate the new entries and run `make messages`).
 messages-update: $(BIN)/.installed
-	$(BIN)/python -m futures_crm.i18n
+	DATABASE_URL=$(DATABASE_URL) $(BIN)/python -m futures_crm.i18n
 
 # The project's own PostgreSQL (unless DATABASE_URL is set in the environment), in-process tasks,
 # and a demo brokerage with its nightly results on first start; the server stops when this does.

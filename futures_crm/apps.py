@@ -9,6 +9,7 @@ class FuturesCrmConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import security  # noqa: F401 - connects the lockout audit
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self)

@@ -1,6 +1,7 @@
 """Request hygiene that must run before Django's own middleware."""
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 
 class MalformedSessionCookieMiddleware:
@@ -18,3 +19,16 @@ class MalformedSessionCookieMiddleware:
         if key is not None and not (key.isascii() and key.isalnum() and len(key) <= 40):
             del request.COOKIES[settings.SESSION_COOKIE_NAME]
         return self.get_response(request)
+
+
+class NoStoreForStaffMiddleware:
+    """Pages and API answers for a signed-in user hold personal data: no browser or proxy may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            add_never_cache_headers(response)  # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
+        return response

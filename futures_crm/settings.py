@@ -19,10 +19,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else None)
-if not SECRET_KEY:
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - refused below unless DEBUG
+# The placeholder .env.example ships: copying the example must not give production a public key.
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string-of-at-least-fifty-characters-0123456789"  # noqa: S105
+SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY if DEBUG else None)
+if not DEBUG and (not SECRET_KEY or SECRET_KEY in {DEV_SECRET_KEY, EXAMPLE_SECRET_KEY} or len(SECRET_KEY) < 50):
     # Fail at start-up, not at the first signed cookie: production must bring its own key.
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to your own random value of 50 characters or more when DEBUG is off "
+        "(not the example's; see .env.example).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -39,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "futures_crm",
     "clients",
     "segmentation",
@@ -48,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "futures_crm.middleware.MalformedSessionCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,8 +62,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "futures_crm.middleware.NoStoreForStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "futures_crm.urls"
@@ -96,6 +106,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Password guessing: after LOGIN_FAILURE_LIMIT failures an account, and separately an address, is
+# locked until an administrator unlocks it (admin "Access attempts", or `manage.py axes_reset_username`).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -133,6 +156,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "futures_crm.api.exceptions.exception_handler",
+    # Scraping and token guessing: per user once signed in, per address before.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_THROTTLE_ANON", default="60/minute"),
+                               "user": env("API_THROTTLE_USER", default="20000/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Futures brokerage CRM API",
@@ -142,6 +170,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs describe every endpoint: staff only.
+    "SERVE_PERMISSIONS": ["futures_crm.api.permissions.IsStaffMember"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `status`; name each choice set so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
@@ -218,6 +248,27 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every page loads only its own scripts, styles, images and fonts: nothing inline, nothing outside.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The API's throttle counts must be shared by every web worker: Redis when
+# configured, else this process's memory (one process: `make run`).
+CACHE_URL = env("CACHE_URL", default="")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+          if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,

@@ -4,12 +4,15 @@ from django.urls import include, path
 
 from service.views import LookupView
 
+from .account_views import AccountView, PasswordChangeView
 from .views import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", AccountView.as_view(), name="account"),
+    path("account/password/", PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("futures_crm.api.urls")),

@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 
 from clients.models import Client
 from futures_crm.exports import csv_response
+from futures_crm.redirects import safe_next
 from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import roles, selectors, services
@@ -313,7 +314,7 @@ class TaskCompleteView(ActionMixin, ScopedQuerysetMixin, DetailView):
                                status="cancelled" if data["cancelled"] else "done")
 
     def success_url(self):
-        return self.request.POST.get("next") or reverse("service:tasks")
+        return safe_next(self.request, reverse("service:tasks"))
 
 
 # ---------------------------------------------------------------- screen-pop

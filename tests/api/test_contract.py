@@ -24,10 +24,13 @@ def test_schema_generates_without_warnings(tmp_path):
 
 
 def test_schema_and_swagger_are_served_locally(client, db):
+    client.force_login(make_staff(Role.BACK_OFFICE, username="bo_docs"))
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200 and "/api/clients/" in json.loads(schema.content)["paths"]
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower() and "https://" not in docs
+    script = client.get("/api/docs/?script=").content.decode()  # the start-up script, served as a file
+    assert "SwaggerUIBundle" in script and "https://" not in script
 
 
 def _openapi() -> dict:

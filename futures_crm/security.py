@@ -1,0 +1,20 @@
+"""Reactions to the site's security events: every login lockout goes into the audit trail."""
+
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
+from django.dispatch import receiver
+
+from .audit import audit_record
+
+
+@receiver(user_locked_out, dispatch_uid="futures_crm.audit_lockout")
+def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """Record who was locked out from where (the attempt row holds the failures counted)."""
+    attempt = (AccessAttempt.objects.filter(username=username or "", ip_address=ip_address)
+               .order_by("-attempt_time").first()
+               or AccessAttempt.objects.filter(ip_address=ip_address).order_by("-attempt_time").first())
+    if attempt is None:
+        return
+    audit_record(actor=None, action="auth.lockout", obj=attempt,
+                 after={"username": username or "", "ip_address": ip_address or "",
+                        "failures": attempt.failures_since_start})
