@@ -9,6 +9,7 @@ from segmentation.models import FundSize, Purpose, Tenure, Volume
 from .choices import AccountStatus, Channel, ClientType, RiskLevel
 from .forms import ManagerChoiceField
 from .models import Branch, Client
+from .selectors import sees_personal_data
 
 SORTS = (
     ("account_id", "account_id"),
@@ -59,4 +60,5 @@ class ClientFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return queryset.search(value)
+        user = getattr(self.request, "user", None)
+        return queryset.search(value, whole_phone_only=not sees_personal_data(user))

@@ -39,12 +39,14 @@ def uscc_with_check(first17: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """`110101********1234`: keep the region prefix and the last four, hide the rest."""
+    """`110101********1234` for an 18-character ID or credit code (the region prefix and the last four);
+    shorter numbers (passports, permits, licences) keep only a tail of at most two fifths: `******678`."""
     if not number:
         return ""
-    if len(number) <= 8:
-        return "*" * (len(number) - 2) + number[-2:]
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    if len(number) >= 15:
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    keep = min(4, len(number) * 2 // 5)
+    return "*" * (len(number) - keep) + number[len(number) - keep:]
 
 
 def mask_phone(phone: str) -> str:

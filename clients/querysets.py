@@ -33,8 +33,12 @@ class ClientQuerySet(models.QuerySet):
         """Only the clients this user may see."""
         return self.filter(client_scope_q(user))
 
-    def search(self, text: str):
-        """Account number, name, phone, last four of the ID, full pinyin or initials."""
+    def search(self, text: str, *, whole_phone_only: bool = False):
+        """Account number, name, phone, last four of the ID, full pinyin or initials.
+
+        `whole_phone_only` (a reader who sees phones masked): a phone matches only as a whole number,
+        so searching fragments cannot rebuild the hidden digits one by one.
+        """
         from .identity import normalise_phone
 
         text = (text or "").strip()
@@ -46,7 +50,10 @@ class ClientQuerySet(models.QuerySet):
             q |= Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
         if len(text) >= 4 and all(c.isdigit() or c in " +-" for c in text):
             digits = normalise_phone(text)
-            q |= Q(phone__contains=digits) | Q(phone_alt__contains=digits)
+            if whole_phone_only:
+                q |= Q(phone=digits) | Q(phone_alt=digits)
+            else:
+                q |= Q(phone__contains=digits) | Q(phone_alt__contains=digits)
         if len(text) == 4 and (text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX")):
             q |= Q(id_last4=text.upper())
         return self.filter(q)

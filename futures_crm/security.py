@@ -1,10 +1,24 @@
 """Reactions to the site's security events: every login lockout goes into the audit trail."""
 
+from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.dispatch import receiver
 
 from .audit import audit_record
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for every log-in over HTTP (the login page, the admin's, the API's).
+
+    A call without a request comes from code, not from a guesser (the test client's `login`, a shell):
+    there is no address to count, so it is left to the password backend instead of raised as an error.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 @receiver(user_locked_out, dispatch_uid="futures_crm.audit_lockout")

@@ -108,7 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before the password is even checked.
-    "axes.backends.AxesStandaloneBackend",
+    "futures_crm.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Password guessing: after LOGIN_FAILURE_LIMIT failures an account, and separately an address, is
