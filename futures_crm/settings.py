@@ -119,6 +119,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 IMPORT_DROP_DIR = env.path("IMPORT_DROP_DIR", default=str(VAR_DIR / "import_drop"))
+# Who reads a settlement file's lines: "sql" (PostgreSQL's COPY; the fast routes) or "python" (every row
+# checked in Python, as JSON rows are). The same outcome either way; the import tests compare the two.
+IMPORT_LINE_CHECK = "sql"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
