@@ -168,8 +168,6 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
-    # Imported intermediary codes and referrer accounts become dated links and referrals (idempotent).
-    "referrals-sync-imported": {"task": "referrals.sync_imported_relationships", "schedule": 300.0},
 }
 # The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
 # On a holiday there is no new day, and the task skips a day that already has a successful run.

@@ -15,10 +15,12 @@ import io
 import time
 
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from ..models import Client
 from .formats import DATE, LOTS, MONEY
+from .hooks import clients_imported
 from .rules import (
     ALERT_COLUMNS,
     CLIENT_LINKS,
@@ -442,6 +444,9 @@ class PgWriter:
                             FROM import_stage s JOIN {link.table} r ON r.{link.key} = s.{link.column}
                             WHERE c.account_id = s.account_id AND r.id <> c.id"""  # noqa: S608 - the rules' constants
                     )
+        # In the import's transaction: what other apps make of these clients (referrals, intermediary links).
+        written_clients = Client.objects.filter(account_id__in=RawSQL("SELECT account_id FROM import_stage", ()))
+        clients_imported(clients=written_clients, by=batch.created_by)
         return {"written": written, "replaced": replaced, "alerts": 0, "warnings": warnings}
 
     @staticmethod
