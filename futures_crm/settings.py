@@ -143,6 +143,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 IMPORT_DROP_DIR = env.path("IMPORT_DROP_DIR", default=str(VAR_DIR / "import_drop"))
+# Who reads a settlement file's lines: "sql" (PostgreSQL's COPY; the fast routes) or "python" (every row
+# checked in Python, as JSON rows are). The same outcome either way; the import tests compare the two.
+IMPORT_LINE_CHECK = "sql"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -196,8 +199,6 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
-    # Imported intermediary codes and referrer accounts become dated links and referrals (idempotent).
-    "referrals-sync-imported": {"task": "referrals.sync_imported_relationships", "schedule": 300.0},
 }
 # The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
 # On a holiday there is no new day, and the task skips a day that already has a successful run.

@@ -8,11 +8,16 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Relationships")
 
     def ready(self):
+        from clients.imports.hooks import register_clients_imported
         from clients.panels import Panel, register
         from futures_crm.context_processors import ALL_PAGE_ROLES, NAV_ITEMS
 
         from .access import CLUB_READERS, INTERMEDIARY_READERS, MANAGEMENT, REFERRAL_READERS
+        from .services import relationships_from_import
         from .views import relationships_panel_context
+
+        # A clients file's referrer and intermediary columns become referrals and links in its transaction.
+        register_clients_imported(relationships_from_import)
 
         for item in [
             ("referrals:workload", _("Managers"), MANAGEMENT),

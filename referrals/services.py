@@ -5,11 +5,11 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.imports.writer_common import column_defaults
 from clients.models import Client, ContactLog, StaffProfile
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.models import AuditEntry
@@ -247,40 +247,63 @@ def intermediary_link(*, client: Client, intermediary: Intermediary | None, by, 
     return link
 
 
+def _scope(clients) -> tuple[str, list]:
+    """The SQL selecting the ids of `clients` (a queryset; None: every client), to scope a set-based write."""
+    sql, params = (Client.objects.all() if clients is None else clients).order_by().values("pk").query.sql_with_params()
+    return sql, list(params)
+
+
+def _user_id(user) -> int | None:
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
+
 @transaction.atomic
-def intermediary_links_sync(*, by=None, on: datetime.date | None = None) -> int:
+def intermediary_links_sync(*, clients=None, by=None, on: datetime.date | None = None) -> int:
     """Turn imported `Client.intermediary_code`s into links, set-based; returns how many links were created.
 
+    `clients` (a queryset) limits the work to those clients, e.g. a clients file's; None takes every client.
     A client whose code names a different intermediary than its current link gets the old link closed.
-    Codes that name no registered intermediary are left alone (the registry must come first).
+    Codes that name no active registered intermediary are left alone (the registry must come first).
     """
     on = on or timezone.localdate()
-    codes = dict(Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE).values_list("code", "pk"))
-    same = IntermediaryLink.objects.filter(client=OuterRef("pk"), valid_to__isnull=True,
-                                           intermediary__code=OuterRef("intermediary_code"))
-    pending = list(Client.objects.filter(intermediary_code__in=codes.keys()).filter(~Exists(same))
-                   .values_list("pk", "intermediary_code", "open_date"))
-    if not pending:
-        return 0
-    ids = [pk for pk, _code, _d in pending]
-    IntermediaryLink.objects.filter(client_id__in=ids, valid_to__isnull=True).update(valid_to=on,
-                                                                                      updated_at=timezone.now())
-    had_link = set(IntermediaryLink.objects.filter(client_id__in=ids).values_list("client_id", flat=True))
-    links = [
-        # A first attribution dates from the account opening, so the opening month's rebate is counted.
-        IntermediaryLink(client_id=pk, intermediary_id=codes[code], source=LinkSource.IMPORT, created_by=by,
-                         valid_from=on if pk in had_link or not opened else min(opened, on))
-        for pk, code, opened in pending
-    ]
-    IntermediaryLink.objects.bulk_create(links, batch_size=1000)
-    AuditEntry.objects.bulk_create([
-        AuditEntry(actor=by if getattr(by, "is_authenticated", False) else None, action="intermediary.link",
-                   object_type="referrals.intermediarylink", object_id=str(link.pk), client_id=link.client_id,
-                   after={"intermediary": link.intermediary_id, "from": link.valid_from.isoformat(),
-                          "source": LinkSource.IMPORT.value})
-        for link in links
-    ], batch_size=1000)
-    return len(links)
+    scope, params = _scope(clients)
+    # Clients whose code names an active intermediary they are not currently linked to.
+    pending = f"""SELECT c.id AS client_id, i.id AS intermediary_id, c.open_date FROM clients_client c
+                  JOIN referrals_intermediary i ON i.code = c.intermediary_code AND i.status = %s
+                  WHERE c.id IN ({scope}) AND NOT EXISTS (
+                      SELECT 1 FROM referrals_intermediarylink l
+                      WHERE l.client_id = c.id AND l.valid_to IS NULL AND l.intermediary_id = i.id)"""  # noqa: S608
+    pending_params = [IntermediaryStatus.ACTIVE.value, *params]
+    given = {"client", "intermediary", "valid_from", "valid_to", "source", "created_by"}
+    defaults = column_defaults(IntermediaryLink, given)
+    other_cols = ", ".join(c for c, _v in defaults)
+    with connection.cursor() as cur:
+        cur.execute(f"""UPDATE referrals_intermediarylink SET valid_to = %s, updated_at = now()
+                        WHERE valid_to IS NULL AND client_id IN (SELECT p.client_id FROM ({pending}) p)""",  # noqa: S608
+                    [on, *pending_params])
+        # A first attribution dates from the account opening, so the opening month's rebate is counted;
+        # a change of intermediary from the sync day. One statement writes the links and their audit entries.
+        cur.execute(
+            f"""WITH new AS (
+                    INSERT INTO referrals_intermediarylink
+                        (client_id, intermediary_id, valid_from, source, created_by_id, {other_cols})
+                    SELECT p.client_id, p.intermediary_id,
+                           CASE WHEN p.open_date IS NULL OR EXISTS (
+                                    SELECT 1 FROM referrals_intermediarylink h WHERE h.client_id = p.client_id)
+                                THEN %s::date ELSE LEAST(p.open_date, %s::date) END,
+                           %s, %s, {", ".join(["%s"] * len(defaults))}
+                    FROM ({pending}) p
+                    RETURNING id, client_id, intermediary_id, valid_from)
+                INSERT INTO futures_crm_auditentry (at, actor_id, action, object_type, object_id, client_id, before,
+                                                    after, reason)
+                SELECT now(), %s, 'intermediary.link', 'referrals.intermediarylink', new.id::text, new.client_id,
+                       '{{}}'::jsonb, jsonb_build_object('intermediary', new.intermediary_id,
+                                                         'from', to_char(new.valid_from, 'YYYY-MM-DD'), 'source', %s),
+                       ''
+                FROM new""",  # noqa: S608 - table and column names are constants
+            [on, on, LinkSource.IMPORT.value, by.pk if by else None, *(v for _c, v in defaults), *pending_params,
+             _user_id(by), LinkSource.IMPORT.value])
+        return cur.rowcount
 
 
 @transaction.atomic
@@ -451,18 +474,37 @@ def referral_advance(*, referral: Referral, status: str, on: datetime.date, by,
 
 
 @transaction.atomic
-def referrals_sync_from_clients(*, by=None) -> int:
-    """Create a referral for each imported `Client.referrer` (referrer_account_id) that has none yet."""
-    pending = Client.objects.filter(referrer__isnull=False, referral_received__isnull=True).values_list(
-        "pk", "referrer_id", "name", "open_date")
-    rows = [
-        Referral(referrer_client_id=referrer, referred_client_id=pk, prospect_name=name,
-                 status=ReferralStatus.OPENED, referred_on=opened or timezone.localdate(), opened_on=opened,
-                 created_by=by)
-        for pk, referrer, name, opened in pending
-    ]
-    Referral.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+def referrals_sync_from_clients(*, clients=None, by=None) -> int:
+    """Create a referral for each imported `Client.referrer` (referrer_account_id) that has none yet, set-based.
+
+    `clients` (a queryset) limits the work to those clients, e.g. a clients file's; None takes every client.
+    """
+    scope, params = _scope(clients)
+    given = {"referrer_client", "referred_client", "prospect_name", "status", "referred_on", "opened_on",
+             "created_by"}
+    defaults = column_defaults(Referral, given)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO referrals_referral (referrer_client_id, referred_client_id, prospect_name, status,
+                    referred_on, opened_on, created_by_id, {", ".join(c for c, _v in defaults)})
+                SELECT c.referrer_id, c.id, c.name, %s, COALESCE(c.open_date, %s), c.open_date, %s,
+                       {", ".join(["%s"] * len(defaults))}
+                FROM clients_client c
+                WHERE c.id IN ({scope}) AND c.referrer_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM referrals_referral r WHERE r.referred_client_id = c.id)""",  # noqa: S608
+            [ReferralStatus.OPENED.value, timezone.localdate(), by.pk if by else None, *(v for _c, v in defaults),
+             *params])
+        return cur.rowcount
+
+
+@transaction.atomic
+def relationships_from_import(*, clients, by=None) -> dict:
+    """A clients file's intermediary codes and referrer accounts become links and referrals (its clients only).
+
+    Registered as the clients import's hook (see `apps.py`), so it runs in the import's transaction.
+    """
+    return {"links": intermediary_links_sync(clients=clients, by=by),
+            "referrals": referrals_sync_from_clients(clients=clients, by=by)}
 
 
 @transaction.atomic

@@ -129,6 +129,3 @@ CONTRACTS = Format("contracts", (
 ), key=("trade_date", "account_id", "instrument", "hedge_flag"))
 
 FORMATS = {f.kind: f for f in (CLIENTS, ACCOUNTS, CONTRACTS)}
-
-# Optional client columns whose empty cell means "absent": they never blank a stored value.
-CLIENT_OPTIONAL = [c.name for c in CLIENTS.columns if not c.required]

@@ -12,6 +12,7 @@ Each line is matched by one pattern built from the header (`RowValidator.line_ma
 
 A direct COPY that meets a key already stored or repeated in the file is rolled back to its
 savepoint and the whole file takes the staged route, so both routes end with the same rows.
+Every function here works on the one `ImportRun` (its reader, validator, writer, rejects, counts).
 """
 
 import csv
@@ -21,24 +22,96 @@ import tempfile
 import psycopg2
 from django.db import IntegrityError, transaction
 
-from .reader import CsvSource
-from .writer_common import REPORT_ERRORS
+from .run import REPORT_ERRORS
+from .writer_pg import KeyCollision
 
 CHUNK_LINES = 4000
 
 
-class KeyCollision(Exception):
-    """The direct COPY met a key that is already stored or repeated in the file."""
+def import_file(run) -> dict:
+    """A settlement file: the direct route when it applies, else (or on a key collision) staged."""
+    writer = run.writer
+    if writer.direct_ok():
+        day = first_day(run)
+        if day and not writer.has_day(day):
+            try:
+                with transaction.atomic():
+                    run.route = "direct"
+                    return _direct(run)
+            except KeyCollision:
+                # Rows of these days are stored already, or the file repeats a key: start again, staged.
+                run.restart()
+    run.route = "staged"
+    stage_lines(run)
+    _staged_identities(run)
+    run.lo, run.hi = writer.day_range()
+    run.stop_if_rejected()
+    return writer.apply()
+
+
+def _direct(run) -> dict:
+    writer = run.writer
+    copied = copy_direct(run)
+    if copied["staged"]:
+        _staged_identities(run)
+    failed = writer.direct_identity_failures(copied["days"])
+    if failed:
+        _explain(run, lines_of_keys(run, {(d, a) for d, a, *_k in failed}))
+        writer.delete_rows(failed)
+    days = copied["days"] + ([d for d in writer.day_range() if d] if copied["staged"] else [])
+    run.lo, run.hi = (min(days), max(days)) if days else (None, None)
+    run.stop_if_rejected()
+    return writer.apply_direct(written=copied["written"] - len(failed), staged=copied["staged"])
+
+
+def _staged_identities(run) -> None:
+    failed = run.writer.identity_failures()
+    if failed:
+        kept = _explain(run, failed)
+        run.writer.discard(sorted(set(failed) - kept))
+
+
+def _explain(run, lines: list[int]) -> set[int]:
+    """Rows SQL found breaking an identity: read them again for the same messages as the Python checks.
+
+    Returns the lines that pass after all (cannot happen: the same identities; never drop a good row).
+    """
+    if not lines:
+        return set()
+    source = run.source()
+    wanted, last, reported, kept = set(lines), max(lines), 0, set()
+    try:
+        for line, text in source.records():
+            if line > last:
+                break
+            if line not in wanted:
+                continue
+            cells = source.cells(line, text)
+            values, problems = run.validator.check(cells)
+            if problems is None:
+                kept.add(line)
+                continue
+            run.reject(line, cells, problems, report=reported < REPORT_ERRORS)
+            reported += 1
+    finally:
+        source.close()
+    # Report the first rejected rows by line, as the Python checks do (they meet them in file order).
+    errors, first = sorted(run.errors, key=lambda e: e["line"]), []
+    for entry in errors:
+        if len(first) >= REPORT_ERRORS and entry["line"] != first[-1]["line"]:
+            break
+        first.append(entry)
+    run.errors = first
+    return kept
 
 
 class _Lines:
     """Routes one file's records: fast lines to the caller, the others checked in Python first."""
 
-    def __init__(self, validator, state, reject, direct: bool):
-        self.validator = validator
-        self.state = state
-        self.reject = reject
-        self.pattern = validator.line_matcher(direct=direct)
+    def __init__(self, run, direct: bool):
+        self.validator = run.validator
+        self.reject = run.reject
+        self.pattern = self.validator.line_matcher(direct=direct)
         self.match = self.pattern.match
         self.days: dict[str, str] = {}
         self._out = io.StringIO()
@@ -57,7 +130,7 @@ class _Lines:
         cells = source.cells(line, text)
         values, problems = self.validator.check(cells)
         if problems is not None:
-            self.reject(line, cells, problems, report=len(self.state["errors"]) < REPORT_ERRORS)
+            self.reject(line, cells, problems)
             return None
         self._csv_row([line, *self.validator.in_header_order(values)])
         text = self._out.getvalue()
@@ -73,9 +146,10 @@ def _layout(validator) -> list:
     return layout
 
 
-def stage_lines(source, validator, writer, state, reject) -> None:
+def stage_lines(run) -> None:
     """Every line into the staging table: as written when it matches, normalised when Python accepts it."""
-    lines = _Lines(validator, state, reject, direct=False)
+    source = run.reader
+    lines = _Lines(run, direct=False)
 
     def chunks():
         buf, read = [], 0
@@ -92,21 +166,22 @@ def stage_lines(source, validator, writer, state, reject) -> None:
             if len(buf) >= CHUNK_LINES:
                 yield "".join(buf)
                 buf = []
-        state["read"] = read
+        run.read = read
         if buf:
             yield "".join(buf)
 
-    writer.stage_text(chunks(), _layout(validator))
+    run.writer.stage_text(chunks(), _layout(run.validator))
 
 
-def copy_direct(source, validator, writer, state, reject) -> dict:
+def copy_direct(run) -> dict:
     """The direct route; raises KeyCollision (savepoint rolled back) when a key is already there.
 
     Returns {"written": rows COPYed, "staged": whether leftover lines were staged, "days": [...]}.
     """
-    layout = _layout(validator)
+    source, writer = run.reader, run.writer
+    layout = _layout(run.validator)
     ids = writer.client_ids()
-    lines = _Lines(validator, state, reject, direct=True)
+    lines = _Lines(run, direct=True)
     leftovers = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
     held = {"n": 0}
 
@@ -137,7 +212,7 @@ def copy_direct(source, validator, writer, state, reject) -> dict:
             if checked is not None:
                 leftovers.write(checked)
             held["n"] += 1
-        state["read"] = read
+        run.read = read
         if buf:
             buf.append("")
             yield "\n".join(buf)
@@ -150,7 +225,7 @@ def copy_direct(source, validator, writer, state, reject) -> dict:
             if "23505" not in {getattr(exc, "pgcode", None), getattr(exc.__cause__, "pgcode", None)}:
                 raise
             raise KeyCollision from exc
-        staged = held["n"] - state["rejected"] > 0
+        staged = held["n"] - run.rejected > 0
         if staged:
             leftovers.seek(0)
             writer.stage_text(iter(lambda: "".join(leftovers.readlines(1 << 20)), ""), layout)
@@ -160,9 +235,9 @@ def copy_direct(source, validator, writer, state, reject) -> dict:
         leftovers.close()
 
 
-def first_day(path, encoding_label, validator) -> str | None:
+def first_day(run) -> str | None:
     """The trading day of the file's first line that has a valid one (to see if the day is already stored)."""
-    source = CsvSource(path, encoding_label)
+    source, validator = run.source(), run.validator
     match = validator.line_matcher().match
     try:
         for _line, text in source.records():
@@ -175,9 +250,9 @@ def first_day(path, encoding_label, validator) -> str | None:
     return None
 
 
-def lines_of_keys(path, encoding_label, validator, keys: set) -> list[int]:
+def lines_of_keys(run, keys: set) -> list[int]:
     """The lines holding the given (ISO day, account) keys, reading the file again (a rare path)."""
-    source = CsvSource(path, encoding_label)
+    source, validator = run.source(), run.validator
     match = validator.line_matcher().match
     out = []
     try:

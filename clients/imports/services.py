@@ -3,13 +3,12 @@
 import hashlib
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,30 +18,15 @@ from ..models import ImportBatch, QuarantinedRow
 from ..models.imports import BatchStatus, ImportSource, QuarantineStatus
 from . import pg_file
 from .formats import FORMATS
-from .reader import CsvSource, FileRejected, RowsSource, file_checksum
-from .validate import RowValidator
-from .writer_common import REPORT_ERRORS, settlement_mismatches
+from .reader import FileRejected, file_checksum
+from .run import REPORT_ERRORS, ImportRun, Rejected
+from .writer_common import settlement_mismatches
 
 QUARANTINE_CHUNK = 2000
 
 
-class _Rejected(Exception):
-    """Bad rows in all-or-nothing mode: roll the whole file back."""
-
-
 def _rows_checksum(rows) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def _writer(fmt):
-    # IMPORT_WRITER="orm" forces the plain path (the embedded default) on PostgreSQL too, for tests.
-    if connection.vendor == "postgresql" and getattr(settings, "IMPORT_WRITER", "auto") != "orm":
-        from .writer_pg import PgWriter
-
-        return PgWriter(fmt)
-    from .writer_sqlite import SqliteWriter
-
-    return SqliteWriter(fmt)
 
 
 def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = False, encoding: str = "auto",
@@ -68,189 +52,70 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
             % {"id": previous.pk, "when": timezone.localtime(previous.started_at).strftime("%Y-%m-%d %H:%M")},
             "previous_batch": previous.pk})
 
-    state = {"read": 0, "rejected": 0, "errors": [], "lo": None, "hi": None}
-    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
-    warnings: list[str] = []
-    result = {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
-    file_error = None
-    reader = None
-    timings: dict[str, float] = {}
+    run = ImportRun(batch=batch, fmt=fmt, path=path, rows=rows, encoding=encoding, partial=partial)
     try:
         with transaction.atomic():
-            reader = CsvSource(path, encoding) if path is not None else RowsSource(rows)
-            batch.encoding = reader.encoding_label
-            validator = RowValidator(fmt, reader.header)
-            warnings += validator.warnings
-            dated = fmt.kind != "clients"
-
-            def reject(line, cells, problems, report=True):
-                state["rejected"] += 1
-                entries = [{"line": line, "column": c, "reason": r} for c, r in problems]
-                if report:
-                    state["errors"].extend(entries)
-                spool.write(json.dumps({"line": line, "raw": validator.raw_dict(cells), "errors": entries},
-                                       ensure_ascii=False) + "\n")
-
-            def good_rows():
-                read = 0
-                lo = hi = None
-                errors = state["errors"]
-                check = validator.check
-                for line, cells in reader:
-                    read += 1
-                    values, problems = check(cells)
-                    if problems is None:
-                        if dated:
-                            day = values[0]
-                            if lo is None or day < lo:
-                                lo = day
-                            if hi is None or day > hi:
-                                hi = day
-                        yield line, values
-                        continue
-                    reject(line, cells, problems, report=len(errors) < REPORT_ERRORS)
-                state.update(read=read, lo=lo, hi=hi)
-
-            writer = _writer(fmt)
-            timings = getattr(writer, "timings", {})
-            if path is not None and dated and hasattr(writer, "stage_text"):
-                result = _pg_file(path, reader, validator, writer, batch, state, reject, spool, partial)
+            run.open()
+            if run.lines_in_sql:
+                run.result = pg_file.import_file(run)
             else:
-                writer.stage(good_rows())
-                if state["rejected"] and not partial:
-                    raise _Rejected
-                result = writer.apply(batch)
-            staged = state["read"] - state["rejected"]
-            if fmt.kind != "clients" and result["written"] < staged:
-                warnings.append(_("%(n)s row(s) repeat a key already given earlier in the file; the last one counts.")
-                                % {"n": staged - result["written"]})
-            warnings += result["warnings"]
-            if dated:
-                t0 = time.perf_counter()
-                warnings += settlement_mismatches(state["lo"], state["hi"])
-                timings["cross_check"] = round(time.perf_counter() - t0, 3)
+                run.writer.stage(run.good_rows())
+                run.stop_if_rejected()
+                run.result = run.writer.apply()
+            _after_write(run)
     except FileRejected as exc:
-        file_error = str(exc)
-    except _Rejected:
-        result = {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
+        run.file_error = str(exc)
+    except Rejected:
+        run.result = {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
     finally:
-        if reader is not None:
-            reader.close()
+        run.close()
+    return _record(run)
 
-    rejected_file = file_error is not None or (state["rejected"] and not partial)
-    _quarantine(batch, spool, QuarantineStatus.REJECTED_FILE if rejected_file else QuarantineStatus.OPEN)
-    batch.rows_read = state["read"]
-    batch.rows_rejected = state["rejected"]
+
+def _after_write(run: ImportRun) -> None:
+    """Warnings about what was written: repeated keys, the writer's own, and the contract cross-check."""
+    staged = run.read - run.rejected
+    if run.dated and run.result["written"] < staged:
+        run.warnings.append(_("%(n)s row(s) repeat a key already given earlier in the file; the last one counts.")
+                            % {"n": staged - run.result["written"]})
+    run.warnings += run.result["warnings"]
+    if run.dated:
+        t0 = time.perf_counter()
+        run.warnings += settlement_mismatches(run.lo, run.hi)
+        run.timings["cross_check"] = round(time.perf_counter() - t0, 3)
+
+
+def _record(run: ImportRun) -> ImportBatch:
+    """Quarantine the rejected rows and write the batch's counts, status and report."""
+    batch, result = run.batch, run.result
+    rejected_file = run.rejected_file
+    _quarantine(batch, run.spool, QuarantineStatus.REJECTED_FILE if rejected_file else QuarantineStatus.OPEN)
+    batch.rows_read = run.read
+    batch.rows_rejected = run.rejected
     batch.rows_written = result["written"]
     batch.rows_replaced = result["replaced"]
-    batch.warnings = warnings
-    if not rejected_file and state["lo"]:
-        batch.date_from, batch.date_to = state["lo"], state["hi"]
-    if file_error:
+    batch.warnings = run.warnings
+    if not rejected_file and run.lo:
+        batch.date_from, batch.date_to = run.lo, run.hi
+    if run.file_error:
         status = BatchStatus.REJECTED
-        message = file_error
+        message = run.file_error
     elif rejected_file:
         status = BatchStatus.REJECTED
         message = _("%(n)s row(s) failed the checks, so the whole file was rejected and nothing was written.") % {
-            "n": state["rejected"]}
-    elif state["rejected"]:
+            "n": run.rejected}
+    elif run.rejected:
         status = BatchStatus.PARTIAL
         message = _("%(n)s row(s) failed the checks and were quarantined; the other rows were written.") % {
-            "n": state["rejected"]}
+            "n": run.rejected}
     else:
         status = BatchStatus.IMPORTED
         message = _("Imported.")
     return _finish(batch, status, report={
-        "message": message, "file_error": file_error, "errors": state["errors"],
-        "errors_truncated": state["rejected"] > 0 and len(state["errors"]) >= REPORT_ERRORS,
-        "alerts": result["alerts"], "timings": timings, "route": state.get("route", "plain"),
+        "message": message, "file_error": run.file_error, "errors": run.errors,
+        "errors_truncated": run.rejected > 0 and len(run.errors) >= REPORT_ERRORS,
+        "alerts": result["alerts"], "timings": run.timings, "route": run.route,
     })
-
-
-def _pg_file(path, reader, validator, writer, batch, state, reject, spool, partial) -> dict:
-    """PostgreSQL, settlement file: the direct route when it applies, else (or on a key collision) staged."""
-    label = reader.encoding_label
-    if writer.direct_ok(validator):
-        day = pg_file.first_day(path, label, validator)
-        if day and not writer.has_day(day):
-            try:
-                with transaction.atomic():
-                    state["route"] = "direct"
-                    return _direct(path, reader, validator, writer, batch, state, reject, partial)
-            except pg_file.KeyCollision:
-                # Rows of these days are stored already, or the file repeats a key: start again, staged.
-                state.update(read=0, rejected=0, errors=[], lo=None, hi=None)
-                spool.seek(0)
-                spool.truncate()
-                reader = CsvSource(path, label)
-    state["route"] = "staged"
-    try:
-        pg_file.stage_lines(reader, validator, writer, state, reject)
-        _staged_identities(path, label, validator, writer, state, reject)
-        state["lo"], state["hi"] = writer.day_range()
-        if state["rejected"] and not partial:
-            raise _Rejected
-        return writer.apply(batch)
-    finally:
-        reader.close()
-
-
-def _direct(path, reader, validator, writer, batch, state, reject, partial) -> dict:
-    copied = pg_file.copy_direct(reader, validator, writer, state, reject)
-    if copied["staged"]:
-        _staged_identities(path, reader.encoding_label, validator, writer, state, reject)
-    failed = writer.direct_identity_failures(copied["days"])
-    if failed:
-        lines = pg_file.lines_of_keys(path, reader.encoding_label, validator, {(d, a) for d, a, *_k in failed})
-        _explain(CsvSource(path, reader.encoding_label), validator, lines, state, reject)
-        writer.delete_rows(failed)
-    days = copied["days"] + ([d for d in writer.day_range() if d] if copied["staged"] else [])
-    state["lo"], state["hi"] = (min(days), max(days)) if days else (None, None)
-    if state["rejected"] and not partial:
-        raise _Rejected
-    return writer.apply_direct(batch, written=copied["written"] - len(failed), staged=copied["staged"],
-                               days=(state["lo"], state["hi"]))
-
-
-def _staged_identities(path, label, validator, writer, state, reject) -> None:
-    failed = writer.identity_failures()
-    if failed:
-        kept = _explain(CsvSource(path, label), validator, failed, state, reject)
-        writer.discard(sorted(set(failed) - kept))
-
-
-def _explain(source, validator, lines: list[int], state, reject) -> set[int]:
-    """Rows SQL found breaking an identity: read them again for the same messages as the plain path.
-
-    Returns the lines that pass after all (cannot happen: the same identities; never drop a good row).
-    """
-    if not lines:
-        source.close()
-        return set()
-    wanted, last, reported, kept = set(lines), max(lines), 0, set()
-    try:
-        for line, text in source.records():
-            if line > last:
-                break
-            if line not in wanted:
-                continue
-            cells = source.cells(line, text)
-            values, problems = validator.check(cells)
-            if problems is None:
-                kept.add(line)
-                continue
-            reject(line, cells, problems, report=reported < REPORT_ERRORS)
-            reported += 1
-    finally:
-        source.close()
-    # Report the first rejected rows by line, as the plain path does (it meets them in file order).
-    errors, first = sorted(state["errors"], key=lambda e: e["line"]), []
-    for entry in errors:
-        if len(first) >= REPORT_ERRORS and entry["line"] != first[-1]["line"]:
-            break
-        first.append(entry)
-    state["errors"] = first
-    return kept
 
 
 def _finish(batch, status, report) -> ImportBatch:

@@ -1,6 +1,4 @@
-"""Pieces both writers share: the placeholder branch, defaults for set-based inserts, checks after writing."""
-
-from decimal import Decimal
+"""Helpers of the writer: the placeholder branch, defaults for set-based inserts, the check after writing."""
 
 from django.db import connection
 from django.utils import timezone
@@ -10,7 +8,6 @@ from ..models import Branch
 
 PLACEHOLDER_BRANCH = "UNASSIGNED"
 WARNING_EXAMPLES = 20
-REPORT_ERRORS = 1000  # rejected rows listed in a batch's report (all of them stay in the quarantine)
 
 
 def placeholder_branch() -> Branch:
@@ -66,9 +63,9 @@ def settlement_mismatches(date_from, date_to) -> list[str]:
         for row in cur:
             total += 1
             if len(out) < WARNING_EXAMPLES:
-                # SQLite hands back sums as int/float: show every amount as money with two decimals.
+                # Every amount as money with two decimals (a sum's scale is its rows').
                 day, account = row[0], row[1]
-                row = [row[0], row[1], *(f"{Decimal(str(v)):.2f}" for v in row[2:])]
+                row = [row[0], row[1], *(f"{v:.2f}" for v in row[2:])]
                 out.append(_("%(day)s %(acc)s: contract rows add up to commission %(kc)s, exchange fee %(kf)s, "
                              "margin %(km)s; the account row says %(ac)s, %(af)s, %(am)s")
                            % {"day": day, "acc": account, "kc": row[3], "kf": row[5], "km": row[7],

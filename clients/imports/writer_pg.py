@@ -1,8 +1,9 @@
-"""PostgreSQL writer: COPY into a temporary staging table, then set-based SQL.
+"""The import's writer: COPY into a temporary staging table (or, new days, the table), then set-based SQL.
 
 Settlement files arrive as CSV text PostgreSQL parses itself (`stage_text`: lines valid as written
 pass untouched, the others checked in Python first), and the row identities are one SQL scan
 (`identity_failures`); clients files and JSON rows are checked in Python and COPYed (`stage`).
+The checks, alerts and merge rules are built from `rules`; the writer works for one `ImportRun`.
 
 No per-row ORM work: placeholder clients and unknown branches are one INSERT … SELECT each, and
 every settlement row is written by one INSERT … ON CONFLICT DO UPDATE (so a re-imported key
@@ -14,11 +15,22 @@ import io
 import time
 
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from ..models import Client
-from .formats import DATE, LOTS, MONEY, Format
-from .pg_file import KeyCollision
+from .formats import DATE, LOTS, MONEY
+from .hooks import clients_imported
+from .rules import (
+    ALERT_COLUMNS,
+    CLIENT_LINKS,
+    CLIENT_SET_WHEN_GIVEN,
+    alert_candidates_sql,
+    alert_raised_sql,
+    alert_withdrawn_sql,
+    identity_failed_sql,
+    status_sql,
+)
 from .validate import CLIENT_DERIVED
 from .writer_common import WARNING_EXAMPLES, column_defaults, placeholder_branch
 
@@ -27,15 +39,21 @@ CHUNK_ROWS = 4000
 REPEATED_KEY = {"23505", "21000"}
 SQL_TYPES = {DATE: "date", MONEY: "numeric(20,2)", LOTS: "bigint"}
 # The staged account rows that raise an alert; a key repeated in the file counts once (its last line).
-STAGED_ALERTS = """SELECT DISTINCT ON (s.trade_date, s.account_id)
-        c.id AS client_id, s.trade_date, s.equity, s.margin_call
+STAGED_ALERTS = f"""SELECT DISTINCT ON (s.trade_date, s.account_id)
+        c.id AS client_id, s.trade_date, {", ".join(f"s.{c}" for c in ALERT_COLUMNS)}
     FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
-    WHERE s.equity < 0 OR s.margin_call > 0 ORDER BY s.trade_date, s.account_id, s.line DESC"""
+    WHERE {alert_raised_sql("s")} ORDER BY s.trade_date, s.account_id, s.line DESC"""  # noqa: S608 - constants
+# The rows the direct COPY wrote that raise an alert (kept by `direct_identity_failures`), minus the failed ones.
+FLAGGED_ALERTS = f"SELECT client_id, trade_date, {', '.join(ALERT_COLUMNS)} FROM import_flagged WHERE NOT bad"  # noqa: S608
 # Each settlement kind's table and its key (as the file names it).
 TARGETS = {
     "accounts": ("clients_accountsettlement", ["trade_date", "account_id"]),
     "contracts": ("clients_contractsettlement", ["trade_date", "account_id", "instrument", "hedge_flag"]),
 }
+
+
+class KeyCollision(Exception):
+    """The direct COPY met a key that is already stored or repeated in the file."""
 
 
 class _ChunkFile:
@@ -75,12 +93,16 @@ def _session(cur) -> None:
 
 
 class PgWriter:
-    """Stage, then apply: `stage(rows)` COPYs, `apply(batch)` writes and returns counts and warnings."""
+    """Stage, then apply: `stage(rows)` COPYs, `apply()` writes and returns counts and warnings.
 
-    def __init__(self, fmt: Format):
-        self.fmt = fmt
-        self.columns = fmt.names + (CLIENT_DERIVED if fmt.kind == "clients" else [])
-        self.timings: dict[str, float] = {}
+    It writes for one run (`ImportRun`): its format, its batch, and its timings, which it fills.
+    """
+
+    def __init__(self, run):
+        self.run = run
+        self.fmt = run.fmt
+        self.columns = self.fmt.names + (CLIENT_DERIVED if self.fmt.kind == "clients" else [])
+        self.timings = run.timings
 
     def _create_stage(self, cur, ignored=()) -> None:
         types = {c.name: SQL_TYPES.get(c.type, "text") for c in self.fmt.columns}
@@ -122,11 +144,7 @@ class PgWriter:
         self.timings.update(validate_and_copy=round(t1 - t0, 3), analyze=round(time.perf_counter() - t1, 3))
 
     def _identity_failed(self, t: str) -> str:
-        failed = f"{t}.exchange_fee > {t}.commission"
-        if self.fmt.kind == "accounts":
-            failed += (f" OR abs({t}.balance - ({t}.pre_balance + {t}.deposit - {t}.withdrawal + {t}.close_profit"
-                       f" + {t}.position_profit - {t}.commission)) > 0.01")
-        return failed
+        return identity_failed_sql(self.fmt.kind, t)
 
     def identity_failures(self) -> list[int]:
         """Lines of staged rows that break a row identity of the format (one set-based scan)."""
@@ -144,18 +162,20 @@ class PgWriter:
 
     def day_range(self):
         with connection.cursor() as cur:
-            cur.execute("SELECT min(trade_date)::text, max(trade_date)::text FROM import_stage")  # as the plain path
+            # ISO text, as the Python checks give the days.
+            cur.execute("SELECT min(trade_date)::text, max(trade_date)::text FROM import_stage")
             return cur.fetchone()
 
-    def apply(self, batch) -> dict:
-        result = getattr(self, f"_apply_{self.fmt.kind}")(batch)
+    def apply(self) -> dict:
+        result = getattr(self, f"_apply_{self.fmt.kind}")(self.run.batch)
         with connection.cursor() as cur:
             cur.execute("DROP TABLE import_stage")
         return result
 
     # -- the direct route (see pg_file) ----------------------------------------------------------
-    def direct_ok(self, validator) -> bool:
+    def direct_ok(self) -> bool:
         """The header names exactly the table's columns: a line can go into the table as it is."""
+        validator = self.run.validator
         return self.fmt.kind in TARGETS and sorted(validator.positions) == sorted(self.fmt.names) \
             and validator.width == len(self.fmt.names)
 
@@ -194,7 +214,8 @@ class PgWriter:
         failed = wanted = self._identity_failed("t")
         alert_cols = ""
         if self.fmt.kind == "accounts":  # the cheap tests first: most rows fail every test
-            wanted, alert_cols = f"t.margin_call > 0 OR t.equity < 0 OR {failed}", ", t.equity, t.margin_call"
+            wanted = f"{alert_raised_sql('t')} OR {failed}"
+            alert_cols = "".join(f", t.{c}" for c in ALERT_COLUMNS)
         t0 = time.perf_counter()
         with connection.cursor() as cur:
             # Statistics that know the new days first (sampled, cheap): else the planner takes the fresh
@@ -231,8 +252,9 @@ class PgWriter:
                             WHERE c.id = t.client_id AND {match}""",  # noqa: S608 - the format's constants
                         [list(col) for col in zip(*keys, strict=True)])
 
-    def apply_direct(self, batch, *, written: int, staged: bool, days: tuple) -> dict:
+    def apply_direct(self, *, written: int, staged: bool) -> dict:
         """After the direct COPY: the leftover lines (staged), statistics, alerts."""
+        batch = self.run.batch
         table, key = TARGETS[self.fmt.kind]
         warnings = []
         t0 = time.perf_counter()
@@ -246,8 +268,7 @@ class PgWriter:
                     alerts += self._alerts(cur, batch, STAGED_ALERTS)
                 cur.execute("DROP TABLE import_stage")
             if self.fmt.kind == "accounts":
-                alerts += self._alerts(cur, batch, "SELECT client_id, trade_date, equity, margin_call "
-                                                   "FROM import_flagged WHERE NOT bad")
+                alerts += self._alerts(cur, batch, FLAGGED_ALERTS)
             cur.execute("DROP TABLE import_flagged")
         self.timings["apply"] = round(time.perf_counter() - t0, 3)
         return {"written": written, "replaced": 0, "alerts": alerts, "warnings": warnings}
@@ -333,16 +354,15 @@ class PgWriter:
         return [n for n in self.fmt.names if n != "account_id"]
 
     def _alerts(self, cur, batch, rows: str) -> int:
-        """Negative equity (穿仓) and margin calls among `rows` (client_id, trade_date, equity, margin_call).
+        """The alerts (`rules.ALERTS`) among `rows` (client_id, trade_date, then the alert columns).
 
         A day imported again updates its alert; a changed amount re-opens an acknowledged one.
         """
         cur.execute(
             f"""INSERT INTO clients_settlementalert AS a0 (client_id, trade_date, kind, amount, batch_id, created_at)
                 SELECT a.client_id, a.trade_date, k.kind, k.amount, %s, now() FROM ({rows}) a
-                CROSS JOIN LATERAL (VALUES ('negative_equity', a.equity), ('margin_call', a.margin_call))
-                    AS k(kind, amount)
-                WHERE (k.kind = 'negative_equity' AND a.equity < 0) OR (k.kind = 'margin_call' AND a.margin_call > 0)
+                CROSS JOIN LATERAL (VALUES {alert_candidates_sql("a")}) AS k(kind, amount, raised)
+                WHERE k.raised
                 ON CONFLICT (client_id, trade_date, kind)
                 DO UPDATE SET amount = EXCLUDED.amount, batch_id = EXCLUDED.batch_id,
                     acknowledged_at = CASE WHEN a0.amount = EXCLUDED.amount THEN a0.acknowledged_at END,
@@ -364,16 +384,15 @@ class PgWriter:
                 # A corrected day withdraws the open alerts its new figures no longer bear out; an
                 # acknowledged one stays, as the record that someone acted on it.
                 cur.execute(
-                    """DELETE FROM clients_settlementalert a USING (
+                    f"""DELETE FROM clients_settlementalert a USING (
                            SELECT DISTINCT ON (s.trade_date, s.account_id) c.id AS client_id, s.trade_date,
-                                  s.equity, s.margin_call
+                                  {", ".join(f"s.{c}" for c in ALERT_COLUMNS)}
                            FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
                            WHERE EXISTS (SELECT 1 FROM clients_settlementalert x
                                          WHERE x.client_id = c.id AND x.trade_date = s.trade_date)
                            ORDER BY s.trade_date, s.account_id, s.line DESC) r
                        WHERE a.client_id = r.client_id AND a.trade_date = r.trade_date AND a.acknowledged_at IS NULL
-                         AND ((a.kind = 'negative_equity' AND r.equity >= 0)
-                              OR (a.kind = 'margin_call' AND r.margin_call <= 0))""")
+                         AND ({alert_withdrawn_sql("a", "r")})""")  # noqa: S608 - constants
         return {"written": written, "replaced": replaced, "alerts": alerts, "warnings": warnings}
 
     def _apply_contracts(self, batch) -> dict:
@@ -396,57 +415,12 @@ class PgWriter:
             if created:
                 warnings.append(_("Unknown branch code(s) created as new branches named by their code: %(c)s")
                                 % {"c": ", ".join(created)})
-            for column, lookup, label in (
-                ("manager_code", "SELECT 1 FROM clients_staffprofile p WHERE p.employee_code = s.manager_code",
-                 _("Unknown account-manager code(s), link left empty")),
-                ("intermediary_code", "SELECT 1 FROM referrals_intermediary i WHERE i.code = s.intermediary_code",
-                 _("Unknown intermediary code(s), link left empty")),
-                ("referrer_account_id",
-                 "SELECT 1 FROM clients_client r WHERE r.account_id = s.referrer_account_id UNION ALL "
-                 "SELECT 1 FROM import_stage t WHERE t.account_id = s.referrer_account_id",
-                 _("Unknown referrer account(s), link left empty")),
-            ):
-                cur.execute(
-                    f"""SELECT s.line, s.{column} FROM import_stage s
-                        WHERE s.{column} IS NOT NULL AND NOT EXISTS ({lookup}) ORDER BY s.line LIMIT 50"""  # noqa: S608 - identifiers are the format's constants
-                )
-                unknown = cur.fetchall()
-                if unknown:
-                    warnings.append(f"{label}: " + ", ".join(_("line %(l)s (%(v)s)") % {"l": ln, "v": v}
-                                                            for ln, v in unknown))
-
-            file_cols = {
-                "account_id": "s.account_id", "name": "s.name", "name_pinyin": "s.name_pinyin",
-                "name_initials": "s.name_initials", "client_type": "s.client_type", "id_type": "s.id_type",
-                "id_number": "s.id_number", "id_last4": "s.id_last4", "birthday": "s.birthday",
-                "gender": "COALESCE(s.gender, '')", "phone": "COALESCE(s.phone, '')",
-                "email": "COALESCE(s.email, '')", "province": "COALESCE(s.province, '')",
-                "city": "COALESCE(s.city, '')", "branch_id": "b.id", "open_date": "s.open_date",
-                "close_date": "s.close_date",
-                "status": "CASE WHEN s.close_date IS NOT NULL THEN 'closed' ELSE 'active' END",
-                "channel": "COALESCE(s.channel, '')", "account_manager_id": "p.user_id",
-                "intermediary_code": "COALESCE(i.code, '')",
-                "investor_class": "COALESCE(s.investor_class, '')", "risk_level": "COALESCE(s.risk_level, '')",
-                "profile_complete": "true",
-            }
+            warnings += self._unknown_links(cur)
+            file_cols, joins = self._client_columns()
             defaults = column_defaults(Client, set(file_cols))
             cols = list(file_cols) + [c for c, _v in defaults]
             select = list(file_cols.values()) + ["%s"] * len(defaults)
-            keep_when_absent = {"gender", "phone", "email", "province", "city", "channel", "intermediary_code",
-                                "investor_class", "risk_level"}
-            sets = []
-            for col in file_cols:
-                if col == "account_id":
-                    continue
-                if col in keep_when_absent:
-                    sets.append(f"{col} = COALESCE(NULLIF(EXCLUDED.{col}, ''), clients_client.{col})")
-                elif col in {"birthday", "close_date", "account_manager_id"}:
-                    sets.append(f"{col} = COALESCE(EXCLUDED.{col}, clients_client.{col})")
-                elif col == "status":
-                    sets.append("status = CASE WHEN EXCLUDED.close_date IS NOT NULL THEN 'closed' "
-                                "ELSE clients_client.status END")
-                else:
-                    sets.append(f"{col} = EXCLUDED.{col}")
+            sets = [f"{col} = {self._merged(col)}" for col in file_cols if col != "account_id"]
             sets.append("updated_at = now()")
             cur.execute(
                 f"""WITH up AS (
@@ -454,8 +428,7 @@ class PgWriter:
                         SELECT DISTINCT ON (s.account_id) {", ".join(select)}
                         FROM import_stage s
                         JOIN clients_branch b ON b.code = s.branch_code
-                        LEFT JOIN clients_staffprofile p ON p.employee_code = s.manager_code
-                        LEFT JOIN referrals_intermediary i ON i.code = s.intermediary_code
+                        {" ".join(joins)}
                         ORDER BY s.account_id, s.line DESC
                         ON CONFLICT (account_id) DO UPDATE SET {", ".join(sets)}
                         RETURNING (xmax = 0) AS inserted)
@@ -463,9 +436,64 @@ class PgWriter:
                 [v for _c, v in defaults],
             )
             written, replaced = cur.fetchone()
-            cur.execute(
-                """UPDATE clients_client c SET referrer_id = r.id
-                   FROM import_stage s JOIN clients_client r ON r.account_id = s.referrer_account_id
-                   WHERE c.account_id = s.account_id AND r.id <> c.id"""
-            )
+            # A link that may name a client of the same file is set once every client of the file exists.
+            for link in CLIENT_LINKS:
+                if link.in_file:
+                    cur.execute(
+                        f"""UPDATE clients_client c SET {link.target} = r.{link.value}
+                            FROM import_stage s JOIN {link.table} r ON r.{link.key} = s.{link.column}
+                            WHERE c.account_id = s.account_id AND r.id <> c.id"""  # noqa: S608 - the rules' constants
+                    )
+        # In the import's transaction: what other apps make of these clients (referrals, intermediary links).
+        written_clients = Client.objects.filter(account_id__in=RawSQL("SELECT account_id FROM import_stage", ()))
+        clients_imported(clients=written_clients, by=batch.created_by)
         return {"written": written, "replaced": replaced, "alerts": 0, "warnings": warnings}
+
+    @staticmethod
+    def _unknown_links(cur) -> list[str]:
+        """One warning per link column whose values name no record (the first 50 lines)."""
+        warnings = []
+        for link in CLIENT_LINKS:
+            lookup = f"SELECT 1 FROM {link.table} x WHERE x.{link.key} = s.{link.column}"  # noqa: S608
+            if link.in_file:
+                lookup += f" UNION ALL SELECT 1 FROM import_stage t WHERE t.account_id = s.{link.column}"  # noqa: S608
+            cur.execute(
+                f"""SELECT s.line, s.{link.column} FROM import_stage s
+                    WHERE s.{link.column} IS NOT NULL AND NOT EXISTS ({lookup}) ORDER BY s.line LIMIT 50"""  # noqa: S608 - the rules' constants
+            )
+            unknown = cur.fetchall()
+            if unknown:
+                warnings.append(f"{link.label}: " + ", ".join(_("line %(l)s (%(v)s)") % {"l": ln, "v": v}
+                                                             for ln, v in unknown))
+        return warnings
+
+    def _client_columns(self) -> tuple[dict[str, str], list[str]]:
+        """(client column → its value from the staged row `s`, the joins those values need)."""
+        links = {link.column: link for link in CLIENT_LINKS}
+        file_cols, joins = {}, []
+        for name in self.columns:
+            link = links.get(name)
+            if name == "branch_code":
+                file_cols["branch_id"] = "b.id"
+            elif link is None:
+                file_cols[name] = f"s.{name}"
+            elif not link.in_file:
+                alias = f"l{len(joins)}"
+                joins.append(f"LEFT JOIN {link.table} {alias} ON {alias}.{link.key} = s.{name}")
+                file_cols[link.target] = f"{alias}.{link.value}"
+        file_cols["status"] = status_sql("s", None)
+        file_cols["profile_complete"] = "true"
+        for col in CLIENT_SET_WHEN_GIVEN:
+            if col in file_cols and not Client._meta.get_field(col).null:  # a text column: empty is ''
+                file_cols[col] = f"COALESCE({file_cols[col]}, '')"
+        return file_cols, joins
+
+    @staticmethod
+    def _merged(col: str) -> str:
+        """A stored client's `col` after the upsert (rules: replaced, set only when given, or closed)."""
+        if col == "status":
+            return status_sql("EXCLUDED", "clients_client")
+        if col not in CLIENT_SET_WHEN_GIVEN:
+            return f"EXCLUDED.{col}"
+        given = f"EXCLUDED.{col}" if Client._meta.get_field(col).null else f"NULLIF(EXCLUDED.{col}, '')"
+        return f"COALESCE({given}, clients_client.{col})"

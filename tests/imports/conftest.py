@@ -77,8 +77,9 @@ def write_csv(tmp_path):
     return write
 
 
-@pytest.fixture(params=["pg", "orm"])
-def writer(request, settings):
-    """Run a test through the COPY writer and through the plain ORM writer (the embedded database's)."""
-    settings.IMPORT_WRITER = "auto" if request.param == "pg" else "orm"
+@pytest.fixture(params=["sql", "python"])
+def line_check(request, settings):
+    """Run a test with PostgreSQL reading a settlement file's lines (direct/staged) and with Python checking
+    every row before the COPY (`IMPORT_LINE_CHECK`)."""
+    settings.IMPORT_LINE_CHECK = request.param
     return request.param

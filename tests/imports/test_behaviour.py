@@ -52,17 +52,13 @@ def test_utf8_bom_and_unknown_columns_warned_once(write_csv):
 
 
 def test_money_is_exact_decimal(write_csv):
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite keeps decimals to 15 significant digits; PostgreSQL numeric is exact")
     row = account_row(pre="12345678901234.01", close_profit="0.10", position_profit="0.20", commission="0.30",
                       exchange_fee="0.10")
     import_run(kind="accounts", path=write_csv("accounts", [row]))
     assert AccountSettlement.objects.get().balance == Decimal("12345678901234.01")
 
 
-def test_same_file_twice_changes_nothing(write_csv, writer):
+def test_same_file_twice_changes_nothing(write_csv, line_check):
     path = write_csv("accounts", [account_row(account_id="1"), account_row(account_id="2")])
     first = import_run(kind="accounts", path=path)
     second = import_run(kind="accounts", path=path)
@@ -73,7 +69,7 @@ def test_same_file_twice_changes_nothing(write_csv, writer):
     assert AccountSettlement.objects.count() == 2
 
 
-def test_overlapping_file_replaces_rows_and_totals_never_double(write_csv, writer):
+def test_overlapping_file_replaces_rows_and_totals_never_double(write_csv, line_check):
     day1 = [account_row(account_id=str(n), trade_date="2025-01-02", commission="10.00", exchange_fee="4.00")
             for n in range(3)]
     import_run(kind="accounts", path=write_csv("accounts", day1))
@@ -88,7 +84,7 @@ def test_overlapping_file_replaces_rows_and_totals_never_double(write_csv, write
     assert str(batch.date_from) == "2025-01-02" and str(batch.date_to) == "2025-01-03"
 
 
-def test_contract_rows_replace_by_instrument_and_hedge_flag(write_csv, writer):
+def test_contract_rows_replace_by_instrument_and_hedge_flag(write_csv, line_check):
     rows = [contract_row(), contract_row(hedge_flag="hedge", commission="5.00", exchange_fee="1.00")]
     import_run(kind="contracts", path=write_csv("contracts", rows))
     batch = import_run(kind="contracts", path=write_csv("contracts", [contract_row(commission="50.00")]))
@@ -103,7 +99,7 @@ def test_key_repeated_inside_a_file_counts_once(write_csv):
     assert "1 row(s) repeat a key already given earlier in the file; the last one counts." in batch.warnings
 
 
-def test_partial_mode_quarantines_then_correction_imports(write_csv, staff, writer):
+def test_partial_mode_quarantines_then_correction_imports(write_csv, staff, line_check):
     rows = [account_row(account_id="1"), account_row(account_id="2", deposit="-3.00"), account_row(account_id="3")]
     batch = import_run(kind="accounts", path=write_csv("accounts", rows), partial=True)
     assert (batch.status, batch.rows_written, batch.rows_rejected) == ("partial", 2, 1)
@@ -124,7 +120,7 @@ def test_partial_mode_quarantines_then_correction_imports(write_csv, staff, writ
     assert sorted(AccountSettlement.objects.values_list("client__account_id", flat=True)) == ["1", "2", "3"]
 
 
-def test_unknown_account_becomes_placeholder_then_clients_file_completes_it(write_csv, branches, writer):
+def test_unknown_account_becomes_placeholder_then_clients_file_completes_it(write_csv, branches, line_check):
     batch = import_run(kind="accounts", path=write_csv("accounts", [account_row(account_id="88880001")]))
     placeholder = Client.objects.get(account_id="88880001")
     assert placeholder.profile_complete is False
@@ -138,7 +134,7 @@ def test_unknown_account_becomes_placeholder_then_clients_file_completes_it(writ
     assert client.account_settlements.count() == 1
 
 
-def test_unknown_branch_created_and_unknown_links_warned(write_csv, staff, writer):
+def test_unknown_branch_created_and_unknown_links_warned(write_csv, staff):
     rows = [client_row(account_id="1", branch_code="GZ09", manager_code="AM001"),
             client_row(account_id="2", manager_code="NOBODY", intermediary_code="J999", referrer_account_id="404")]
     batch = import_run(kind="clients", path=write_csv("clients", rows))
@@ -161,7 +157,7 @@ def test_referrer_in_the_same_file_is_linked(write_csv, branches):
     assert Client.objects.get(account_id="2").referrer.account_id == "1"
 
 
-def test_closing_through_clients_file(write_csv, book, writer):
+def test_closing_through_clients_file(write_csv, book):
     zhang = book["zhang"]
     row = client_row(account_id=zhang.account_id, name=zhang.name, id_number=zhang.id_number, close_date="2025-03-31",
                      phone="")
@@ -173,7 +169,7 @@ def test_closing_through_clients_file(write_csv, book, writer):
     assert zhang.account_manager is not None
 
 
-def test_negative_equity_and_margin_call_raise_alerts_once(write_csv, book, writer):
+def test_negative_equity_and_margin_call_raise_alerts_once(write_csv, book, line_check):
     zhang = book["zhang"]
     row = account_row(account_id=zhang.account_id, pre="1000.00", close_profit="-3000.00", position_profit="0.00",
                       commission="10.00", exchange_fee="5.00", margin="500.00", margin_call="2510.00")
@@ -187,7 +183,7 @@ def test_negative_equity_and_margin_call_raise_alerts_once(write_csv, book, writ
     assert SettlementAlert.objects.filter(client=zhang).count() == 2
 
 
-def test_a_changed_amount_reopens_an_acknowledged_alert(write_csv, book, writer, django_user_model):
+def test_a_changed_amount_reopens_an_acknowledged_alert(write_csv, book, line_check, django_user_model):
     """A corrected file with a deeper 穿仓 must reach the manager again; the same amount stays acknowledged."""
     zhang, staff = book["zhang"], django_user_model.objects.create(username="risk")
 
@@ -234,7 +230,7 @@ def test_command_exit_status_and_report(write_csv, capsys):
     assert "quarantined" in capsys.readouterr().out
 
 
-def test_a_corrected_day_withdraws_open_alerts_it_no_longer_bears_out(write_csv, book, writer):
+def test_a_corrected_day_withdraws_open_alerts_it_no_longer_bears_out(write_csv, book, line_check):
     zhang, zhao = book["zhang"], book["zhao"]
 
     def day(account_id, close_profit, margin_call="0.00"):
@@ -252,6 +248,6 @@ def test_a_corrected_day_withdraws_open_alerts_it_no_longer_bears_out(write_csv,
         (zhao.account_id, "negative_equity")}
 
 
-def test_clients_file_phone_stored_as_the_screen_pop_matches_it(write_csv, branches, writer):
+def test_clients_file_phone_stored_as_the_screen_pop_matches_it(write_csv, branches):
     import_run(kind="clients", path=write_csv("clients", [client_row(phone="+86 138-0000 2222")]))
     assert Client.objects.get().phone == "13800002222"

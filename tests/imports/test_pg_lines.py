@@ -1,5 +1,6 @@
-"""The PostgreSQL path hands well-formed lines to COPY as written and checks the row identities in SQL;
-the plain path checks every row in Python. Both must give the same batch, messages, rows and quarantine."""
+"""With IMPORT_LINE_CHECK "sql", PostgreSQL's COPY takes well-formed lines as written (direct or staged
+route) and the row identities are checked in SQL; with "python" every row is checked in Python and COPYed.
+Both must give the same batch, messages, rows and quarantine."""
 
 import csv
 import datetime
@@ -7,7 +8,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from clients.demo_settlement import ACCOUNT_HEADER, CONTRACT_HEADER
 from clients.imports.formats import ACCOUNTS
@@ -84,32 +84,31 @@ def _snapshot(batch):
 
 
 def _run_both(settings, tmp_path, kind, text, encoding, partial, known=()):
-    """Import on the plain path, then on PostgreSQL's; `known` accounts exist beforehand (the others become
-    placeholders). Returns both snapshots and the PostgreSQL route."""
+    """Import with the lines checked in Python, then read by PostgreSQL; `known` accounts exist beforehand
+    (the others become placeholders). Returns both snapshots and the route PostgreSQL took."""
     path = tmp_path / f"{kind}.csv"
     path.write_bytes(text.encode(encoding))
     seen = {}
-    for writer in ("orm", "auto"):
-        settings.IMPORT_WRITER = writer
+    for line_check in ("python", "sql"):
+        settings.IMPORT_LINE_CHECK = line_check
         branch = Branch.objects.get_or_create(code="SH01", defaults={"name": "上海"})[0]
         for account in known:
             Client.objects.create(account_id=account, name=account, branch=branch, open_date="2024-01-02")
         batch = import_run(kind=kind, path=path, partial=partial)
-        seen[writer] = _snapshot(batch)
+        seen[line_check] = _snapshot(batch)
         seen["route"] = batch.report["route"]
         for model in (SettlementAlert, AccountSettlement, ContractSettlement, Client, ImportBatch):
             model.objects.all().delete()
     return seen
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 @pytest.mark.parametrize("partial", [True, False])
 def test_accounts_same_outcome_on_both_paths(settings, tmp_path, encoding, partial):
     seen = _run_both(settings, tmp_path, "accounts", _accounts_text(), encoding, partial)
     assert seen["route"] == "staged"  # the ignored column keeps it off the direct route
-    assert seen["auto"] == seen["orm"]
-    result = seen["auto"]
+    assert seen["sql"] == seen["python"]
+    result = seen["sql"]
     assert result["read"] == 14
     assert sorted({e["line"] for e in result["errors"]}) == [6, 7, 8, 10, 13, 17]
     assert [q[0] for q in result["quarantine"]] == [6, 7, 8, 10, 13, 17]
@@ -127,12 +126,11 @@ ALIASES = {c.name: c.alias for c in ACCOUNTS.columns}
 KNOWN = ["90000001", "90000002", "90000004", "90000005", "90000006", "90000011", "90000012"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 @pytest.mark.parametrize("partial", [True, False])
 @pytest.mark.parametrize("variant", ["utf-8", "gb18030, CRLF, Chinese header", "columns reversed"])
-def test_direct_route_same_outcome_as_plain_path(settings, tmp_path, partial, variant):
+def test_direct_route_same_outcome_as_python_checks(settings, tmp_path, partial, variant):
     """Known accounts' lines go straight into the table, the rest (placeholders, lines Python must check)
-    are staged; identities failing in SQL are quarantined with the plain path's messages."""
+    are staged; identities failing in SQL are quarantined with the Python checks' messages."""
     text = _accounts_text(ignored_column=False, repeat=False, reverse=variant == "columns reversed",
                           chinese=variant.startswith("gb18030"))
     if variant.startswith("gb18030"):
@@ -140,8 +138,8 @@ def test_direct_route_same_outcome_as_plain_path(settings, tmp_path, partial, va
     seen = _run_both(settings, tmp_path, "accounts", text, variant.split(",")[0].replace("columns reversed", "utf-8"),
                      partial, known=KNOWN)
     assert seen["route"] == "direct"
-    assert seen["auto"] == seen["orm"]
-    result = seen["auto"]
+    assert seen["sql"] == seen["python"]
+    result = seen["sql"]
     # Without the remark column the two-line record is one line: the later lines move up by one.
     assert sorted({e["line"] for e in result["errors"]}) == [6, 7, 8, 10, 12, 16]
     if partial:
@@ -154,15 +152,13 @@ def test_direct_route_same_outcome_as_plain_path(settings, tmp_path, partial, va
         assert result["status"] == "rejected" and result["accounts"] == [] and result["alerts"] == []
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 def test_direct_route_meeting_a_repeated_key_starts_again_staged(settings, tmp_path):
     seen = _run_both(settings, tmp_path, "accounts", _accounts_text(ignored_column=False), "utf-8", True, known=KNOWN)
     assert seen["route"] == "staged"
-    assert seen["auto"] == seen["orm"]
-    assert sorted({e["line"] for e in seen["auto"]["errors"]}) == [6, 7, 8, 10, 12, 16]  # reported once each
+    assert seen["sql"] == seen["python"]
+    assert sorted({e["line"] for e in seen["sql"]["errors"]}) == [6, 7, 8, 10, 12, 16]  # reported once each
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 def test_a_stored_day_later_in_the_file_replaces_rows_after_a_direct_start(tmp_path, write_csv):
     branch = Branch.objects.create(code="SH01", name="上海")
     for account in ("90000001", "90000002"):
@@ -177,19 +173,17 @@ def test_a_stored_day_later_in_the_file_replaces_rows_after_a_direct_start(tmp_p
     assert str(AccountSettlement.objects.get(trade_date="2025-01-03").deposit) == "5.00"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 @pytest.mark.parametrize("known", [[], ["90000001", "90000002", "90000003"]])
 def test_contracts_same_outcome_on_both_paths(settings, tmp_path, known):
     seen = _run_both(settings, tmp_path, "contracts", _contracts_text(), "utf-8", True, known=known)
     assert seen["route"] == "direct"
-    assert seen["auto"] == seen["orm"]
-    assert sorted({e["line"] for e in seen["auto"]["errors"]}) == [5, 6]
-    products = {(c[1], c[3]): c[4] for c in seen["auto"]["contracts"]}
+    assert seen["sql"] == seen["python"]
+    assert sorted({e["line"] for e in seen["sql"]["errors"]}) == [5, 6]
+    products = {(c[1], c[3]): c[4] for c in seen["sql"]["contracts"]}
     assert products[("90000001", "m2505-C-3000")] == "m"
     assert products[("90000002", "rb2505")] == "rb"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 def test_repeated_key_on_a_day_already_stored_is_replaced_once(settings, tmp_path, write_csv):
     first = import_run(kind="accounts", path=write_csv("accounts", [account_row("90000001")]))
     assert first.status == "imported"
@@ -208,8 +202,8 @@ TRICKY = {
 
 
 @pytest.mark.parametrize("column", sorted(TRICKY))
-def test_a_line_taken_as_written_is_one_the_plain_checks_accept(column):
-    """The COPY-as-written pattern may refuse a good line (it then takes the plain checks), never pass a bad one."""
+def test_a_line_taken_as_written_is_one_the_python_checks_accept(column):
+    """The COPY-as-written pattern may refuse a good line (it then takes the Python checks), never pass a bad one."""
     from clients.imports.formats import ACCOUNTS
     from clients.imports.validate import RowValidator
 
@@ -225,7 +219,6 @@ def test_a_line_taken_as_written_is_one_the_plain_checks_accept(column):
             assert {c for c, _r in problems} <= {"balance", "exchange_fee"}, value
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 @pytest.mark.parametrize("text, encoding, given, file_error", [
     # Line 3 has Chinese in GB18030 but the file is declared UTF-8: refused mid-COPY with its line.
     (",".join(ACCOUNT_HEADER) + ",remark\n" + _line(ACCOUNT_HEADER, account_row()).rstrip("\n") + ",ok\n"
@@ -239,17 +232,16 @@ def test_file_refused_mid_stream_the_same_on_both_paths(settings, tmp_path, text
     path = tmp_path / "accounts.csv"
     path.write_bytes(text.encode(encoding))
     seen = {}
-    for writer in ("orm", "auto"):
-        settings.IMPORT_WRITER = writer
+    for line_check in ("python", "sql"):
+        settings.IMPORT_LINE_CHECK = line_check
         batch = import_run(kind="accounts", path=path, encoding=given)
-        seen[writer] = (batch.status, batch.report["file_error"], AccountSettlement.objects.count())
+        seen[line_check] = (batch.status, batch.report["file_error"], AccountSettlement.objects.count())
         ImportBatch.objects.all().delete()
-    assert seen["auto"] == seen["orm"]
-    assert seen["auto"][0] == "rejected" and seen["auto"][2] == 0
-    assert seen["auto"][1] == file_error
+    assert seen["sql"] == seen["python"]
+    assert seen["sql"][0] == "rejected" and seen["sql"][2] == 0
+    assert seen["sql"][1] == file_error
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL path with the plain one")
 def test_a_key_repeated_by_a_line_python_checks_starts_again_staged(tmp_path):
     """The direct COPY takes line 2; line 3 repeats its key in a form only Python reads (quoted cells), so it
     is staged and meets line 2's row: the file starts again on the staged route, where the last line wins."""

@@ -85,20 +85,14 @@ def test_club_membership_set_and_audited(staff, book):
     assert AuditEntry.objects.filter(action="club.membership", client=book["zhang"]).count() == 2
 
 
-def test_sync_task_runs_both_syncs(staff, book):
-    from referrals.models import Intermediary
-    from referrals.tasks import sync_imported_relationships
+def test_relationships_sync_only_the_clients_it_is_given(staff, book):
+    from referrals.models import Intermediary, IntermediaryLink
 
     Intermediary.objects.create(code="IB001", name="周居间")
     Client.objects.filter(pk=book["zhang"].pk).update(intermediary_code="IB001")
     Client.objects.filter(pk=book["zhao"].pk).update(referrer=book["li"])
-    assert sync_imported_relationships.apply().get() == {"links": 1, "referrals": 1}
-
-
-def test_sync_is_scheduled_after_imports():
-    from django.conf import settings
-
-    from futures_crm.celery import app
-
-    entry = settings.CELERY_BEAT_SCHEDULE["referrals-sync-imported"]
-    assert entry["task"] in app.tasks
+    only_zhang = Client.objects.filter(pk=book["zhang"].pk)
+    assert services.relationships_from_import(clients=only_zhang, by=None) == {"links": 1, "referrals": 0}
+    assert not Referral.objects.exists()
+    assert services.relationships_from_import(clients=Client.objects.all(), by=None) == {"links": 0, "referrals": 1}
+    assert IntermediaryLink.objects.get().client == book["zhang"]
