@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView
-from django_filters.views import FilterView
 
 from clients.models import Branch, Client
 from futures_crm.exports import csv_response
 from futures_crm.roles import Role, user_role
-from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
+from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import exports, selectors, services
 from .access import (
@@ -71,32 +70,6 @@ def _visible_signs(signs: dict, relatives: list, user) -> tuple[dict, list]:
                        for g in signs["converging"]],
     }
     return narrowed, [r for r in relatives if r["client"].pk in visible]
-
-
-class PaginatedFilterView(StaffRequiredMixin, FilterView):
-    """A filtered list on generic/list.html; the query string survives paging; `?export=csv` streams it all.
-
-    Subclasses list `export_columns` as (header, function of the row) pairs.
-    """
-
-    paginate_by = 50
-    export_columns: list = []
-    export_name = "export.csv"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        ctx["query_string"] = params.urlencode()
-        ctx["can_export"] = bool(self.export_columns)
-        return ctx
-
-    def render_to_response(self, context, **kwargs):
-        if self.export_columns and self.request.GET.get("export") == "csv":
-            rows = context["filter"].qs.iterator(chunk_size=2000)
-            return csv_response(self.export_name, [str(h) for h, _f in self.export_columns],
-                                ([f(row) for _h, f in self.export_columns] for row in rows))
-        return super().render_to_response(context, **kwargs)
 
 
 # ---------------------------------------------------------------- account managers
@@ -257,7 +230,7 @@ class OrphansView(KeyClientsView):
 
 # ---------------------------------------------------------------- intermediaries
 
-class IntermediaryListView(PaginatedFilterView):
+class IntermediaryListView(FilteredListView):
     allowed_roles = INTERMEDIARY_READERS
     title = gettext_lazy("Intermediaries")
     filterset_class = IntermediaryFilterSet
@@ -514,7 +487,7 @@ class StatementView(StaffRequiredMixin, DetailView):
 
 # ---------------------------------------------------------------- referrals
 
-class ReferralListView(PaginatedFilterView):
+class ReferralListView(FilteredListView):
     allowed_roles = REFERRAL_READERS
     title = gettext_lazy("Referrals")
     filterset_class = ReferralFilterSet
@@ -618,7 +591,7 @@ class ReferralDetailView(ScopedQuerysetMixin, DetailView):
 
 # ---------------------------------------------------------------- club
 
-class ClubListView(PaginatedFilterView):
+class ClubListView(FilteredListView):
     """Club members, filterable by the usual client filters."""
 
     allowed_roles = CLUB_READERS
