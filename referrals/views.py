@@ -79,7 +79,7 @@ class AssignView(StaffRequiredMixin, FormView):
 
     allowed_roles = ASSIGNERS
     form_class = AssignForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_client(self):
         return get_object_or_404(Client.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
@@ -328,7 +328,7 @@ class IntermediaryEditView(StaffRequiredMixin, FormView):
 
     allowed_roles = INTERMEDIARY_EDITORS
     form_class = IntermediaryForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_object(self):
         if "pk" not in self.kwargs:
@@ -525,7 +525,7 @@ class ConversionView(StaffRequiredMixin, TemplateView):
 class ReferralCreateView(StaffRequiredMixin, FormView):
     allowed_roles = REFERRAL_EDITORS
     form_class = ReferralForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_initial(self):
         return {"referrer_account": self.request.GET.get("referrer", "")}
@@ -620,7 +620,7 @@ class MembershipView(StaffRequiredMixin, FormView):
 
     allowed_roles = CLUB_EDITORS
     form_class = MembershipForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_client(self):
         return get_object_or_404(Client.objects.visible_to(self.request.user), pk=self.kwargs["pk"])

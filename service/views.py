@@ -135,7 +135,8 @@ class TicketCreateView(StaffRequiredMixin, FormView):
 
     allowed_roles = roles.TICKET_WRITE_ROLES
     form_class = TicketOpenForm
-    template_name = "service/form.html"
+    template_name = "generic/form.html"
+    title = gettext_lazy("Open a ticket")
 
     def dispatch(self, request, *args, **kwargs):
         self.client = None
@@ -149,7 +150,6 @@ class TicketCreateView(StaffRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Open a ticket")
         ctx["subtitle"] = str(self.client) if self.client else ""
         ctx["hidden"] = {"client": self.client.pk} if self.client else {}
         return ctx
@@ -329,14 +329,9 @@ class ProspectListView(FilteredListView):
 class CreateThroughServiceView(StaffRequiredMixin, FormView):
     """A create page: the form's data go to `create(by=…, **data)`; then to the new record's page."""
 
-    template_name = "service/form.html"
+    template_name = "generic/form.html"
     title = ""
     detail_url = ""
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = self.title
-        return ctx
 
     def form_valid(self, form):
         record = type(self).create(by=self.request.user, **form.cleaned_data)
@@ -464,7 +459,7 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
 class ClientActionView(StaffRequiredMixin, FormView):
     """A form about one visible client (`client_pk` in the URL)."""
 
-    template_name = "service/form.html"
+    template_name = "generic/form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -473,7 +468,7 @@ class ClientActionView(StaffRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(title=self.title, subtitle=str(self.client))
+        ctx["subtitle"] = str(self.client)
         return ctx
 
 
