@@ -1,10 +1,12 @@
 """Service-desk reads: the screen-pop card, "my day", campaign targeting, overdue complaints.
 
-Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it).
+Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it), and add sections to
+"my day" through `register_my_day_section` (segmentation: the clients at high churn risk).
 """
 
 import calendar
 import datetime
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -20,7 +22,13 @@ from futures_crm.roles import Role, user_role
 from .choices import OPEN_TICKET_STATUSES, Queue, TaskStatus, TicketStatus, TicketType
 from .models import Prospect, Task, Ticket
 
-HIGH_CHURN_SCORE = 50
+# name → function of the person's own clients (a Client queryset) giving the rows "my day" lists under that
+# name; filled by apps above service from their AppConfig.ready().
+MY_DAY_SECTIONS: dict[str, Callable] = {}
+
+
+def register_my_day_section(name: str, rows: Callable) -> None:
+    MY_DAY_SECTIONS[name] = rows
 
 
 def overdue_complaint_client_ids(*, at):
@@ -106,8 +114,6 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
     tickets = (Ticket.objects.filter(ticket_q, status__in=[TicketStatus.NEW, TicketStatus.IN_PROGRESS,
                                                            TicketStatus.WAITING])
                .select_related("client").order_by("deadline")[:50])
-    churn = (own_clients.filter(segment__churn_score__gte=HIGH_CHURN_SCORE)
-             .select_related("segment").order_by("-segment__churn_score")[:20])
     own_filter = Q(client__account_manager=user)
     if role == Role.BRANCH_MANAGER:
         own_filter = Q(client__branch_id=user.staff_profile.branch_id)
@@ -116,7 +122,7 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
         "tasks": list(tasks),
         "birthdays": birthdays_between(own_clients.filter(status="active"), today, 7),
         "tickets": list(tickets),
-        "churn": list(churn),
+        **{name: list(rows(own_clients)) for name, rows in MY_DAY_SECTIONS.items()},
         "alerts": settlement_alerts(clients_q=own_filter, since=today - datetime.timedelta(days=5)),
         "now": timezone.now(),
     }
