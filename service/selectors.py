@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from clients.filtersets import ClientFilterSet
 from clients.identity import mask_id_number, mask_phone, normalise_phone
-from clients.models import AccountSettlement, Client
+from clients.models import Client, SettlementAlert
 from clients.selectors import sees_personal_data
 from futures_crm.roles import Role, user_role
 
@@ -50,30 +50,11 @@ def visible_client(*, user, account_id: str) -> Client:
 
 
 def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int = 50) -> list[dict]:
-    """Margin-call and negative-equity alerts from the import, newest first.
-
-    Reads clients.SettlementAlert when the import issue provides it; otherwise derives the
-    same two alerts from the daily account settlement (margin call > 0, equity < 0).
-    """
-    from .services import settlement_alert_model
-
-    alert_model = settlement_alert_model()
-    if alert_model is not None:
-        qs = alert_model.objects.filter(trade_date__gte=since)
-        if hasattr(alert_model, "acknowledged_at"):
-            qs = qs.filter(acknowledged_at__isnull=True)
-        qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
-        return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
-                for a in qs.select_related("client").order_by("-trade_date")[:limit]]
-    qs = AccountSettlement.objects.filter(trade_date__gte=since).filter(Q(margin_call__gt=0) | Q(equity__lt=0))
+    """Open margin-call and negative-equity alerts from the import, newest first."""
+    qs = SettlementAlert.objects.filter(trade_date__gte=since, acknowledged_at__isnull=True)
     qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
-    rows = []
-    for s in qs.select_related("client").order_by("-trade_date")[:limit]:
-        negative = s.equity < 0
-        rows.append({"client": s.client, "trade_date": s.trade_date,
-                     "kind": "negative_equity" if negative else "margin_call",
-                     "amount": s.equity if negative else s.margin_call})
-    return rows
+    return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
+            for a in qs.select_related("client").order_by("-trade_date")[:limit]]
 
 
 def birthday_q(day: datetime.date) -> Q:
@@ -219,20 +200,6 @@ def client_panel(client, user) -> dict:
         "can_survey": role in roles.SURVEY_WRITE_ROLES,
         "can_message": role in roles.MESSAGE_WRITE_ROLES,
     }
-
-
-def latest_survey_answers():
-    """Per client, the newest survey's satisfaction and exclusivity answer (the nightly loyalty step reads it).
-
-    Rows of (client_id, satisfaction, trades_elsewhere, answered_on), one per client.
-    """
-    from django.db.models import OuterRef, Subquery
-
-    from .models import Survey
-
-    newest = Survey.objects.filter(client_id=OuterRef("client_id")).order_by("-answered_on", "-id").values("pk")[:1]
-    return (Survey.objects.filter(pk=Subquery(newest)).order_by("client_id")
-            .values_list("client_id", "satisfaction", "trades_elsewhere", "answered_on"))
 
 
 def survey_summary(queryset) -> dict:
