@@ -1,11 +1,13 @@
-"""The client-list filters and sorts segmentation adds through clients.list_filters (same URL parameters
-on the client page, its CSV export, the API and campaign targeting)."""
+"""Segmentation's FilterSets: the nightly runs (page and API), and the client-list filters and sorts it adds
+through clients.list_filters (same URL parameters on the client page, its CSV export, the API and campaign
+targeting)."""
 
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import FundSize, Purpose, Tenure, Volume
+from .choices import RunStatus
+from .models import FundSize, NightlyRun, Purpose, Tenure, Volume
 
 CLIENT_SORTS = (
     ("segment__churn_score", "churn_score"),
@@ -36,3 +38,14 @@ def client_list_filters() -> dict:
 def key_clients() -> Q:
     """Besides the hand-marked ones, a large fund or a key-service trading volume makes a client key."""
     return Q(segment__fund_size=FundSize.LARGE) | Q(segment__volume=Volume.KEY_SERVICE)
+
+
+class NightlyRunFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=_("Status"))
+    trade_date_from = django_filters.DateFilter(field_name="trade_date", lookup_expr="gte",
+                                                label=_("Trading day from"))
+    trade_date_to = django_filters.DateFilter(field_name="trade_date", lookup_expr="lte", label=_("Trading day to"))
+
+    class Meta:
+        model = NightlyRun
+        fields = []
