@@ -1,10 +1,8 @@
-"""One FilterSet for the client list page, its CSV export and the API."""
+"""One FilterSet for the client list page, its CSV export and the API (other apps add theirs: list_filters.py)."""
 
 import django_filters
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-
-from segmentation.models import FundSize, Purpose, Tenure, Volume
 
 from .choices import AccountStatus, Channel, ClientType, RiskLevel
 from .forms import ManagerChoiceField
@@ -16,9 +14,8 @@ SORTS = (
     ("name_pinyin", "name"),
     ("open_date", "open_date"),
     ("branch__code", "branch"),
-    ("segment__churn_score", "churn_score"),
-    ("segment__lifetime_value", "lifetime_value"),
 )
+CONTRIBUTED_BEFORE = "profile_complete"  # where the filters other apps register stand in the form
 
 
 class ManagerFilter(django_filters.ModelChoiceFilter):
@@ -40,18 +37,6 @@ class ClientFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("Risk level"))
-    purpose = django_filters.ChoiceFilter(field_name="segment__purpose", choices=Purpose.choices, label=_("Purpose"))
-    fund_size = django_filters.ChoiceFilter(field_name="segment__fund_size", choices=FundSize.choices,
-                                            label=_("Fund size"))
-    volume = django_filters.ChoiceFilter(field_name="segment__volume", choices=Volume.choices,
-                                         label=_("Trading volume"))
-    tenure = django_filters.ChoiceFilter(field_name="segment__tenure", choices=Tenure.choices, label=_("Tenure"))
-    churn_score_min = django_filters.NumberFilter(field_name="segment__churn_score", lookup_expr="gte",
-                                                  label=_("Churn score from"))
-    churn_score_max = django_filters.NumberFilter(field_name="segment__churn_score", lookup_expr="lte",
-                                                  label=_("Churn score to"))
-    churned = django_filters.BooleanFilter(field_name="segment__churned", label=_("Churned"))
-    loyal = django_filters.BooleanFilter(field_name="segment__loyal", label=_("Loyal"))
     profile_complete = django_filters.BooleanFilter(label=_("Profile complete"))
     ordering = django_filters.OrderingFilter(fields=SORTS, label=_("Sort"))
 
@@ -62,3 +47,31 @@ class ClientFilterSet(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         user = getattr(self.request, "user", None)
         return queryset.search(value, whole_phone_only=not sees_personal_data(user))
+
+    @classmethod
+    def contribute(cls, *, filters: dict, sorts: tuple) -> None:
+        """Offer another app's filters (before `profile_complete`) and sorts, here and in every subclass."""
+        for name, f in filters.items():
+            f.field_name = f.field_name or name  # what the FilterSet metaclass does for declared filters
+        current = cls.base_filters["ordering"]
+        known = set(current.param_map)
+        fields = [(path, name) for name, path in current.param_map.items()]
+        fields += [(path, name) for path, name in sorts if name not in known]
+        ordering = django_filters.OrderingFilter(fields=fields, label=current.label)
+        ordering.field_name = "ordering"
+        for klass in [cls, *_subclasses(cls)]:
+            klass.declared_filters = _merged(klass.declared_filters, filters, ordering)
+            klass.base_filters = _merged(klass.base_filters, filters, ordering)
+
+
+def _subclasses(cls) -> list:
+    return [sub for direct in cls.__subclasses__() for sub in [direct, *_subclasses(direct)]]
+
+
+def _merged(current: dict, extra: dict, ordering) -> dict:
+    kept = [(name, f) for name, f in current.items() if name not in extra]
+    at = next((i for i, (name, _f) in enumerate(kept) if name == CONTRIBUTED_BEFORE), len(kept))
+    merged = dict(kept[:at] + list(extra.items()) + kept[at:])
+    if "ordering" in merged:
+        merged["ordering"] = ordering  # the key keeps its place
+    return merged

@@ -6,14 +6,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
 
-from futures_crm.exports import csv_response
 from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, SUITABILITY_ROLES, Role
-from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
+from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import selectors, services
-from .filtersets import SORTS, ClientFilterSet
+from .filtersets import ClientFilterSet
 from .forms import ClientForm, ContactLogForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
 from .models import Client
@@ -35,13 +33,14 @@ EXPORT_COLUMNS = [
 ]
 
 
-class ClientListView(StaffRequiredMixin, FilterView):
+class ClientListView(FilteredListView):
     """Filtered, sorted, paginated client list; `?export=csv` streams exactly what is filtered."""
 
     title = _("Clients")
     filterset_class = ClientFilterSet
     template_name = "clients/client_list.html"
-    paginate_by = 50
+    export_name = "clients.csv"
+    export_columns = EXPORT_COLUMNS
 
     def get_queryset(self):
         return selectors.client_list(user=self.request.user)
@@ -63,29 +62,9 @@ class ClientListView(StaffRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        ctx["query_string"] = params.urlencode()
-        current = params.get("ordering", "")
-        sort_links = {}
-        for _field, name in SORTS:
-            params["ordering"] = f"-{name}" if current == name else name
-            sort_links[name] = {"url": "?" + params.urlencode(),
-                                "arrow": "▲" if current == name else "▼" if current == f"-{name}" else ""}
-        ctx["sort_links"] = sort_links
         ctx["can_create"] = self.role in CLIENT_EDITOR_ROLES
         ctx["personal"] = selectors.sees_personal_data(self.request.user)
         return ctx
-
-    def render_to_response(self, context, **kwargs):
-        if self.request.GET.get("export") == "csv":
-            return self.export(context["filter"].qs)
-        return super().render_to_response(context, **kwargs)
-
-    def export(self, queryset):
-        header = [str(title) for title, _value in EXPORT_COLUMNS]
-        rows = ([value(c) for _title, value in EXPORT_COLUMNS] for c in queryset.iterator(chunk_size=2000))
-        return csv_response("clients.csv", header, rows)
 
 
 class ClientDetailView(ScopedQuerysetMixin, DetailView):

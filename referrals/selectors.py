@@ -1,4 +1,5 @@
-"""Relationship reads: pages, the API and the nightly engine all call these (the engine reads orphaned clients)."""
+"""Relationship reads: pages, the API and the nightly engine all call these (the engine reads
+`orphaned_client_ids`)."""
 
 import datetime
 import hashlib
@@ -28,6 +29,7 @@ from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
 from clients.choices import AccountStatus
+from clients.list_filters import key_client_q
 from clients.models import AccountSettlement, Client, ContractSettlement
 from clients.selectors import latest_trade_date, trading_days, trading_window
 from futures_crm.roles import Role, user_role
@@ -75,6 +77,15 @@ def orphaned_clients():
     )
 
 
+def orphaned_client_ids():
+    """The ids of every orphaned client (see `orphaned_clients`), unscoped, as a queryset whose SQL nests.
+
+    The interface the nightly churn signal reads: `segmentation.engine` inlines this query as a subquery,
+    so it must stay one SELECT of client ids with no ordering.
+    """
+    return orphaned_clients().order_by().values_list("pk", flat=True)
+
+
 def orphaned_client_list(*, user):
     """The orphaned clients `user` may see, open accounts only, with what the page shows."""
     return (
@@ -94,14 +105,12 @@ def _inactive_manager_q(prefix: str = "") -> Q:
 
 
 def key_clients_without_manager(*, user):
-    """Large, key-service or hand-marked key clients with no active manager: each needs a named one."""
-    from segmentation.models import FundSize, Volume
-
-    key = Q(is_key=True) | Q(segment__fund_size=FundSize.LARGE) | Q(segment__volume=Volume.KEY_SERVICE)
+    """Key clients (hand-marked, or key by what other apps register: clients.list_filters) with no active
+    manager: each needs a named one."""
     return (
-        Client.objects.visible_to(user).filter(key).filter(_inactive_manager_q())
+        Client.objects.visible_to(user).filter(key_client_q()).filter(_inactive_manager_q())
         .exclude(status=AccountStatus.CLOSED)
-        .select_related("branch", "account_manager__staff_profile", "segment")
+        .select_related("branch", "account_manager__staff_profile")
         .annotate(equity=latest_equity_subquery())
         .order_by("branch__code", "account_id")
     )

@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView
-from django_filters.views import FilterView
 
 from clients.models import Branch, Client
 from futures_crm.exports import csv_response
 from futures_crm.roles import Role, user_role
-from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
+from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import exports, selectors, services
 from .access import (
@@ -73,32 +72,6 @@ def _visible_signs(signs: dict, relatives: list, user) -> tuple[dict, list]:
     return narrowed, [r for r in relatives if r["client"].pk in visible]
 
 
-class PaginatedFilterView(StaffRequiredMixin, FilterView):
-    """A filtered list on generic/list.html; the query string survives paging; `?export=csv` streams it all.
-
-    Subclasses list `export_columns` as (header, function of the row) pairs.
-    """
-
-    paginate_by = 50
-    export_columns: list = []
-    export_name = "export.csv"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        ctx["query_string"] = params.urlencode()
-        ctx["can_export"] = bool(self.export_columns)
-        return ctx
-
-    def render_to_response(self, context, **kwargs):
-        if self.export_columns and self.request.GET.get("export") == "csv":
-            rows = context["filter"].qs.iterator(chunk_size=2000)
-            return csv_response(self.export_name, [str(h) for h, _f in self.export_columns],
-                                ([f(row) for _h, f in self.export_columns] for row in rows))
-        return super().render_to_response(context, **kwargs)
-
-
 # ---------------------------------------------------------------- account managers
 
 class AssignView(StaffRequiredMixin, FormView):
@@ -106,7 +79,7 @@ class AssignView(StaffRequiredMixin, FormView):
 
     allowed_roles = ASSIGNERS
     form_class = AssignForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_client(self):
         return get_object_or_404(Client.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
@@ -257,7 +230,7 @@ class OrphansView(KeyClientsView):
 
 # ---------------------------------------------------------------- intermediaries
 
-class IntermediaryListView(PaginatedFilterView):
+class IntermediaryListView(FilteredListView):
     allowed_roles = INTERMEDIARY_READERS
     title = gettext_lazy("Intermediaries")
     filterset_class = IntermediaryFilterSet
@@ -355,7 +328,7 @@ class IntermediaryEditView(StaffRequiredMixin, FormView):
 
     allowed_roles = INTERMEDIARY_EDITORS
     form_class = IntermediaryForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_object(self):
         if "pk" not in self.kwargs:
@@ -514,7 +487,7 @@ class StatementView(StaffRequiredMixin, DetailView):
 
 # ---------------------------------------------------------------- referrals
 
-class ReferralListView(PaginatedFilterView):
+class ReferralListView(FilteredListView):
     allowed_roles = REFERRAL_READERS
     title = gettext_lazy("Referrals")
     filterset_class = ReferralFilterSet
@@ -552,7 +525,7 @@ class ConversionView(StaffRequiredMixin, TemplateView):
 class ReferralCreateView(StaffRequiredMixin, FormView):
     allowed_roles = REFERRAL_EDITORS
     form_class = ReferralForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_initial(self):
         return {"referrer_account": self.request.GET.get("referrer", "")}
@@ -618,7 +591,7 @@ class ReferralDetailView(ScopedQuerysetMixin, DetailView):
 
 # ---------------------------------------------------------------- club
 
-class ClubListView(PaginatedFilterView):
+class ClubListView(FilteredListView):
     """Club members, filterable by the usual client filters."""
 
     allowed_roles = CLUB_READERS
@@ -647,7 +620,7 @@ class MembershipView(StaffRequiredMixin, FormView):
 
     allowed_roles = CLUB_EDITORS
     form_class = MembershipForm
-    template_name = "referrals/form.html"
+    template_name = "generic/form.html"
 
     def get_client(self):
         return get_object_or_404(Client.objects.visible_to(self.request.user), pk=self.kwargs["pk"])

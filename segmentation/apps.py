@@ -8,12 +8,18 @@ class SegmentationConfig(AppConfig):
     verbose_name = _("Segmentation")
 
     def ready(self):
+        from clients import list_filters
         from clients.panels import Panel, register
         from futures_crm.context_processors import NAV_ITEMS
+        from service.selectors import register_my_day_section
 
-        from . import selectors
+        from . import filtersets, selectors
 
         register(Panel(key="segmentation", template="segmentation/panel.html", context=selectors.client_panel,
                        order=10))
+        list_filters.register(list_filters.ListFilters(
+            key="segmentation", filters=filtersets.client_list_filters(), sorts=filtersets.CLIENT_SORTS,
+            key_clients=filtersets.key_clients()))
+        register_my_day_section("churn", selectors.high_churn_clients)
         NAV_ITEMS.append(("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES))
         NAV_ITEMS.append(("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from referrals.selectors import orphaned_clients
+from referrals.selectors import orphaned_client_ids
 from service.selectors import overdue_complaint_client_ids
 
 from .models import Policy
@@ -376,7 +376,7 @@ def stage_signals(run_id: int, cal: Calendar, policy: Policy, shard: tuple[int, 
     """Churn signals, score (capped) and the churned state, from the staged metrics and axes."""
     # The selectors' own SQL, nested as subqueries: one statement for every client, no Python loop.
     overdue_sql = _inline(overdue_complaint_client_ids(at=_complaint_cutoff(cal.day)))
-    orphan_sql = _inline(orphaned_clients().values("pk"))
+    orphan_sql = _inline(orphaned_client_ids())
     weights = {s: policy.value(f"w_{s}") for s in (
         "equity_outflow", "volume_drop", "heavy_loss", "complaint_overdue", "orphaned", "turned_dormant")}
     score = " + ".join(f"(CASE WHEN x.{s} THEN {w} ELSE 0 END)" for s, w in weights.items())

@@ -107,6 +107,19 @@ def client_panel(client, user) -> dict:
     }
 
 
+def active_policy() -> Policy:
+    """The newest policy version; before any is saved, the rules' defaults (a read writes nothing)."""
+    return Policy.objects.order_by("-version").first() or Policy(version=1, params={})
+
+
+def high_churn_clients(clients):
+    """Of `clients`, those whose churn score reaches the active policy's retention threshold, riskiest first
+    (the "my day" section segmentation adds to the service desk)."""
+    threshold = active_policy().value("retention_score")
+    return (clients.filter(segment__churn_score__gte=threshold)
+            .select_related("segment").order_by("-segment__churn_score")[:20])
+
+
 def value_label(axis: str, value: str) -> str:
     """The display label of an axis value ("dormant" → 休眠)."""
     enum = AXIS_VALUES.get(axis)

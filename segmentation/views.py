@@ -7,13 +7,14 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, TemplateView
 
 from clients.models import Branch, Client
 from futures_crm.roles import FIRM_WIDE_ROLES
-from futures_crm.views import StaffRequiredMixin
+from futures_crm.views import FilteredListView, StaffRequiredMixin
 
 from . import selectors, services
+from .filtersets import NightlyRunFilterSet
 from .forms import OverrideForm, PolicyForm, RunForm
 from .models import NightlyRun, Policy, SegmentOverride
 from .policy import DEFAULTS
@@ -50,13 +51,17 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         return ctx
 
 
-class RunListView(StaffRequiredMixin, ListView):
+class RunListView(FilteredListView):
     """Every nightly run with its steps; managers start one from here."""
 
     allowed_roles = selectors.RUN_ROLES
     template_name = "segmentation/runs.html"
     paginate_by = 30
-    queryset = NightlyRun.objects.select_related("triggered_by")
+    filterset_class = NightlyRunFilterSet
+
+    def get_queryset(self):
+        # Runs are firm-wide records: the roles above are their access rule.
+        return NightlyRun.objects.select_related("triggered_by")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=RunForm(), **kwargs)

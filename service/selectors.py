@@ -1,10 +1,12 @@
 """Service-desk reads: the screen-pop card, "my day", campaign targeting, overdue complaints.
 
-Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it).
+Other apps use `overdue_complaint_client_ids` (the nightly churn signal reads it), and add sections to
+"my day" through `register_my_day_section` (segmentation: the clients at high churn risk).
 """
 
 import calendar
 import datetime
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -13,14 +15,20 @@ from django.utils.translation import gettext as _
 
 from clients.filtersets import ClientFilterSet
 from clients.identity import mask_id_number, mask_phone, normalise_phone
-from clients.models import AccountSettlement, Client
+from clients.models import Client, SettlementAlert
 from clients.selectors import sees_personal_data
 from futures_crm.roles import Role, user_role
 
 from .choices import OPEN_TICKET_STATUSES, Queue, TaskStatus, TicketStatus, TicketType
 from .models import Prospect, Task, Ticket
 
-HIGH_CHURN_SCORE = 50
+# name → function of the person's own clients (a Client queryset) giving the rows "my day" lists under that
+# name; filled by apps above service from their AppConfig.ready().
+MY_DAY_SECTIONS: dict[str, Callable] = {}
+
+
+def register_my_day_section(name: str, rows: Callable) -> None:
+    MY_DAY_SECTIONS[name] = rows
 
 
 def overdue_complaint_client_ids(*, at):
@@ -42,30 +50,11 @@ def visible_client(*, user, account_id: str) -> Client:
 
 
 def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int = 50) -> list[dict]:
-    """Margin-call and negative-equity alerts from the import, newest first.
-
-    Reads clients.SettlementAlert when the import issue provides it; otherwise derives the
-    same two alerts from the daily account settlement (margin call > 0, equity < 0).
-    """
-    from .services import settlement_alert_model
-
-    alert_model = settlement_alert_model()
-    if alert_model is not None:
-        qs = alert_model.objects.filter(trade_date__gte=since)
-        if hasattr(alert_model, "acknowledged_at"):
-            qs = qs.filter(acknowledged_at__isnull=True)
-        qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
-        return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
-                for a in qs.select_related("client").order_by("-trade_date")[:limit]]
-    qs = AccountSettlement.objects.filter(trade_date__gte=since).filter(Q(margin_call__gt=0) | Q(equity__lt=0))
+    """Open margin-call and negative-equity alerts from the import, newest first."""
+    qs = SettlementAlert.objects.filter(trade_date__gte=since, acknowledged_at__isnull=True)
     qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
-    rows = []
-    for s in qs.select_related("client").order_by("-trade_date")[:limit]:
-        negative = s.equity < 0
-        rows.append({"client": s.client, "trade_date": s.trade_date,
-                     "kind": "negative_equity" if negative else "margin_call",
-                     "amount": s.equity if negative else s.margin_call})
-    return rows
+    return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
+            for a in qs.select_related("client").order_by("-trade_date")[:limit]]
 
 
 def birthday_q(day: datetime.date) -> Q:
@@ -106,8 +95,6 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
     tickets = (Ticket.objects.filter(ticket_q, status__in=[TicketStatus.NEW, TicketStatus.IN_PROGRESS,
                                                            TicketStatus.WAITING])
                .select_related("client").order_by("deadline")[:50])
-    churn = (own_clients.filter(segment__churn_score__gte=HIGH_CHURN_SCORE)
-             .select_related("segment").order_by("-segment__churn_score")[:20])
     own_filter = Q(client__account_manager=user)
     if role == Role.BRANCH_MANAGER:
         own_filter = Q(client__branch_id=user.staff_profile.branch_id)
@@ -116,7 +103,7 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
         "tasks": list(tasks),
         "birthdays": birthdays_between(own_clients.filter(status="active"), today, 7),
         "tickets": list(tickets),
-        "churn": list(churn),
+        **{name: list(rows(own_clients)) for name, rows in MY_DAY_SECTIONS.items()},
         "alerts": settlement_alerts(clients_q=own_filter, since=today - datetime.timedelta(days=5)),
         "now": timezone.now(),
     }
@@ -213,20 +200,6 @@ def client_panel(client, user) -> dict:
         "can_survey": role in roles.SURVEY_WRITE_ROLES,
         "can_message": role in roles.MESSAGE_WRITE_ROLES,
     }
-
-
-def latest_survey_answers():
-    """Per client, the newest survey's satisfaction and exclusivity answer (the nightly loyalty step reads it).
-
-    Rows of (client_id, satisfaction, trades_elsewhere, answered_on), one per client.
-    """
-    from django.db.models import OuterRef, Subquery
-
-    from .models import Survey
-
-    newest = Survey.objects.filter(client_id=OuterRef("client_id")).order_by("-answered_on", "-id").values("pk")[:1]
-    return (Survey.objects.filter(pk=Subquery(newest)).order_by("client_id")
-            .values_list("client_id", "satisfaction", "trades_elsewhere", "answered_on"))
 
 
 def survey_summary(queryset) -> dict:

@@ -8,7 +8,6 @@ import datetime
 import logging
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -577,11 +576,3 @@ def survey_record(*, client: Client, by, answered_on: datetime.date | None = Non
         ActivityRecipient.objects.filter(activity=activity, client=client).update(
             response=suggestion or comments, updated_at=timezone.now())
     return survey
-
-
-def settlement_alert_model():
-    """clients.SettlementAlert when the import issue has added it, else None."""
-    try:
-        return apps.get_model("clients", "SettlementAlert")
-    except LookupError:
-        return None

@@ -11,12 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
-from django_filters.views import FilterView
 
 from clients.models import Client
-from futures_crm.exports import csv_response
 from futures_crm.redirects import safe_next
-from futures_crm.views import ScopedQuerysetMixin, StaffRequiredMixin
+from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import roles, selectors, services
 from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
@@ -52,34 +50,6 @@ from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospe
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-class ScopedListView(StaffRequiredMixin, FilterView):
-    """A filtered list of a model's rows the user may see, with `?export=csv`."""
-
-    template_name = "generic/list.html"
-    paginate_by = 50
-    export_name = ""
-
-    def base_queryset(self):
-        return self.filterset_class._meta.model.objects.visible_to(self.request.user)
-
-    def get_queryset(self):
-        return self.base_queryset()
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        ctx["query_string"] = params.urlencode()
-        ctx["now"] = timezone.now()
-        return ctx
-
-    def render_to_response(self, context, **kwargs):
-        if self.export_name and self.request.GET.get("export") == "csv":
-            header, rows = self.export_rows(context["filter"].qs)
-            return csv_response(self.export_name, [str(h) for h in header], rows)
-        return super().render_to_response(context, **kwargs)
 
 
 class ActionMixin:
@@ -139,23 +109,26 @@ class MyDayView(StaffRequiredMixin, TemplateView):
 # ---------------------------------------------------------------- tickets
 
 
-class TicketListView(ScopedListView):
+class TicketListView(FilteredListView):
     title = gettext_lazy("Tickets")
     filterset_class = TicketFilterSet
     template_name = "service/ticket_list.html"
+    queryset = Ticket.objects.select_related("client", "owner")
     export_name = "tickets.csv"
+    export_columns = [
+        (gettext_lazy("Number"), lambda t: t.pk),
+        (gettext_lazy("Type"), lambda t: t.get_ticket_type_display()),
+        (gettext_lazy("Status"), lambda t: t.get_status_display()),
+        (gettext_lazy("Priority"), lambda t: t.get_priority_display()),
+        (gettext_lazy("Fund account"), lambda t: t.client.account_id if t.client_id else ""),
+        (gettext_lazy("Subject"), lambda t: t.subject),
+        (gettext_lazy("Deadline"), lambda t: timezone.localtime(t.deadline).strftime("%Y-%m-%d %H:%M")),
+        (gettext_lazy("Owner"), lambda t: t.owner.username if t.owner_id else ""),
+    ]
 
-    def base_queryset(self):
-        return Ticket.objects.visible_to(self.request.user).select_related("client", "owner")
-
-    def export_rows(self, qs):
-        header = (_("Number"), _("Type"), _("Status"), _("Priority"), _("Fund account"), _("Subject"), _("Deadline"),
-                  _("Owner"))
-        rows = ([t.pk, t.get_ticket_type_display(), t.get_status_display(), t.get_priority_display(),
-                 t.client.account_id if t.client_id else "", t.subject,
-                 timezone.localtime(t.deadline).strftime("%Y-%m-%d %H:%M"), t.owner.username if t.owner_id else ""]
-                for t in qs.iterator(chunk_size=2000))
-        return header, rows
+    def get_context_data(self, **kwargs):
+        # The rows mark overdue tickets against the time the page is rendered.
+        return super().get_context_data(now=timezone.now(), **kwargs)
 
 
 class TicketCreateView(StaffRequiredMixin, FormView):
@@ -163,7 +136,8 @@ class TicketCreateView(StaffRequiredMixin, FormView):
 
     allowed_roles = roles.TICKET_WRITE_ROLES
     form_class = TicketOpenForm
-    template_name = "service/form.html"
+    template_name = "generic/form.html"
+    title = gettext_lazy("Open a ticket")
 
     def dispatch(self, request, *args, **kwargs):
         self.client = None
@@ -177,7 +151,6 @@ class TicketCreateView(StaffRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Open a ticket")
         ctx["subtitle"] = str(self.client) if self.client else ""
         ctx["hidden"] = {"client": self.client.pk} if self.client else {}
         return ctx
@@ -274,14 +247,21 @@ class DeadlinePolicyView(StaffRequiredMixin, TemplateView):
 # ---------------------------------------------------------------- tasks
 
 
-class TaskListView(ScopedListView):
+class TaskListView(FilteredListView):
     title = gettext_lazy("Tasks")
     filterset_class = TaskFilterSet
     template_name = "service/task_list.html"
+    queryset = Task.objects.select_related("client", "prospect", "owner")
     export_name = "tasks.csv"
-
-    def base_queryset(self):
-        return Task.objects.visible_to(self.request.user).select_related("client", "prospect", "owner")
+    export_columns = [
+        (gettext_lazy("Kind"), lambda t: t.get_kind_display()),
+        (gettext_lazy("Fund account"), lambda t: t.client.account_id if t.client_id else ""),
+        (gettext_lazy("Title"), lambda t: t.title),
+        (gettext_lazy("Due on"), lambda t: t.due_on),
+        (gettext_lazy("Status"), lambda t: t.get_status_display()),
+        (gettext_lazy("Owner"), lambda t: t.owner.username if t.owner_id else ""),
+        (gettext_lazy("Outcome"), lambda t: t.outcome),
+    ]
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -294,13 +274,6 @@ class TaskListView(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         ctx["complete_form"] = TaskCompleteForm()
         return ctx
-
-    def export_rows(self, qs):
-        header = (_("Kind"), _("Fund account"), _("Title"), _("Due on"), _("Status"), _("Owner"), _("Outcome"))
-        rows = ([t.get_kind_display(), t.client.account_id if t.client_id else "", t.title, t.due_on,
-                 t.get_status_display(), t.owner.username if t.owner_id else "", t.outcome]
-                for t in qs.iterator(chunk_size=2000))
-        return header, rows
 
 
 class TaskCompleteView(ActionMixin, ScopedQuerysetMixin, DetailView):
@@ -339,33 +312,27 @@ class LookupView(StaffRequiredMixin, TemplateView):
 # ---------------------------------------------------------------- prospects
 
 
-class ProspectListView(ScopedListView):
+class ProspectListView(FilteredListView):
     title = gettext_lazy("Prospects")
     filterset_class = ProspectFilterSet
     template_name = "service/prospect_list.html"
+    queryset = Prospect.objects.select_related("owner", "client")
     export_name = "prospects.csv"
-
-    def base_queryset(self):
-        return Prospect.objects.visible_to(self.request.user).select_related("owner", "client")
-
-    def export_rows(self, qs):
-        header = (_("Name"), _("Grade"), _("Source"), _("Owner"), _("Fund account"))
-        rows = ([p.name, p.grade, p.get_source_display(), p.owner.username if p.owner_id else "",
-                 p.client.account_id if p.client_id else ""] for p in qs.iterator(chunk_size=2000))
-        return header, rows
+    export_columns = [
+        (gettext_lazy("Name"), lambda p: p.name),
+        (gettext_lazy("Grade"), lambda p: p.grade),
+        (gettext_lazy("Source"), lambda p: p.get_source_display()),
+        (gettext_lazy("Owner"), lambda p: p.owner.username if p.owner_id else ""),
+        (gettext_lazy("Fund account"), lambda p: p.client.account_id if p.client_id else ""),
+    ]
 
 
 class CreateThroughServiceView(StaffRequiredMixin, FormView):
     """A create page: the form's data go to `create(by=…, **data)`; then to the new record's page."""
 
-    template_name = "service/form.html"
+    template_name = "generic/form.html"
     title = ""
     detail_url = ""
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = self.title
-        return ctx
 
     def form_valid(self, form):
         record = type(self).create(by=self.request.user, **form.cleaned_data)
@@ -414,12 +381,13 @@ class ProspectDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
 # ---------------------------------------------------------------- activities
 
 
-class ActivityListView(ScopedListView):
+class ActivityListView(FilteredListView):
     title = gettext_lazy("Activities")
     filterset_class = ActivityFilterSet
     template_name = "service/activity_list.html"
 
-    def base_queryset(self):
+    def get_queryset(self):
+        # Activities are firm events every page role may see; their recipients are what is scoped.
         return Activity.objects.all()
 
     def get_context_data(self, **kwargs):
@@ -492,7 +460,7 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
 class ClientActionView(StaffRequiredMixin, FormView):
     """A form about one visible client (`client_pk` in the URL)."""
 
-    template_name = "service/form.html"
+    template_name = "generic/form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -501,7 +469,7 @@ class ClientActionView(StaffRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(title=self.title, subtitle=str(self.client))
+        ctx["subtitle"] = str(self.client)
         return ctx
 
 
@@ -547,43 +515,48 @@ class MessageSendView(ClientActionView):
         return redirect("clients:detail", pk=self.client.pk)
 
 
-class SurveyListView(ScopedListView):
+class SurveyListView(FilteredListView):
     """Survey results with the average satisfaction and the share trading elsewhere."""
 
     title = gettext_lazy("Surveys")
     filterset_class = SurveyFilterSet
     template_name = "service/survey_list.html"
+    queryset = Survey.objects.select_related("client", "activity")
     export_name = "surveys.csv"
-
-    def base_queryset(self):
-        return Survey.objects.visible_to(self.request.user).select_related("client", "activity")
+    export_columns = [
+        (gettext_lazy("Date"), lambda s: s.answered_on),
+        (gettext_lazy("Fund account"), lambda s: s.client.account_id),
+        (gettext_lazy("Satisfaction (0–10)"), lambda s: s.satisfaction),
+        (gettext_lazy("Trades futures with another firm"), lambda s: s.trades_elsewhere),
+        (gettext_lazy("Suggestions"), lambda s: s.suggestion),
+        (gettext_lazy("Comments"), lambda s: s.comments),
+    ]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["summary"] = selectors.survey_summary(ctx["filter"].qs)
         return ctx
 
-    def export_rows(self, qs):
-        header = (_("Date"), _("Fund account"), _("Satisfaction (0–10)"), _("Trades futures with another firm"),
-                  _("Suggestions"), _("Comments"))
-        rows = ([s.answered_on, s.client.account_id, s.satisfaction, s.trades_elsewhere, s.suggestion, s.comments]
-                for s in qs.iterator(chunk_size=2000))
-        return header, rows
-
 
 # ---------------------------------------------------------------- care
 
 
-class CareView(ScopedListView):
+class CareView(FilteredListView):
     """Care plans and the communications log."""
 
     title = gettext_lazy("Client care")
     filterset_class = CommunicationFilterSet
     template_name = "service/care.html"
+    queryset = CommunicationLog.objects.select_related("client", "template", "by")
     export_name = "communications.csv"
-
-    def base_queryset(self):
-        return CommunicationLog.objects.visible_to(self.request.user).select_related("client", "template", "by")
+    export_columns = [
+        (gettext_lazy("When"), lambda c: timezone.localtime(c.sent_at).strftime("%Y-%m-%d %H:%M")),
+        (gettext_lazy("Fund account"), lambda c: c.client.account_id),
+        (gettext_lazy("Channel"), lambda c: c.get_channel_display()),
+        (gettext_lazy("Template"), lambda c: c.template.code if c.template_id else ""),
+        (gettext_lazy("Result"), lambda c: c.get_result_display()),
+        (gettext_lazy("By"), lambda c: c.by.username if c.by_id else ""),
+    ]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -598,10 +571,3 @@ class CareView(ScopedListView):
         counts = services.care_run(on=datetime.date.fromisoformat(day))
         messages.success(request, ", ".join(f"{k}: {v['tasks']}/{v['messages']}" for k, v in counts.items()))
         return redirect("service:care")
-
-    def export_rows(self, qs):
-        header = (_("When"), _("Fund account"), _("Channel"), _("Template"), _("Result"), _("By"))
-        rows = ([timezone.localtime(c.sent_at).strftime("%Y-%m-%d %H:%M"), c.client.account_id,
-                 c.get_channel_display(), c.template.code if c.template_id else "", c.get_result_display(),
-                 c.by.username if c.by_id else ""] for c in qs.iterator(chunk_size=2000))
-        return header, rows

@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from futures_crm.exports import csv_response
-from futures_crm.views import StaffRequiredMixin
+from futures_crm.views import FilteredListView, StaffRequiredMixin
 
 from ..api.imports import run_upload
 from ..models import ImportBatch, QuarantinedRow, SettlementAlert
@@ -121,20 +121,21 @@ class QuarantineFixView(ImportRoleMixin, FormView):
         return redirect("clients:quarantine_fix", pk=self.row.pk)
 
 
-class AlertListView(StaffRequiredMixin, ListView):
+class AlertListView(FilteredListView):
     """Negative equity and margin calls of the clients the user may see, newest first."""
 
     title = _("Settlement alerts")
     template_name = "clients/imports/alert_list.html"
-    paginate_by = 50
+    filterset_class = SettlementAlertFilterSet
+    queryset = SettlementAlert.objects.select_related("client", "client__account_manager")
+    strict = False  # a parameter the filters cannot read is ignored, not an empty page
 
-    def get_queryset(self):
-        qs = SettlementAlert.objects.visible_to(self.request.user).select_related("client",
-                                                                                  "client__account_manager")
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
         data = self.request.GET.copy()
         if data.get("all") != "1":
             data.setdefault("acknowledged", "false")  # open alerts unless asked for all
-        return SettlementAlertFilterSet(data, queryset=qs, request=self.request).qs
+        return kwargs | {"data": data}
 
 
 class AlertAcknowledgeView(StaffRequiredMixin, View):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from clients.models import Client
 from futures_crm.api.permissions import RolePermission
 
+from ..filtersets import NightlyRunFilterSet
 from ..models import NightlyRun, SegmentTransition
 from ..selectors import RUN_ROLES
 from .serializers import NightlyRunSerializer, RunStartedSerializer, RunStartSerializer, SegmentTransitionSerializer
@@ -32,6 +33,7 @@ class NightlyRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Every nightly run: day, policy version, status, per-step durations and row counts, error."""
 
     queryset = NightlyRun.objects.select_related("triggered_by")
+    filterset_class = NightlyRunFilterSet
     serializer_class = NightlyRunSerializer
     permission_classes = [RolePermission]
     read_roles = RUN_ROLES

@@ -39,6 +39,6 @@ def test_upload_in_browser_shows_report(live_server, staff, write_csv, browser_p
     assert "“x” is not a decimal amount" in page.inner_text("#errors")
     page.screenshot(path=str(tmp_path / "import_report.png"), full_page=True)
     page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_load_state()
+    page.wait_for_selector("html[lang=zh-hans]")  # the switch submits a form: wait for the new page
     assert "已导入，部分行已隔离" in page.inner_text("#report-status")
     page.screenshot(path=str(tmp_path / "import_report_zh.png"), full_page=True)

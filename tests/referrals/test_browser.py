@@ -56,7 +56,7 @@ def test_intermediary_pages_in_chinese(browser_page, live_server, staff, book):
     _login(page, live_server, "comp_u")
     page.goto(f"{live_server.url}/relationships/intermediaries/")
     page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_load_state()
+    page.wait_for_selector("html[lang=zh-hans]")  # the switch submits a form: wait for the new page
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "intermediaries.png"), full_page=True)
     assert "居间人" in page.content() and "预警信号" in page.content()
@@ -102,7 +102,7 @@ def test_client_page_relationship_panel(browser_page, live_server, staff, book):
     _login(page, live_server, "bm_sh")
     page.goto(f"{live_server.url}/clients/{book['zhang'].pk}/")
     page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_load_state()
+    page.wait_for_selector("html[lang=zh-hans]")  # the switch submits a form: wait for the new page
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#relationships").screenshot(path=str(SHOTS / "client_panel.png"))
     panel = page.locator("#relationships").inner_text()

@@ -130,6 +130,14 @@ def test_runs_page_lists_runs_and_a_manager_starts_one(nightly_book, staff, djan
     assert browser(staff["am1"]).get(reverse("segmentation:runs")).status_code == 403
 
 
+def test_runs_page_and_api_share_one_filterset(nightly_book, staff, api):
+    failed = NightlyRun.objects.create(trade_date=DAYS[-2], policy_version=1, status="failed", error="boom")
+    html = browser(staff["head"]).get(reverse("segmentation:runs"), {"status": "failed"}).content.decode()
+    assert f"<td>{failed.pk}</td>" in html and "Succeeded" not in html.split('id="runs"', 1)[1]
+    rows = api(staff["head"]).get("/api/segmentation/runs/", {"status": "failed"}).json()["results"]
+    assert [row["id"] for row in rows] == [failed.pk]
+
+
 def test_runs_api(nightly_book, staff, api, django_capture_on_commit_callbacks):
     rows = api(staff["head"]).get("/api/segmentation/runs/").json()["results"]
     assert rows[0]["status"] == "succeeded" and len(rows[0]["steps"]) == 8 and rows[0]["policy_version"] == 1

@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from clients.models import AccountSettlement, ContractSettlement
+from clients.models import AccountSettlement, ContractSettlement, SettlementAlert
 
 ZERO = Decimal("0")
 
@@ -15,15 +15,11 @@ def settle(client, day: datetime.date, **money):
                                 "margin_call")}
     fields.update({k: Decimal(str(v)) for k, v in money.items()})
     row = AccountSettlement.objects.create(client=client, trade_date=day, **fields)
-    # Where the import issue's SettlementAlert exists, the import would have raised these alerts too.
-    from service.services import settlement_alert_model
-
-    alert_model = settlement_alert_model()
-    if alert_model is not None:
-        if row.margin_call > 0:
-            alert_model.objects.create(client=client, trade_date=day, kind="margin_call", amount=row.margin_call)
-        if row.equity < 0:
-            alert_model.objects.create(client=client, trade_date=day, kind="negative_equity", amount=row.equity)
+    # The import raises these alerts from the same row.
+    if row.margin_call > 0:
+        SettlementAlert.objects.create(client=client, trade_date=day, kind="margin_call", amount=row.margin_call)
+    if row.equity < 0:
+        SettlementAlert.objects.create(client=client, trade_date=day, kind="negative_equity", amount=row.equity)
     return row
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from segmentation.models import ClientSegment
+from segmentation.models import ClientSegment, Policy
 from service import services
 from tests.factories import ClientFactory
 
@@ -45,6 +45,19 @@ def test_my_day_shows_tasks_birthdays_tickets_churn_and_alerts(page, staff, book
 
     other = page(staff["am2"]).get("/service/my-day/").content.decode()
     assert "Overdue retention call" not in other and "Change bank card" not in other
+
+
+def test_my_day_risk_list_follows_the_policy_retention_threshold(page, staff, book):
+    ClientSegment.objects.create(client=book["zhao"], as_of=timezone.localdate(), purpose="speculator",
+                                 fund_size="retail", volume="dormant", tenure="old", churn_score=64)
+
+    def risk_list():
+        html = page(staff["am1"]).get("/service/my-day/").content.decode()
+        return html.split('id="my-churn"', 1)[1].split("</section>", 1)[0]
+
+    assert "赵敏" in risk_list()  # the default threshold is 50
+    Policy.objects.create(version=2, params={"retention_score": "70"}, note="fewer retention calls")
+    assert "赵敏" not in risk_list()
 
 
 def test_service_agent_sees_the_desk_queue(page, staff, book):

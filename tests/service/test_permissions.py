@@ -3,6 +3,7 @@
 import pytest
 
 from service import services
+from service.models import Survey
 from service.roles import ACTIVITY_WRITE_ROLES, PROSPECT_WRITE_ROLES, TICKET_WRITE_ROLES
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +115,6 @@ def test_survey_results_on_the_client_page(page, staff, book):
 
 
 def test_survey_list_summarises_visible_surveys(page, staff, book):
-    from service.selectors import latest_survey_answers
-
     services.survey_record(client=book["zhang"], by=staff["am1"], satisfaction=6, trades_elsewhere=True,
                            answered_on="2026-10-01")
     services.survey_record(client=book["zhang"], by=staff["am1"], satisfaction=8, trades_elsewhere=False,
@@ -123,5 +122,9 @@ def test_survey_list_summarises_visible_surveys(page, staff, book):
     services.survey_record(client=book["li"], by=staff["am2"], satisfaction=10, trades_elsewhere=False)
     html = page(staff["am1"]).get("/service/surveys/").content.decode()
     assert "7.0" in html and "50%" in html and "李四" not in html
-    latest = {row[0]: row[1:3] for row in latest_survey_answers()}
-    assert latest[book["zhang"].pk] == (8, False) and latest[book["li"].pk] == (10, False)
+    # Every answer is kept, none overwritten; the nightly loyalty step reads each client's newest
+    # (tests/segmentation/test_signals_value.py).
+    answers = Survey.objects.order_by("client_id", "answered_on").values_list("client_id", "satisfaction",
+                                                                              "trades_elsewhere")
+    assert list(answers) == sorted([(book["zhang"].pk, 6, True), (book["zhang"].pk, 8, False),
+                                    (book["li"].pk, 10, False)])

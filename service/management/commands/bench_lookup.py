@@ -21,9 +21,8 @@ from django.test import Client as TestClient
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from clients.models import Branch, Client, StaffProfile
+from clients.models import Branch, Client, SettlementAlert, StaffProfile
 from futures_crm.roles import Role
-from service.services import settlement_alert_model
 
 PREFIX = "BL"
 HEADING = "## Issue 5 — caller screen-pop (service desk)"
@@ -123,9 +122,10 @@ class Command(BaseCommand):
             ids = f"SELECT id, row_number() OVER (ORDER BY id) AS g FROM {Client._meta.db_table} " \
                   f"WHERE account_id LIKE '{PREFIX}%'"
             cur.execute(f"INSERT INTO segmentation_clientsegment (client_id, as_of, policy_version, purpose, "
-                        f"fund_size, volume, tenure, churn_score, churn_signals, churned, loyalty_points, loyal) "
+                        f"fund_size, volume, tenure, churn_score, churn_signals, churned, loyalty_points, loyal, "
+                        f"loyalty_criteria) "
                         f"SELECT id, current_date, 1, 'speculator', 'retail', 'ordinary', 'old', (g % 100)::int, "
-                        f"'[]'::jsonb, false, 0, false FROM ({ids}) c")
+                        f"'[]'::jsonb, false, 0, false, '[]'::jsonb FROM ({ids}) c")
             cur.execute(f"INSERT INTO clients_contactlog (created_at, updated_at, client_id, contacted_at, channel, "
                         f"place, summary, impression, next_step) SELECT now(), now(), id, "
                         f"now() - (k || ' days')::interval, 'phone', '', 'call ' || k, '', '' "
@@ -139,15 +139,13 @@ class Command(BaseCommand):
                         f"withdrawal, close_profit, position_profit, commission, exchange_fee, balance, equity, "
                         f"margin, available, margin_call) SELECT current_date - 1, id, {money}, 5000 FROM ({ids}) c "
                         f"WHERE g % 10 = 0")
-            alert_model = settlement_alert_model()
-            if alert_model is not None:
-                # The import raises these alerts from the same settlement rows; the card reads them.
-                columns, exprs = _column_defaults(alert_model, {
-                    "client": "id", "trade_date": "current_date - 1", "kind": "'margin_call'", "amount": "5000"})
-                cur.execute(f"INSERT INTO {alert_model._meta.db_table} ({', '.join(columns)}) "
-                            f"SELECT {', '.join(exprs)} FROM ({ids}) c WHERE g % 10 = 0")
+            # The import raises these alerts from the same settlement rows; the card reads them.
+            columns, exprs = _column_defaults(SettlementAlert, {
+                "client": "id", "trade_date": "current_date - 1", "kind": "'margin_call'", "amount": "5000"})
+            cur.execute(f"INSERT INTO {SettlementAlert._meta.db_table} ({', '.join(columns)}) "
+                        f"SELECT {', '.join(exprs)} FROM ({ids}) c WHERE g % 10 = 0")
             for table in (Client._meta.db_table, "segmentation_clientsegment", "clients_contactlog", "service_ticket",
-                          "clients_accountsettlement", *([alert_model._meta.db_table] if alert_model else [])):
+                          "clients_accountsettlement", SettlementAlert._meta.db_table):
                 cur.execute(f"ANALYZE {table}")
         return agent
 
@@ -176,9 +174,8 @@ class Command(BaseCommand):
     def cleanup(self):
         with connection.cursor() as cur:
             sub = f"SELECT id FROM {Client._meta.db_table} WHERE account_id LIKE '{PREFIX}%'"
-            alert_model = settlement_alert_model()
             for table in ("segmentation_clientsegment", "clients_contactlog", "service_ticketevent", "service_ticket",
-                          "clients_accountsettlement", *([alert_model._meta.db_table] if alert_model else [])):
+                          "clients_accountsettlement", SettlementAlert._meta.db_table):
                 column = "ticket_id IN (SELECT id FROM service_ticket WHERE client_id IN (" + sub + "))" \
                     if table == "service_ticketevent" else f"client_id IN ({sub})"
                 cur.execute(f"DELETE FROM {table} WHERE {column}")
