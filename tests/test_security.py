@@ -148,3 +148,16 @@ def test_production_refuses_the_example_or_a_weak_secret_key(key):
     env["SECRET_KEY"] = secrets.token_urlsafe(50)
     assert subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,  # noqa: S603
                           capture_output=True, text=True).returncode == 0
+
+
+def test_no_template_holds_an_inline_script_handler_or_style():
+    """The Content-Security-Policy would block them in the browser: keep them in static files."""
+    import re
+
+    pattern = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=\"|\sstyle=\"|<style", re.I)
+    found = [f"{path.relative_to(ROOT)}: {m.group(0)}"
+             for path in ROOT.glob("*/templates/**/*.html") if ".venv" not in path.parts
+             for m in pattern.finditer(path.read_text(encoding="utf-8"))]
+    found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for path in (ROOT / "templates").rglob("*.html")
+              for m in pattern.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
