@@ -1,8 +1,23 @@
-"""CSV export of exactly what a filtered list shows (UTF-8 with BOM so Excel reads Chinese)."""
+"""CSV export of exactly what a filtered list shows (UTF-8 with BOM so Excel reads Chinese).
+
+Every exported text is formula-safe: a spreadsheet runs a cell beginning with = + - @ (or a tab or
+carriage return) as a formula, so such text (a client named `=HYPERLINK(…)`) goes out as text.
+"""
 
 import csv
+import re
 
 from django.http import StreamingHttpResponse
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+
+
+def formula_safe(value):
+    """Text a spreadsheet would run as a formula, prefixed with ' so it shows as typed; numbers untouched."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 class _Echo:
@@ -15,9 +30,9 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
     writer = csv.writer(_Echo())
 
     def lines():
-        yield "\ufeff" + writer.writerow(header)
+        yield "\ufeff" + writer.writerow([formula_safe(h) for h in header])
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([formula_safe(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

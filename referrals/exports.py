@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from futures_crm.exports import FORMULA_STARTS
+
 from .models import RebateStatement
 
 
@@ -47,6 +49,10 @@ def statement_xlsx(statement: RebateStatement) -> bytes:
     for row in ws.iter_rows(min_row=5, min_col=4, max_col=9):
         for cell in row:
             cell.number_format = "#,##0.00"
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"  # openpyxl would store it as a live formula; keep it text
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

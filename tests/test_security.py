@@ -161,3 +161,26 @@ def test_no_template_holds_an_inline_script_handler_or_style():
     found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for path in (ROOT / "templates").rglob("*.html")
               for m in pattern.finditer(path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("https://evil.example/","点我")', "+1+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(A1)", "\t=1+1"])
+def test_csv_exports_write_formula_like_text_as_text(client, name):
+    import csv
+    import io
+
+    branch = BranchFactory()
+    manager = make_staff(Role.ACCOUNT_MANAGER, branch=branch, username="am_csv")
+    ClientFactory(account_manager=manager, branch=branch, name=name)
+    client.force_login(manager)
+    response = client.get("/clients/?export=csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    cells = [cell for row in rows[1:] for cell in row if name.strip() in cell]
+    assert cells == ["'" + name]
+
+
+def test_numbers_in_csv_exports_stay_numbers():
+    from futures_crm.exports import formula_safe
+
+    assert [formula_safe(v) for v in ["-5.00", "+1,234.50", "-0", "1e5", "-x"]] == [
+        "-5.00", "+1,234.50", "-0", "1e5", "'-x"]

@@ -109,6 +109,16 @@ def test_csv_and_xlsx_exports_carry_the_same_cents(staff, intermediary, month_ro
     assert Decimal(str(totals[-1])) == st.total
 
 
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_xlsx(staff, intermediary, month_rows):
+    steady = month_rows[0]
+    steady.name = '=HYPERLINK("https://evil.example/","报表")'
+    steady.save(update_fields=["name"])
+    st = services.rebate_statement_draft(intermediary=intermediary, month=NOV, by=staff["compliance"])
+    sheet = openpyxl.load_workbook(io.BytesIO(statement_xlsx(st))).active
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)  # shown as typed, never run
+
+
 def test_rounding_rule_is_half_up_to_the_cent():
     from referrals.rules import round_money
 
