@@ -94,6 +94,11 @@ class IntermediaryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The stored number is never sent back to the browser; blank keeps it.
+            self.initial["id_number"] = ""
+            self.fields["id_number"].help_text = _("Stored as %(masked)s. Leave blank to keep it.") % {
+                "masked": self.instance.id_number_masked or "—"}
         if self.instance.status != IntermediaryStatus.LEFT:
             # Leaving goes through the leave page, which lists the clients for transfer.
             self.fields["status"].choices = [c for c in self.fields["status"].choices

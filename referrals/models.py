@@ -63,6 +63,12 @@ class Intermediary(TimeStampedModel):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    @property
+    def id_number_masked(self) -> str:
+        from clients.identity import mask_id_number
+
+        return mask_id_number(self.id_number)
+
 
 class IntermediaryTraining(TimeStampedModel):
     """One training an intermediary attended (date, hours, topic)."""

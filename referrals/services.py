@@ -4,11 +4,12 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.identity import mask_id_number
 from clients.imports.writer_common import column_defaults
 from clients.models import Client, ContactLog, StaffProfile
 from futures_crm.audit import audit_record, diff, snapshot
@@ -182,11 +183,20 @@ def manager_handover(*, leaving_manager, plan: dict, strategy: str, by, reason: 
 # ---------------------------------------------------------------- intermediaries
 
 @transaction.atomic
+def _masked(values: dict) -> dict:
+    # The audit trail must not become a way round ID masking.
+    if values.get("id_number"):
+        values = {**values, "id_number": mask_id_number(values["id_number"])}
+    return values
+
+
 def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields) -> Intermediary:
-    """Register an intermediary or change its registry fields."""
+    """Register an intermediary or change its registry fields (a blank ID number keeps the stored one)."""
     creating = intermediary is None
     intermediary = intermediary or Intermediary()
     before = {} if creating else snapshot(intermediary, INTERMEDIARY_FIELDS)
+    if not creating and not (fields.get("id_number") or "").strip():
+        fields.pop("id_number", None)  # the stored number is never sent to a form, so blank means "keep"
     for name, value in fields.items():
         setattr(intermediary, name, value)
     intermediary.full_clean()
@@ -194,8 +204,16 @@ def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields)
     old, new = diff(before, snapshot(intermediary, INTERMEDIARY_FIELDS))
     if new:
         audit_record(actor=by, action="intermediary.create" if creating else "intermediary.update",
-                     obj=intermediary, before=old, after=new)
+                     obj=intermediary, before=_masked(old), after=_masked(new))
     return intermediary
+
+
+def intermediary_reveal_id_number(*, intermediary: Intermediary, by) -> str:
+    """The full ID number, for a user allowed to see one (as for clients); the reveal itself is audited."""
+    if not by.has_perm("clients.reveal_id_number"):
+        raise PermissionDenied
+    audit_record(actor=by, action="intermediary.reveal_id", obj=intermediary)
+    return intermediary.id_number
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ urlpatterns = [
     path("intermediaries/compliance/", views.ComplianceView.as_view(), name="compliance"),
     path("intermediaries/<int:pk>/", views.IntermediaryDetailView.as_view(), name="intermediary"),
     path("intermediaries/<int:pk>/edit/", views.IntermediaryEditView.as_view(), name="intermediary_edit"),
+    path("intermediaries/<int:pk>/reveal-id/", views.IntermediaryRevealIdView.as_view(),
+         name="intermediary_reveal_id"),
     path("intermediaries/<int:pk>/leave/", views.IntermediaryLeaveView.as_view(), name="intermediary_leave"),
     path("intermediaries/<int:pk>/statements/<str:month>/", views.StatementView.as_view(), name="statement"),
     path("intermediaries/<int:pk>/<str:action>/", views.IntermediaryActionView.as_view(), name="intermediary_action"),

@@ -313,6 +313,7 @@ class IntermediaryDetailView(ScopedQuerysetMixin, DetailView):
             trainings=obj.trainings.all(),
             relatives=obj.relatives.all(),
             can_edit=self.role in INTERMEDIARY_EDITORS,
+            can_reveal=self.request.user.has_perm("clients.reveal_id_number"),
             can_see_statements=self.role in STATEMENT_READERS,
             statements=obj.statements.all() if self.role in STATEMENT_READERS else [],
             training_form=TrainingForm(prefix="training"),
@@ -321,6 +322,19 @@ class IntermediaryDetailView(ScopedQuerysetMixin, DetailView):
             draft_form=StatementDraftForm(prefix="draft", initial={"month": timezone.localdate().replace(day=1)}),
         )
         return ctx
+
+
+class IntermediaryRevealIdView(IntermediaryDetailView):
+    """Show the full ID number once, on this response only; the reveal is audited."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        number = services.intermediary_reveal_id_number(intermediary=self.object, by=request.user)
+        response = self.render_to_response(self.get_context_data(revealed_id=number))
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class IntermediaryEditView(StaffRequiredMixin, FormView):

@@ -41,13 +41,20 @@ def staff_field(**kwargs):
 
 class IntermediarySerializer(serializers.ModelSerializer):
     branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Written whole, read masked: the full number only through the audited reveal-id action.
+    id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=64)
+    id_number_masked = serializers.CharField(read_only=True)
 
     class Meta:
         model = Intermediary
-        fields = ["id", "code", "name", "kind", "status", "id_number", "phone", "qualification_certificate",
-                  "association_registration", "contract_start", "contract_end", "exclusive", "rebate_rate",
-                  "exchange_rebate_share", "branch", "left_on"]
+        fields = ["id", "code", "name", "kind", "status", "id_number", "id_number_masked", "phone",
+                  "qualification_certificate", "association_registration", "contract_start", "contract_end",
+                  "exclusive", "rebate_rate", "exchange_rebate_share", "branch", "left_on"]
         read_only_fields = ["left_on"]
+
+
+class RevealedIdSerializer(serializers.Serializer):
+    id_number = serializers.CharField(read_only=True)
 
 
 class TrainingSerializer(serializers.ModelSerializer):

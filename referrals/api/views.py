@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 
 from clients.models import Client
-from futures_crm.api.permissions import RolePermission
+from futures_crm.api.permissions import IsStaffMember, RolePermission
 from futures_crm.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from futures_crm.roles import Role, user_role
 
@@ -47,6 +47,7 @@ from .serializers import (
     RebateStatementSerializer,
     ReferralSerializer,
     RelativeSerializer,
+    RevealedIdSerializer,
     RewardSerializer,
     StatementDraftSerializer,
     TrainingSerializer,
@@ -71,6 +72,16 @@ class IntermediaryViewSet(ScopedModelViewSet):
     filterset_class = IntermediaryFilterSet
     read_roles = INTERMEDIARY_API_READERS
     write_roles = INTERMEDIARY_EDITORS
+
+    @extend_schema(request=None, responses=RevealedIdSerializer)
+    @action(detail=True, methods=["post"], url_path="reveal-id", filterset_class=None, pagination_class=None,
+            permission_classes=[IsStaffMember], serializer_class=RevealedIdSerializer)
+    def reveal_id(self, request, pk=None):
+        """The full ID number, for a role allowed to reveal one; audited, never cached."""
+        number = services.intermediary_reveal_id_number(intermediary=self.get_object(), by=request.user)
+        response = Response({"id_number": number})
+        response["Cache-Control"] = "no-store"
+        return response
 
     def perform_create(self, serializer):
         serializer.instance = services.intermediary_save(by=self.request.user, **serializer.validated_data)
