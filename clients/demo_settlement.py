@@ -50,13 +50,14 @@ class Profile:
     hedge: bool = False
     flat: bool = False  # closes everything before the close
     holds: float = 0.3  # chance of holding a position overnight
+    leverage: int = 30  # a day's lots may tie up this share (%) of the balance in margin (10 % a lot)
 
 
 PROFILES = [
     Profile("hedger", 8, 0.35, (5, 40), (2_000_000, 20_000_000), hedge=True, holds=0.8),
     Profile("scalper", 7, 0.85, (40, 200), (300_000, 3_000_000), drift=-0.0005, flat=True, holds=0.0),
     Profile("dormant", 15, 0.0, (0, 0), (2_000, 200_000), holds=0.0),
-    Profile("loser", 8, 0.5, (2, 15), (100_000, 800_000), drift=-0.02),
+    Profile("loser", 8, 0.5, (2, 15), (100_000, 800_000), drift=-0.02, leverage=90),  # margin calls follow
     Profile("large", 5, 0.4, (10, 80), (5_000_000, 30_000_000), holds=0.6),
     Profile("outflow", 5, 0.3, (1, 10), (200_000, 2_000_000)),
     Profile("fading", 5, 0.6, (5, 30), (100_000, 1_000_000)),
@@ -164,8 +165,8 @@ def write_history(accounts, days: list[datetime.date], account_out, contract_out
                 for product, exchange, instrument, price, mult, per_lot in rng.sample(
                         PRODUCTS, 1 if rng.random() < 0.6 else rng.randint(2, 3)):
                     lots = rng.randint(*p.lots)
-                    if not p.flat:  # sized to the account: margin (10 %) of a day's lots within 30 % of the balance
-                        lots = max(1, min(lots, max(pre, 0) * 3 // (price * mult * 100)))
+                    if not p.flat:  # sized to the account: a day's margin (10 % a lot) within its leverage
+                        lots = max(1, min(lots, max(pre, 0) * p.leverage // (price * mult * 1000)))
                     if blowing_up:  # the loss comes from the price, not the size: few lots, so the volume drops
                         lots = 1
                     buy = rng.randint(0, lots)
