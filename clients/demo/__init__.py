@@ -18,6 +18,7 @@ from django.utils import timezone
 from futures_crm.roles import Role
 
 from ..choices import AccountStatus, Channel, ChurnReason, ClientType, ContactChannel, IdType, InvestorClass
+from ..demo_settlement import profile_for
 from ..identity import USCC_ALPHABET, id_card_with_check, uscc_with_check
 from ..models import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
 from ..pinyin import pinyin_keys
@@ -175,6 +176,9 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
         if status == AccountStatus.CLOSED:
             close_date = min(today, open_date + datetime.timedelta(days=rng.randrange(30, 1500)))
         channel = weighted(rng, CHANNEL_WEIGHTS)
+        if channel == Channel.INTERMEDIARY and profile_for(f"8{seq:08d}", client_type).name == "scalper":
+            # Scalpers open online for the fast channel; the few an intermediary brings are its warning sign.
+            channel = Channel.ONLINE
         team = managers_by_branch.get(branch.id) or [None]
         name = person_name(rng) if individual else company_name(rng, city, client_type)
         pinyin, initials = pinyin_keys(name, person=individual)
