@@ -26,10 +26,11 @@ from .choices import (
     ProspectSource,
     RecipientStatus,
     TaskKind,
+    TaskStatus,
     TicketStatus,
     TicketType,
 )
-from .models import MessageTemplate, Ticket
+from .models import MessageTemplate, Task, Ticket
 
 DAY = datetime.timedelta(days=1)
 
@@ -345,6 +346,34 @@ def make_tasks(book: DemoBook) -> int:
         services.task_upsert(client=client, kind=TaskKind.SUITABILITY_RENEWAL, owner=client.account_manager,
                              due_on=today + rng.randrange(0, 20) * DAY, title="适当性评估已过期，安排重新测评",
                              source="demo")
+        count += 1
+    return count
+
+
+# What came of the follow-ups the staff worked before the demo's today, by task kind.
+OUTCOMES = {
+    TaskKind.HEDGING_PLAN: "已提交套期保值方案，客户确认按方案建仓。",
+    TaskKind.CARE: "已电话问候并寄送贺卡。",
+    TaskKind.REACTIVATION: "已回访，客户表示行情明朗后恢复交易。",
+    TaskKind.SUITABILITY_RENEWAL: "客户已完成重新测评。",
+    TaskKind.CALL_BACK: "已回电，问题已解答。",
+    TaskKind.COMPLETE_PROFILE: "已补全档案信息。",
+}
+
+
+@transaction.atomic
+def close_worked_tasks(book: DemoBook) -> int:
+    """After the nights: the follow-ups due over a week before today were worked (a few cancelled). Retention
+    tasks stay open: they are the ones the high-risk clients still need."""
+    rng, admin = book.rng, book.users["admin"]
+    stale = (Task.objects.filter(status=TaskStatus.OPEN, due_on__lt=book.today - 7 * DAY)
+             .exclude(kind=TaskKind.RETENTION).select_related("owner", "client").order_by("due_on", "kind", "id"))
+    count = 0
+    for task in stale:
+        cancelled = rng.random() < 0.1
+        services.task_complete(task=task, by=task.owner or admin,
+                               outcome="客户暂无需要，取消跟进。" if cancelled else OUTCOMES.get(task.kind, "已处理。"),
+                               status=TaskStatus.CANCELLED if cancelled else TaskStatus.DONE)
         count += 1
     return count
 

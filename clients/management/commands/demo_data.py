@@ -40,6 +40,7 @@ class Command(BaseCommand):
             self.service_desk(book)
             if book.days:
                 self.nights(book)
+            self.worked_tasks(book)
         self.print_logins()
 
     def took(self) -> str:
@@ -107,6 +108,12 @@ class Command(BaseCommand):
             f"{segments.filter(churn_score__gte=high).count()} clients at high churn risk, "
             f"{segments.filter(volume='dormant').count()} dormant, {segments.filter(churned=True).count()} churned, "
             f"{segments.filter(loyal=True).count()} loyal{self.took()}.")
+
+    def worked_tasks(self, book: demo.DemoBook):
+        from service import demo as service_demo
+
+        closed = service_demo.close_worked_tasks(book)
+        self.stdout.write(f"Demo follow-ups: {closed} tasks due over a week ago closed as worked{self.took()}.")
 
     def print_logins(self):
         self.stdout.write(f"Demo logins (password for every demo user: {demo.DEMO_PASSWORD}):")
