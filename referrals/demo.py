@@ -18,8 +18,16 @@ from clients.identity import USCC_ALPHABET, id_card_with_check, uscc_with_check
 from clients.models import Client
 
 from . import selectors, services
-from .choices import ClubLevel, IntermediaryKind, IntermediaryStatus, MembershipStatus, ReferralStatus, StatementStatus
-from .models import Intermediary, RebateStatement
+from .choices import (
+    ClubLevel,
+    HandoverStrategy,
+    IntermediaryKind,
+    IntermediaryStatus,
+    MembershipStatus,
+    ReferralStatus,
+    StatementStatus,
+)
+from .models import Intermediary, IntermediaryLink, RebateStatement
 
 DAY = datetime.timedelta(days=1)
 # A few intermediaries carry a story the compliance page should show, keyed by (branch code, index).
@@ -241,6 +249,40 @@ def make_club(book: DemoBook) -> int:
     return len(members)
 
 
+def make_assignments(book: DemoBook) -> int:
+    """A manager left (the whole book handed over, balanced by equity, clients told by SMS), and a few clients
+    without a manager were given one."""
+    rng, by = book.rng, book.users["head"]
+    active = [m for m in book.managers if m.username != "manager"]
+    by_branch: dict[int, list] = {}
+    for m in active:
+        by_branch.setdefault(m.staff_profile.branch_id, []).append(m)
+    leaving = next((m for m in reversed(active) if len(by_branch[m.staff_profile.branch_id]) > 1), None)
+    if leaving is not None:
+        successors = [m for m in by_branch[leaving.staff_profile.branch_id] if m.pk != leaving.pk]
+        plan = services.handover_plan(leaving_manager=leaving, successors=successors,
+                                      strategy=HandoverStrategy.EQUITY)
+        services.manager_handover(leaving_manager=leaving, plan=plan, strategy=HandoverStrategy.EQUITY, by=by,
+                                  reason="客户经理离职，客户按权益均衡移交", notify=True)
+        book.managers = [m for m in book.managers if m.pk != leaving.pk]
+        moved = {pk for ids in plan.values() for pk in ids}
+        owners = {pk: sid for sid, ids in plan.items() for pk in ids}
+        for client in book.clients:
+            if client.pk in moved:
+                client.account_manager_id = owners[client.pk]
+    team = {}
+    for m in book.managers:
+        team.setdefault(m.staff_profile.branch_id, []).append(m)
+    unmanaged = [c for c in book.clients if c.account_manager_id is None and c.status != AccountStatus.CLOSED
+                 and team.get(c.branch_id) and not IntermediaryLink.objects.filter(client=c).exists()]
+    given = rng.sample(unmanaged, min(len(unmanaged), 2))
+    for client in given:
+        to = rng.choice(team[client.branch_id])
+        services.client_reassign(client=client, to_manager=to, by=by, reason="为无客户经理的客户指定客户经理")
+        client.account_manager = to
+    return len(given) + (leaving is not None)
+
+
 def make_rebates(book: DemoBook) -> int:
     """Monthly rebate statements: every month of the history drafted, the months before the last confirmed."""
     if not book.days:
@@ -264,5 +306,6 @@ def build(book: DemoBook) -> None:
     make_compliance_stories(book)
     make_referrals(book)
     make_club(book)
+    make_assignments(book)
     make_rebates(book)
 

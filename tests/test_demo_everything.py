@@ -19,10 +19,12 @@ from futures_crm.roles import API_ONLY_ROLES, Role, user_role
 from referrals.choices import IntermediaryStatus, ReferralStatus, StatementStatus
 from referrals.models import (
     ClubMembership,
+    Handover,
     Intermediary,
     IntermediaryLink,
     IntermediaryRelative,
     IntermediaryTraining,
+    ManagerAssignment,
     RebateStatement,
     Referral,
     ReferralReward,
@@ -125,10 +127,13 @@ def test_intermediaries_links_training_relatives_contract_warnings_and_rebates(d
     assert orphaned_clients().exists()
 
 
-def test_referrals_at_every_stage_with_rewards_and_club_members(demo, db):
+def test_referrals_at_every_stage_with_rewards_club_members_and_a_handover(demo, db):
     assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
     assert ReferralReward.objects.filter(referral__status=ReferralStatus.FUNDED).exists()
     assert ClubMembership.objects.count() >= 3
+    handover = Handover.objects.get()
+    assert handover.client_count == ManagerAssignment.objects.filter(handover=handover).count() > 0
+    assert not Client.objects.filter(account_manager=handover.leaving_manager).exists()
 
 
 def test_tickets_in_every_state_with_an_escalated_overdue_complaint(demo, user, db):
