@@ -270,10 +270,10 @@ def make_activities(book: DemoBook) -> int:
         by=by, kind=ActivityKind.SEMINAR, title="有色金属投资策略会", held_on=today - 12 * DAY,
         place="上海浦东营业部多功能厅", cost=Decimal("18000.00"),
         description="研究所有色金属组主讲：铜、铝供需与库存展望。")
-    # The Shanghai branch's clients who trade copper (any Shanghai client without a history).
+    # The Shanghai branch's clients who trade copper (its spot enterprises, without a history).
     sh01 = next(b for b in book.branches if b.code == "SH01")
-    targeted = services.activity_target(activity=seminar, by=by, filters={"branch": str(sh01.pk)}
-                                        | ({"product": "cu"} if book.days else {}))
+    targeted = services.activity_target(activity=seminar, by=by, filters={"branch": str(sh01.pk)} | (
+        {"product": "cu"} if book.days else {"client_type": ClientType.SPOT_ENTERPRISE}))
     if not targeted:  # a small book may have no copper trader in Shanghai
         targeted = services.activity_target(activity=seminar, by=by, filters={"branch": str(sh01.pk)})
     services.activity_invite(activity=seminar, by=by, channel="sms", template=invitation)
