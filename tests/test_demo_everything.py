@@ -173,6 +173,9 @@ def test_staff_pages_open_on_the_demo(demo, client):
     for url in ("/segments/", "/service/my-day/", "/service/tickets/", "/service/prospects/",
                 "/relationships/referrals/"):
         assert client.get(url).status_code == 200, url
+    assert client.login(username="compliance", password=DEMO_PASSWORD)
+    complaint = Ticket.objects.filter(escalated_at__isnull=False, owner__isnull=True).first()
+    assert client.get(f"/service/tickets/{complaint.pk}/").status_code == 200
     assert client.login(username="admin", password=DEMO_PASSWORD)
     for url in ("/segments/runs/", "/relationships/intermediaries/", "/relationships/intermediaries/compliance/",
                 "/relationships/club/", "/service/activities/", "/service/surveys/"):
