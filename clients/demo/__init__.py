@@ -1,7 +1,8 @@
 """A synthetic brokerage for demos and benchmarks, deterministic for a seed and a reference day.
 
-Each step is a function taking a `random.Random` so other commands (settlement history, segments)
-can reuse the same people and clients: `build(clients=..., seed=...)` returns a `DemoBook`.
+Each step is a function taking the `DemoBook` (its `rng` continues the seed's sequence) so the steps
+of other apps (intermediaries, referrals, the service desk, the nightly runs) reuse the same people and
+clients: `build(clients=..., seed=...)` returns the book. `manage.py demo_data` runs every step.
 """
 
 import datetime
@@ -17,6 +18,7 @@ from django.utils import timezone
 from futures_crm.roles import Role
 
 from ..choices import AccountStatus, Channel, ChurnReason, ClientType, ContactChannel, IdType, InvestorClass
+from ..demo_settlement import profile_for
 from ..identity import USCC_ALPHABET, id_card_with_check, uscc_with_check
 from ..models import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
 from ..pinyin import pinyin_keys
@@ -36,8 +38,10 @@ DEMO_USERS = [
     # The demo account manager: SH01's first manager, under the code the import format would use.
     ("manager", Role.ACCOUNT_MANAGER, "王建国", "SH01", "AMSH0101"),
 ]
+# One login per role (CI greps the first two labels); the back office uses the REST API, not the pages.
 DEMO_LOGINS = [("Administrator", "admin"), ("Account manager", "manager"), ("Branch manager", "branch_sh01"),
-               ("Service agent", "service"), ("Compliance", "compliance")]
+               ("Head office", "head"), ("Service agent", "service"), ("Marketing", "marketing"),
+               ("Compliance", "compliance"), ("Back office (API)", "backoffice")]
 
 CLIENT_TYPE_WEIGHTS = [(ClientType.INDIVIDUAL, 85), (ClientType.INSTITUTION, 6), (ClientType.SPOT_ENTERPRISE, 6),
                        (ClientType.FINANCIAL_INSTITUTION, 3)]
@@ -58,6 +62,21 @@ class DemoBook:
     agents: list = field(default_factory=list)
     users: dict = field(default_factory=dict)
     clients: list = field(default_factory=list)
+    intermediaries: list = field(default_factory=list)
+    # The trading days of the settlement history (oldest first); empty without one.
+    days: list = field(default_factory=list)
+    # Account id → churn story of clients.demo_settlement.STORIES, for the settlement history.
+    stories: dict = field(default_factory=dict)
+
+    @property
+    def now(self) -> datetime.datetime:
+        """The demo's "now": the reference day's evening, or the real now when that is earlier."""
+        evening = timezone.make_aware(datetime.datetime.combine(self.today, datetime.time(17, 0)))
+        return min(timezone.now(), evening)
+
+    def at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+        """An aware Asia/Shanghai moment of `day`."""
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
 def weighted(rng: random.Random, pairs):
@@ -138,6 +157,10 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
     for m in book.managers:
         managers_by_branch.setdefault(m.staff_profile.branch_id, []).append(m)
     start = Client.objects.count()
+    # Clients name intermediaries of their branch that are registered already (see referrals.demo).
+    intermediary_codes: dict[int, list] = {}
+    for intermediary in book.intermediaries:
+        intermediary_codes.setdefault(intermediary.branch_id, []).append(intermediary.code)
     clients = []
     for i in range(count):
         seq = start + i + 1
@@ -153,6 +176,9 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
         if status == AccountStatus.CLOSED:
             close_date = min(today, open_date + datetime.timedelta(days=rng.randrange(30, 1500)))
         channel = weighted(rng, CHANNEL_WEIGHTS)
+        if channel == Channel.INTERMEDIARY and profile_for(f"8{seq:08d}", client_type).name == "scalper":
+            # Scalpers open online for the fast channel; the few an intermediary brings are its warning sign.
+            channel = Channel.ONLINE
         team = managers_by_branch.get(branch.id) or [None]
         name = person_name(rng) if individual else company_name(rng, city, client_type)
         pinyin, initials = pinyin_keys(name, person=individual)
@@ -172,7 +198,8 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
             branch=branch, open_date=open_date, close_date=close_date, status=status,
             churn_reason=rng.choice(ChurnReason.values) if close_date else "",
             channel=channel, account_manager=rng.choice(team) if rng.random() > 0.05 else None,
-            intermediary_code=f"JJ{branch.code}{rng.randrange(1, 20):03d}" if channel == Channel.INTERMEDIARY else "",
+            intermediary_code=_intermediary_code(rng, branch, intermediary_codes) if channel == Channel.INTERMEDIARY
+            else "",
             tags=rng.sample(names.TAGS, rng.choice((0, 0, 1, 2))),
             is_key=rng.random() < 0.05,
             consent_sms=rng.random() > 0.1, consent_email=rng.random() > 0.2,
@@ -181,6 +208,11 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
     book.clients = Client.objects.bulk_create(clients, batch_size=2000)
     _link_referrers(book)
     return book.clients
+
+
+def _intermediary_code(rng: random.Random, branch: Branch, registered: dict) -> str:
+    # Without a registry (the archive built alone) the code names an intermediary yet to be registered.
+    return rng.choice(registered.get(branch.id) or [f"JJ{branch.code}{rng.randrange(1, 20):03d}"])
 
 
 def _link_referrers(book: DemoBook) -> None:
@@ -241,13 +273,74 @@ def make_contact_logs(book: DemoBook, *, per_client: int = 3) -> None:
     ContactLog.objects.bulk_create(rows, batch_size=5000)
 
 
+def pick_churn_stories(book: DemoBook) -> dict:
+    """A realistic few clients get a churn story in the settlement history (clients.demo_settlement.STORIES).
+
+    About 2 % of the book: long-standing active individual clients with a manager; the demo account
+    manager gets one who is leaving and one who blows up, so "my day" shows them.
+    """
+    rng = book.rng
+    first_day = book.days[0] if book.days else book.today
+    eligible = sorted((c for c in book.clients if c.client_type == ClientType.INDIVIDUAL
+                       and c.status == AccountStatus.ACTIVE and c.close_date is None and c.account_manager_id
+                       and c.open_date < first_day - datetime.timedelta(days=30)), key=lambda c: c.account_id)
+    n = len(book.clients)
+    wanted = {"leaving": max(1, n // 100), "blowup": max(1, n // 150), "cutting": max(1, n // 150)}
+    manager = book.users.get("manager")
+    own = [c for c in eligible if manager is not None and c.account_manager_id == manager.pk]
+    for story, client in zip(("leaving", "blowup"), rng.sample(own, min(2, len(own))), strict=False):
+        book.stories[client.account_id] = story
+        wanted[story] -= 1
+    rest = [c for c in eligible if c.account_id not in book.stories]
+    chosen = rng.sample(rest, min(len(rest), sum(wanted.values())))
+    for story, count in wanted.items():
+        for client in chosen[:count]:
+            book.stories[client.account_id] = story
+        chosen = chosen[count:]
+    return book.stories
+
+
+def _birthday_on(client: Client, day: datetime.date) -> None:
+    """Move an individual's birthday to `day`'s month and day (same year), keeping the ID number true to it."""
+    born = client.birthday
+    new = datetime.date(born.year, day.month, 28 if (day.month, day.day) == (2, 29) else day.day)
+    client.birthday = new
+    client.id_number = id_card_with_check(f"{client.id_number[:6]}{new:%Y%m%d}{client.id_number[14:17]}")
+    client.id_last4 = client.id_number[-4:]
+
+
+def make_birthdays(book: DemoBook) -> None:
+    """Two of the demo manager's clients have a birthday this week: today (a greeting) and in three days."""
+    manager = book.users.get("manager")
+    own = [c for c in book.clients if manager is not None and c.account_manager_id == manager.pk
+           and c.client_type == ClientType.INDIVIDUAL and c.status == AccountStatus.ACTIVE and c.birthday
+           and c.account_id not in book.stories]
+    picked = book.rng.sample(own, min(2, len(own)))
+    for client, ahead in zip(picked, (0, 3), strict=False):
+        _birthday_on(client, book.today + datetime.timedelta(days=ahead))
+    Client.objects.bulk_update(picked, ["birthday", "id_number", "id_last4"])
+
+
 @transaction.atomic
-def build(*, clients: int, seed: int, today: datetime.date | None = None) -> DemoBook:
-    """The whole demo brokerage; later steps (settlements, segments) take the returned book."""
+def build(*, clients: int, seed: int, today: datetime.date | None = None, days: int = 0,
+          before_clients=()) -> DemoBook:
+    """The client archive of the demo brokerage; later steps (settlements, segments) take the returned book.
+
+    `days`: the settlement history to come (the churn stories are chosen for it). `before_clients`: steps of
+    other apps whose records the clients name (the intermediary registry), run after the staff.
+    """
+    from clients.demo_settlement import trading_days
+
     book = DemoBook(rng=random.Random(seed), today=today or timezone.localdate())
+    book.days = trading_days(days, book.today) if days > 0 else []
     make_branches(book)
     make_staff(book, managers_per_branch=max(2, min(12, clients // (len(names.BRANCHES) * 80) + 1)))
+    for step in before_clients:
+        step(book)
     make_clients(book, clients)
     make_suitability(book)
     make_contact_logs(book)
+    if book.days:
+        pick_churn_stories(book)
+    make_birthdays(book)
     return book

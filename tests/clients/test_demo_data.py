@@ -5,10 +5,11 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from clients.demo import DEMO_PASSWORD
 from clients.identity import id_card_valid, uscc_valid
-from clients.models import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
+from clients.models import AccountSettlement, Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
 from futures_crm.roles import Role, user_role
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,43 @@ def test_other_seed_other_book():
     Client.objects.all().delete()
     load(seed=2)
     assert fingerprint() != first
+
+
+def demo_fingerprint():
+    """What a demo with history holds, by natural keys (ids and timestamps differ between builds)."""
+    from referrals.models import IntermediaryLink, Referral
+    from segmentation.models import ClientSegment
+    from service.models import ActivityRecipient, Prospect, Survey, Task, Ticket
+
+    return {
+        "clients": list(Client.objects.order_by("account_id").values_list("account_id", "name", "birthday",
+                                                                           "account_manager__username")),
+        "settlement": list(AccountSettlement.objects.order_by("trade_date", "client__account_id").values_list(
+            "client__account_id", "trade_date", "equity", "withdrawal")[::97]),
+        "segments": list(ClientSegment.objects.order_by("client__account_id").values_list(
+            "client__account_id", "volume", "churn_score", "loyal", "lifetime_value")),
+        "links": list(IntermediaryLink.objects.order_by("client__account_id", "valid_from").values_list(
+            "client__account_id", "intermediary__code", "valid_from", "valid_to")),
+        "referrals": sorted(Referral.objects.values_list("prospect_name", "status", "referred_on"), key=str),
+        "tickets": sorted(Ticket.objects.values_list("subject", "status", "client__account_id", "deadline"), key=str),
+        "tasks": sorted(Task.objects.values_list("kind", "client__account_id", "owner__username", "due_on",
+                                                 "status"), key=str),
+        "prospects": sorted(Prospect.objects.values_list("name", "grade", "owner__username"), key=str),
+        "surveys": sorted(Survey.objects.values_list("client__account_id", "answered_on", "satisfaction"), key=str),
+        "recipients": sorted(ActivityRecipient.objects.values_list("activity__title", "client__account_id",
+                                                                   "status"), key=str),
+    }
+
+
+def test_same_seed_same_demo_with_history_and_nights():
+    def build():
+        with transaction.atomic():
+            call_command("demo_data", "--clients", "30", "--seed", "11", "--today", TODAY.isoformat(),
+                         "--days", "22", stdout=io.StringIO())
+            found = demo_fingerprint()
+            transaction.set_rollback(True)  # the second build starts from the same empty database
+        return found
+
+    first = build()
+    assert first["segments"] and first["tickets"] and first["referrals"] and first["tasks"]
+    assert build() == first

@@ -119,3 +119,11 @@ def test_unknown_callers_ticket_is_linked_once_identified(page, api, staff, book
     again = api(staff["agent"]).post(f"/api/tickets/{other.pk}/link/", {"account_id": book["zhao"].account_id},
                                      format="json")
     assert again.status_code == 400
+
+
+def test_a_ticket_waiting_in_a_queue_without_an_owner_opens(page, staff, book):
+    complaint = services.ticket_open(by=staff["agent"], client=book["zhang"], ticket_type="complaint",
+                                     channel="phone", subject="Nobody warned me")
+    assert (complaint.queue, complaint.owner) == ("compliance", None)
+    response = page(staff["compliance"]).get(f"/service/tickets/{complaint.pk}/")
+    assert response.status_code == 200 and "Nobody warned me" in response.content.decode()
