@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -42,10 +43,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def project_copy(tmp_path):
-    copy = tmp_path / "crm"
+def project_copy():
+    # Not under pytest's own temporary root: another pytest session starting on this machine resets that
+    # folder to 0700, and the embedded server (run as its own system user under root) would lose its data.
+    copy = Path(tempfile.mkdtemp(prefix="crm-make-run-")) / "crm"
     shutil.copytree(ROOT, copy, ignore=IGNORE)
-    return copy
+    yield copy
+    shutil.rmtree(copy.parent, ignore_errors=True)
 
 
 def _postgres_running_on(pgdata: Path) -> bool:
