@@ -327,9 +327,10 @@ def build_world() -> World:
                                                      joined_on=datetime.date(2024, 1, 1)),
             pin=SegmentOverride.objects.create(client=c, axis=axis, value=pin_value, reason="人工判断", by=admin),
             recipient=ActivityRecipient.objects.create(activity=activity, client=c, status="selected"),
-            id_number=id_card_with_check(f"31010119900101{n}12"),
+            id_number=id_card_with_check(f"31010119900101{n}12"),  # for a declared relative
         )
-    # A partial import leaves one open quarantined row (a commission that is not a number).
+    # A partial import leaves one open quarantined row (a commission that is not a number); the row it writes
+    # is the stored settlement a rebate month must fall in (January 2025).
     batch = import_run(kind="accounts", rows=[account_row("8101000001", "2025-01-02"),
                                               account_row("8101000002", "2025-01-02", commission="abc")],
                        partial=True)
