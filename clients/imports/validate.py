@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from operator import itemgetter
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..identity import id_card_valid, normalise_phone, uscc_valid
@@ -24,14 +25,19 @@ DATE_RE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})\Z")
 INSTRUMENT_RE = re.compile(r"([A-Za-z]{1,6})\d{3,4}(?:-?[CP]-?\d+)?\Z")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 LOTS_MAX = 2**31 - 1
+# China's first futures exchange opened in 1990: an earlier trading day is a typing error.
+FIRST_TRADING_DAY = "1990-01-01"
+TRADING_DAY = "trade_date"  # the column bounded by FIRST_TRADING_DAY and today
 
 
 class Bad(ValueError):
     """One cell's reason for rejection."""
 
 
-def _date_parser():
+def _date_parser(trading_day: bool = False):
+    """A date cell's parser; `trading_day`: also refused before FIRST_TRADING_DAY or after today (Asia/Shanghai)."""
     cache: dict[str, str] = {}
+    latest = timezone.localdate(timezone=timezone.get_default_timezone()).isoformat() if trading_day else None
 
     def parse(raw: str) -> str:
         hit = cache.get(raw)
@@ -44,6 +50,13 @@ def _date_parser():
             value = datetime.date(*(int(g) for g in match.groups())).isoformat()
         except ValueError as exc:
             raise Bad(_("“%(v)s” is not a real calendar date") % {"v": raw}) from exc
+        if latest is not None:  # ISO dates compare as text
+            if value > latest:
+                raise Bad(_("“%(v)s” is after today (%(today)s): a trading day cannot be in the future")
+                          % {"v": raw, "today": latest})
+            if value < FIRST_TRADING_DAY:
+                raise Bad(_("“%(v)s” is before %(first)s, the earliest trading day accepted")
+                          % {"v": raw, "first": FIRST_TRADING_DAY})
         if len(cache) < 10000:
             cache[raw] = value
         return value
@@ -127,7 +140,7 @@ class RowValidator:
         self.plan = []
         for col in fmt.columns:
             if col.type == DATE:
-                parse = _date_parser()
+                parse = _date_parser(trading_day=col.name == TRADING_DAY)
             elif col.type == MONEY:
                 parse = _money_parser(col.non_negative)
             elif col.type == LOTS:
@@ -169,7 +182,7 @@ class RowValidator:
                 parts.append(r"(?:[A-Za-z]{1,16})?")  # product
         self._fast_re = re.compile("\x1f".join(parts) + r"\Z")
         self._order = [self.positions.get(name) for name in self.fmt.names]
-        self._date = _date_parser()
+        self._date = _date_parser(trading_day=True)  # the settlement formats' first column
         self.check = self._check_fast
 
     def line_matcher(self, direct: bool = False):
@@ -230,6 +243,8 @@ class RowValidator:
         return row
 
     def _check_fast(self, cells):
+        if len(cells) != self.width:
+            return None, self._width_problem(cells)
         try:
             values = ["" if i is None else cells[i] for i in self._order]
         except IndexError:
@@ -253,7 +268,14 @@ class RowValidator:
         """(values, None) for a good row, (None, [(column, reason), …]) for a bad one."""
         return self._check_slow(cells)
 
+    def _width_problem(self, cells: list[str]) -> list[tuple[str, str]]:
+        """A line with more or fewer cells than the header: its cells cannot be matched to columns."""
+        return [("", _("the line has %(n)s cells but the header has %(width)s columns; nothing of it is "
+                       "imported (a cell with a comma must be quoted)") % {"n": len(cells), "width": self.width})]
+
     def _check_slow(self, cells: list[str]):
+        if len(cells) != self.width:
+            return None, self._width_problem(cells)
         out = []
         errors = None
         ncells = len(cells)
