@@ -83,3 +83,19 @@ def line_check(request, settings):
     every row before the COPY (`IMPORT_LINE_CHECK`)."""
     settings.IMPORT_LINE_CHECK = request.param
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Uploads hand their import to a Celery task: run it in-process (as with no broker configured), except
+    in the tests that start a real worker."""
+    if "celery_worker_live" in request.fixturenames:
+        yield
+        return
+    from futures_crm.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True  # the settings' name: it wins over `task_always_eager`
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = eager
+
