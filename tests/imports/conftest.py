@@ -99,3 +99,18 @@ def _tasks_in_process(request):
     yield
     app.conf.CELERY_TASK_ALWAYS_EAGER = eager
 
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault suite's figures (faults injected, rows compared, lost, doubled), for the closing note."""
+    import sys
+
+    module = sys.modules.get("tests.imports.test_faults")
+    figures = getattr(module, "FIGURES", None)
+    if not figures:
+        return
+    terminalreporter.section("import fault suite")
+    for name, values in figures.items():
+        terminalreporter.line(f"{name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+    totals = {k: sum(v.get(k, 0) for v in figures.values()) for k in ("faults injected", "rows compared", "lost",
+                                                                       "doubled")}
+    terminalreporter.line("total: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
