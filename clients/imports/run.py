@@ -26,6 +26,11 @@ class Rejected(Exception):
     """Bad rows in all-or-nothing mode: roll the whole file back."""
 
 
+def printable(text: str) -> str:
+    """A file's text for a report or the quarantine: PostgreSQL's jsonb cannot hold U+0000, shown as U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _empty_result() -> dict:
     return {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
 
@@ -105,13 +110,13 @@ class ImportRun:
     def reject(self, line: int, cells: list[str], problems, report: bool | None = None) -> None:
         """Spool a rejected row for the quarantine; `report`: also list it in the batch report."""
         self.rejected += 1
-        entries = [{"line": line, "column": c, "reason": r} for c, r in problems]
+        entries = [{"line": line, "column": c, "reason": printable(r)} for c, r in problems]
         if report is None:
             report = len(self.errors) < REPORT_ERRORS
         if report:
             self.errors.extend(entries)
-        self.spool.write(json.dumps({"line": line, "raw": self.validator.raw_dict(cells), "errors": entries},
-                                    ensure_ascii=False) + "\n")
+        raw = {name: printable(cell) for name, cell in self.validator.raw_dict(cells).items()}
+        self.spool.write(json.dumps({"line": line, "raw": raw, "errors": entries}, ensure_ascii=False) + "\n")
 
     def good_rows(self):
         """(line, values) of every row the Python checks accept; the others are rejected on the way."""

@@ -34,7 +34,7 @@ from . import pg_file
 from .formats import FORMATS
 from .progress import STALE_AFTER, Progress
 from .reader import ENCODINGS, FileRejected, check_text, file_checksum
-from .run import REPORT_ERRORS, ImportRun, Rejected
+from .run import REPORT_ERRORS, ImportRun, Rejected, printable
 from .writer_common import settlement_mismatches
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ def _record(run: ImportRun) -> ImportBatch:
     batch.rows_rejected = run.rejected
     batch.rows_written = result["written"]
     batch.rows_replaced = result["replaced"]
-    batch.warnings = run.warnings
+    batch.warnings = [printable(w) for w in run.warnings]
     if not rejected_file and run.lo:
         batch.date_from, batch.date_to = run.lo, run.hi
     if run.file_error:

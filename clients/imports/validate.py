@@ -99,6 +99,8 @@ def _text_parser(max_length: int):
     def parse(raw: str) -> str:
         if len(raw) > max_length:
             raise Bad(_("is longer than %(n)s characters") % {"n": max_length})
+        if "\x00" in raw:  # PostgreSQL text cannot hold it
+            raise Bad(_("contains a NUL character (byte 0)"))
         return raw
 
     return parse
@@ -177,7 +179,7 @@ class RowValidator:
             elif col.type == ENUM:
                 parts.append("(?:" + "|".join(sorted(set(col.choices.values()))) + ")")
             elif col.required:
-                parts.append(r"[^\x1f\s](?:[^\x1f]{0,%s}[^\x1f\s])?".replace("%s", str(col.max_length - 2)))
+                parts.append(r"[^\x1f\s\x00](?:[^\x1f\x00]{0,%s}[^\x1f\s\x00])?".replace("%s", str(col.max_length - 2)))
             else:
                 parts.append(r"(?:[A-Za-z]{1,16})?")  # product
         self._fast_re = re.compile("\x1f".join(parts) + r"\Z")
@@ -201,7 +203,7 @@ class RowValidator:
         for index in range(self.width):
             col = columns.get(by_position.get(index))
             if col is None:
-                parts.append(r'[^,"]*')  # an ignored column
+                parts.append(r'[^,"\x00]*')  # an ignored column (a NUL byte, which COPY refuses, goes to Python)
             elif col.type == DATE:
                 parts.append(r"(?P<day>\d{4}-\d{2}-\d{2}|\d{8})")
             elif col.type == MONEY:
@@ -215,7 +217,7 @@ class RowValidator:
                 parts.append(r"[A-Za-z]{1,6}\d{3,4}(?:-?[CP]-?\d{1,19})?")  # ≤ 32 characters
             elif col.required:
                 # 1 to max_length characters, neither first nor last a space.
-                text = r'(?=[^,"\s])[^,"\r\n]{1,' + str(col.max_length) + r'}+(?<=[^,"\s])'
+                text = r'(?=[^,"\s])[^,"\r\n\x00]{1,' + str(col.max_length) + r'}+(?<=[^,"\s])'
                 parts.append(f"(?P<account>{text})" if col.name == "account_id" else text)
             else:
                 parts.append(r"[A-Za-z]{1,16}" if direct else r"(?:[A-Za-z]{1,16})?")  # product

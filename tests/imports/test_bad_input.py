@@ -214,3 +214,28 @@ def test_nothing_of_a_rejected_clients_file_is_left_behind(write_csv, branches):
     assert batch.status == "rejected"
     assert not Client.objects.exists()
     assert list(QuarantinedRow.objects.values_list("line", "status")) == [(3, "rejected_file")]
+
+
+# -- NUL bytes: valid UTF-8, refused by PostgreSQL text --------------------------------------------------------
+
+@pytest.mark.parametrize("line_check", ["sql", "python"])
+def test_a_nul_byte_in_a_cell_is_a_row_error_not_a_failure(settings, tmp_path, line_check):
+    settings.IMPORT_LINE_CHECK = line_check
+    rows = [account_row("9000\x000001"), account_row("90000002", deposit="5\x00"), account_row("90000003")]
+    path = tmp_path / "accounts.csv"
+    path.write_text(_text(list(ACCOUNT_HEADER) + ["备\x00注"], [{**r, "备\x00注": "x\x00"} for r in rows]))
+    batch = import_run(kind="accounts", path=path, partial=True)
+    assert (batch.status, batch.rows_written) == ("partial", 1), batch.report
+    assert batch.report["errors"] == [
+        {"line": 2, "column": "account_id", "reason": "contains a NUL character (byte 0)"},
+        {"line": 3, "column": "deposit", "reason": "“5\ufffd” is not a decimal amount"}]
+    assert batch.quarantined_rows.get(line=2).raw["account_id"] == "9000\ufffd0001"  # jsonb holds no NUL
+    assert "Unknown column(s) ignored: 备\ufffd注" in batch.warnings
+
+
+def test_a_nul_byte_in_json_rows_is_a_422(api, staff):
+    response = api(staff["backoffice"]).post("/api/imports/", {"kind": "clients", "rows": [
+        client_row(name="张\x00三")]}, format="json")
+    assert response.status_code == 422
+    assert response.json()["report"]["errors"] == [
+        {"line": 1, "column": "name", "reason": "contains a NUL character (byte 0)"}]
