@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 
-from django.db import DatabaseError, connections
+from django.db import connections
 from django.db.utils import DEFAULT_DB_ALIAS
 
 from ..models.imports import BatchStatus
@@ -71,8 +71,7 @@ class Progress:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 self._write()
         finally:
-            if self._db is not None:
-                self._db.close()
+            self._close()
 
     def _write(self) -> None:
         try:
@@ -82,10 +81,16 @@ class Progress:
                 cur.execute("UPDATE clients_importbatch SET progress = %s::jsonb, heartbeat_at = now() "
                             "WHERE id = %s AND status = %s",
                             [json.dumps(self.snapshot()), self.batch_id, BatchStatus.RUNNING.value])
-        except DatabaseError:
+        except Exception:  # noqa: BLE001 - the heartbeat must outlive any error of its own
             # The database is away for a moment: try again with a new connection at the next beat. Should
             # it stay away, the import itself fails and says so.
             logger.warning("import batch %s: could not write its progress", self.batch_id, exc_info=True)
-            if self._db is not None:
+            self._close()
+
+    def _close(self) -> None:
+        if self._db is not None:
+            try:
                 self._db.close()
+            except Exception:  # noqa: BLE001 - a connection already broken
+                logger.debug("import batch %s: heartbeat connection closed with an error", self.batch_id)
             self._db = None

@@ -382,3 +382,29 @@ def test_batches_left_running_by_earlier_versions_are_failed_and_their_quarantin
     stuck.refresh_from_db()
     assert stuck.status == "failed" and stuck.report["failure"] == "stuck"
     assert list(QuarantinedRow.objects.values_list("batch_id", flat=True)) == [done.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_outlives_an_error_of_its_own_connection(monkeypatch):
+    """A database that is away for a beat (any error, not only DatabaseError) must not stop the heartbeat:
+    a stopped heartbeat would have the sweep fail an import that is still running."""
+    from django.db import InterfaceError
+
+    batch = ImportBatch.objects.create(kind="accounts", source="api", status="running")
+    real, calls = connections.create_connection, []
+
+    def flaky(alias):
+        calls.append(alias)
+        if len(calls) == 1:
+            raise InterfaceError("connection already closed")
+        return real(alias)
+
+    monkeypatch.setattr(progress, "HEARTBEAT_SECONDS", 0.01)
+    monkeypatch.setattr(progress.connections, "create_connection", flaky)
+    with progress.Progress(batch.pk, live=True) as beat:
+        beat.update(read=7)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and ImportBatch.objects.get(pk=batch.pk).progress.get("read") != 7:
+            time.sleep(0.01)
+    batch.refresh_from_db()
+    assert len(calls) >= 2 and batch.progress["read"] == 7 and batch.heartbeat_at is not None
