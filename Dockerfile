@@ -11,4 +11,5 @@ RUN SECRET_KEY=build-only-not-secret DATABASE_URL=postgres://build@unused/none \
  && useradd --create-home --uid 1000 crm && mkdir -p /app/var && chown -R crm /app/var
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "futures_crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "futures_crm.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", \
+     "--workers", "3", "--threads", "4", "--timeout", "60", "--access-logfile", "-"]

@@ -1,5 +1,7 @@
 """Pinyin keys for names, computed once when a name is written and stored indexed."""
 
+import re
+
 from pypinyin import Style, lazy_pinyin
 
 # Characters read differently as a surname than in ordinary words (曾 is zēng, not céng): a user
@@ -14,6 +16,7 @@ SURNAME_READINGS = {
 }
 # Longest first, so the compound 尉迟 wins over 尉.
 _SURNAMES = sorted(SURNAME_READINGS, key=len, reverse=True)
+_WORD = re.compile(r"[^\W_]+")  # a run of letters or digits, in any script
 
 
 def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
@@ -27,9 +30,11 @@ def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
     if person:
         surname = next((s for s in _SURNAMES if name.startswith(s)), "")
         head, name = SURNAME_READINGS.get(surname, []), name[len(surname):]
-    syllables = head + [s.lower() for s in lazy_pinyin(name, errors="default") if s.strip()]
-    # Latin text passes through lazy_pinyin whole ("Tom Lee"): its words give their first letters.
+    # Latin text passes through lazy_pinyin whole ("Tom Lee"): its words give their first letters. Only
+    # letters and digits count, so "=张三" or "@Tom Lee" (a name a spreadsheet took for a formula) has the
+    # keys of 张三 and Tom Lee; a name of symbols only has empty keys.
+    syllables = head + [word.lower() for part in lazy_pinyin(name, errors="default") for word in _WORD.findall(part)]
     initials = [s[0] for s in head] + [
-        word[0] for part in lazy_pinyin(name, style=Style.FIRST_LETTER) for word in part.split() if word.isalnum()
+        word[0] for part in lazy_pinyin(name, style=Style.FIRST_LETTER) for word in _WORD.findall(part)
     ]
-    return "".join(syllables).replace(" ", "")[:255], "".join(initials).lower()[:64]
+    return "".join(syllables)[:255], "".join(initials).lower()[:64]

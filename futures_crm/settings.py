@@ -146,6 +146,15 @@ IMPORT_DROP_DIR = env.path("IMPORT_DROP_DIR", default=str(VAR_DIR / "import_drop
 # Who reads a settlement file's lines: "sql" (PostgreSQL's COPY; the fast routes) or "python" (every row
 # checked in Python, as JSON rows are). The same outcome either way; the import tests compare the two.
 IMPORT_LINE_CHECK = "sql"
+# An import file sent through the page or the API: the largest accepted (a clear 413 above it), and how
+# long one import may run on a worker (the task's soft time limit; the batch then ends failed). A batch
+# that no worker has taken within that time is failed too.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=500)
+IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=3600)
+# Uploaded files over 2.5 MB are streamed to a temporary file, never held in memory; any other request
+# body (a form, JSON rows for the import API) may hold up to DATA_UPLOAD_MAX_MB.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MB", default=10) * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -199,6 +208,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
+    # Batches whose worker died (no heartbeat for two minutes) are marked failed.
+    "clients-import-fail-stale": {"task": "clients.import_fail_stale", "schedule": 60.0},
 }
 # The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
 # On a holiday there is no new day, and the task skips a day that already has a successful run.

@@ -1,11 +1,11 @@
-"""Import API: POST a file (multipart) or JSON rows; GET past batches with their reports; the quarantine
-of rejected rows (correct and re-run, or discard); the settlement alerts an import raises."""
+"""Import API: POST a file (multipart, imported by a worker) or JSON rows (imported at once); GET past
+batches with their reports and progress; the quarantine of rejected rows (correct and re-run, or
+discard); the settlement alerts an import raises."""
 
-import os
-import tempfile
-
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,22 +16,56 @@ from futures_crm.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 
 from ..imports.filtersets import QuarantinedRowFilterSet, SettlementAlertFilterSet
 from ..imports.formats import ALERT_ACKNOWLEDGE_ROLES, FORMATS, IMPORT_ROLES
-from ..imports.services import import_run, quarantine_discard, quarantine_rerun
+from ..imports.services import (
+    UploadTooLarge,
+    import_fail_stale,
+    import_run,
+    import_submit,
+    quarantine_discard,
+    quarantine_rerun,
+    upload_too_large_message,
+    upload_would_be_too_large,
+)
 from ..models import ImportBatch, QuarantinedRow, SettlementAlert
-from ..models.imports import ImportKind, ImportSource, QuarantineStatus
+from ..models.imports import BatchStatus, ImportKind, ImportSource, QuarantineStatus
 from ..services import settlement_alert_acknowledge
 from .serializers import ClientBriefSerializer
 
 
+class ImportProgressSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=["queued", "reading", "writing", "finishing", "done"], required=False)
+    read = serializers.IntegerField(required=False, help_text="Lines read so far.")
+    checked = serializers.IntegerField(required=False, help_text="Lines read that passed the per-row checks.")
+    rejected = serializers.IntegerField(required=False)
+    written = serializers.IntegerField(required=False)
+    bytes = serializers.IntegerField(required=False, help_text="Bytes of the file read so far.")
+    size = serializers.IntegerField(required=False, help_text="Size of the file in bytes.")
+
+
 class ImportBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField(help_text="This batch in the API: poll it until `finished_at` is set.")
+    previous_batch_url = serializers.SerializerMethodField(
+        help_text="For a duplicate: the batch that imported (or is importing) the same file.")
+    progress = ImportProgressSerializer(read_only=True)
 
     class Meta:
         model = ImportBatch
-        fields = ["id", "kind", "source", "file_name", "checksum", "encoding", "partial", "created_by", "started_at",
-                  "finished_at", "date_from", "date_to", "rows_read", "rows_written", "rows_replaced",
-                  "rows_rejected", "warnings", "status", "report"]
+        fields = ["id", "url", "kind", "source", "file_name", "checksum", "encoding", "partial", "created_by",
+                  "started_at", "finished_at", "date_from", "date_to", "rows_read", "rows_written", "rows_replaced",
+                  "rows_rejected", "warnings", "status", "report", "progress", "heartbeat_at", "previous_batch_url"]
         read_only_fields = fields
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_url(self, obj) -> str:
+        return self._absolute(reverse("import-detail", args=[obj.pk]))
+
+    def get_previous_batch_url(self, obj) -> str | None:
+        previous = (obj.report or {}).get("previous_batch")
+        return self._absolute(reverse("import-detail", args=[previous])) if previous else None
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -47,22 +81,16 @@ class ImportRequestSerializer(serializers.Serializer):
         return attrs
 
 
-def save_upload(upload) -> str:
-    """An uploaded file on disk (streamed in chunks), for the reader to stream again."""
-    fd, path = tempfile.mkstemp(prefix="import_", suffix=".csv")
-    with os.fdopen(fd, "wb") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
-    return path
+class TooLargeSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
-def run_upload(*, kind, upload, by, partial, encoding, source) -> ImportBatch:
-    path = save_upload(upload)
-    try:
-        return import_run(kind=kind, path=path, by=by, partial=partial, encoding=encoding, source=source,
-                          file_name=upload.name)
-    finally:
-        os.unlink(path)
+# The answer once the outcome is known: JSON rows always (imported at once), a file when no broker is
+# configured (its import runs in-process) or when it is refused as it comes in (not text in its
+# encoding) or is a copy of a file imported or being imported. Otherwise a file is answered 202.
+ANSWERS = {BatchStatus.IMPORTED: status.HTTP_201_CREATED, BatchStatus.PARTIAL: status.HTTP_201_CREATED,
+           BatchStatus.DUPLICATE: status.HTTP_200_OK, BatchStatus.REJECTED: status.HTTP_422_UNPROCESSABLE_ENTITY,
+           BatchStatus.FAILED: status.HTTP_503_SERVICE_UNAVAILABLE}
 
 
 class ImportBatchViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -78,21 +106,65 @@ class ImportBatchViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
 
-    @extend_schema(request=ImportRequestSerializer, responses={201: ImportBatchSerializer, 422: ImportBatchSerializer})
+    def list(self, request, *args, **kwargs):
+        import_fail_stale()  # a batch whose worker is gone is shown failed, not running
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        import_fail_stale()
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=ImportRequestSerializer, responses={
+        202: OpenApiResponse(ImportBatchSerializer, description="A file: queued for a worker; poll `url` (also in "
+                                                                "the Location header) until `finished_at` is set."),
+        201: OpenApiResponse(ImportBatchSerializer, description="Imported (or partly, see the report): JSON rows, "
+                                                                "or a file when no broker is configured."),
+        200: OpenApiResponse(ImportBatchSerializer, description="The same file or rows were already imported (or "
+                                                                "are being imported): see `previous_batch_url`."),
+        413: OpenApiResponse(TooLargeSerializer, description="Over IMPORT_MAX_UPLOAD_MB (a file) or "
+                                                             "DATA_UPLOAD_MAX_MB (JSON rows)."),
+        422: OpenApiResponse(ImportBatchSerializer, description="Rejected, with the report (a file that is not text "
+                                                                "in its encoding is refused as it comes in; other "
+                                                                "rejections of a file show on its batch)."),
+        503: OpenApiResponse(ImportBatchSerializer, description="The import failed (e.g. the database went away); "
+                                                                "nothing was written: send it again."),
+    })
     def create(self, request, *args, **kwargs):
-        """Import; 201 when written (or already imported), 422 with the report when rejected."""
+        """Import a file (answered at once: 202 and a worker imports it) or JSON rows (imported now)."""
+        too_large = self._too_large(request)
+        if too_large:
+            return Response({"detail": too_large}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         req = ImportRequestSerializer(data=request.data)
         req.is_valid(raise_exception=True)
         data = req.validated_data
         if data.get("file"):
-            batch = run_upload(kind=data["kind"], upload=data["file"], by=request.user, partial=data["partial"],
-                               encoding=data["encoding"], source=ImportSource.API)
+            try:
+                batch = import_submit(kind=data["kind"], upload=data["file"], by=request.user,
+                                      partial=data["partial"], encoding=data["encoding"], source=ImportSource.API)
+            except UploadTooLarge:
+                return Response({"detail": upload_too_large_message()},
+                                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         else:
             batch = import_run(kind=data["kind"], rows=data["rows"], by=request.user, partial=data["partial"],
                                source=ImportSource.API, file_name="api-rows")
-        code = status.HTTP_201_CREATED if batch.ok else status.HTTP_422_UNPROCESSABLE_ENTITY
-        return Response(ImportBatchSerializer(batch).data, status=code)
+        code = status.HTTP_202_ACCEPTED if batch.live else ANSWERS[batch.status]
+        body = ImportBatchSerializer(batch, context={"request": request}).data
+        created = code in {status.HTTP_201_CREATED, status.HTTP_202_ACCEPTED}
+        return Response(body, status=code, headers={"Location": body["url"]} if created else None)
 
+    @staticmethod
+    def _too_large(request) -> str | None:
+        """Refuse an oversized body from its announced length, before any of it is read."""
+        if upload_would_be_too_large(request):
+            return upload_too_large_message()
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if request.content_type == "application/json" and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return _("JSON rows are limited to %(mb)s MB (DATA_UPLOAD_MAX_MB); send the rows as a file instead.") % {
+                "mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)}
+        return None
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -142,7 +214,8 @@ class QuarantinedRowViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Re
         body.is_valid(raise_exception=True)
         batch = quarantine_rerun(row=row, raw=body.validated_data["raw"], by=request.user)
         code = status.HTTP_200_OK if row.status == QuarantineStatus.FIXED else status.HTTP_422_UNPROCESSABLE_ENTITY
-        return Response(QuarantineRerunResultSerializer({"row": row, "batch": batch}).data, status=code)
+        result = QuarantineRerunResultSerializer({"row": row, "batch": batch}, context={"request": request})
+        return Response(result.data, status=code)
 
     @extend_schema(request=None, responses=QuarantinedRowSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)

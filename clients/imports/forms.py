@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models.imports import ImportKind
+from .services import upload_limit, upload_too_large_message
 
 
 class ImportUploadForm(forms.Form):
@@ -12,6 +13,12 @@ class ImportUploadForm(forms.Form):
     encoding = forms.ChoiceField(label=_("Encoding"), initial="auto", choices=[
         ("auto", _("Detect")), ("utf-8", "UTF-8"), ("gb18030", "GB18030 / GBK")])
     partial = forms.BooleanField(label=_("Partial: write the good rows, quarantine the bad ones"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > upload_limit():
+            raise forms.ValidationError(upload_too_large_message(), code="too_large")
+        return upload
 
 
 class QuarantineFixForm(forms.Form):

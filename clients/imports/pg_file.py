@@ -43,6 +43,7 @@ def import_file(run) -> dict:
                 run.restart()
     run.route = "staged"
     stage_lines(run)
+    run.phase("writing")
     _staged_identities(run)
     run.lo, run.hi = writer.day_range()
     run.stop_if_rejected()
@@ -52,6 +53,7 @@ def import_file(run) -> dict:
 def _direct(run) -> dict:
     writer = run.writer
     copied = copy_direct(run)
+    run.phase("writing")
     if copied["staged"]:
         _staged_identities(run)
     failed = writer.direct_identity_failures(copied["days"])
@@ -164,9 +166,11 @@ def stage_lines(run) -> None:
                     continue
                 buf.append(checked)
             if len(buf) >= CHUNK_LINES:
+                run.tick(read)
                 yield "".join(buf)
                 buf = []
         run.read = read
+        run.tick(read)
         if buf:
             yield "".join(buf)
 
@@ -190,7 +194,7 @@ def copy_direct(run) -> dict:
         match, ids_get, days_get, day = lines.match, ids.get, lines.days.get, lines.day
         index = lines.pattern.groupindex
         groups = (index["pre"], index["account"], index["post"], index["day"])
-        buf, read = [], 0
+        buf, read, sent = [], 0, 0
         for line, text in source.records():
             read += 1
             found = match(text)
@@ -201,6 +205,8 @@ def copy_direct(run) -> dict:
                     if client is not None:
                         buf.append(pre + client + post)
                         if len(buf) == CHUNK_LINES:
+                            sent += CHUNK_LINES
+                            run.tick(read, written=sent)
                             buf.append("")
                             yield "\n".join(buf)
                             buf = []
@@ -213,6 +219,7 @@ def copy_direct(run) -> dict:
                 leftovers.write(checked)
             held["n"] += 1
         run.read = read
+        run.tick(read, written=sent + len(buf))
         if buf:
             buf.append("")
             yield "\n".join(buf)

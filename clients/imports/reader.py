@@ -4,6 +4,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import sys
 
 from django.utils.translation import gettext as _
@@ -21,6 +22,46 @@ class FileRejected(Exception):
 def file_checksum(path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()  # reads in C, without the GIL
+
+
+def _not_text(line: int, codec: str) -> FileRejected:
+    label = "GB18030" if codec == "gb18030" else "UTF-8"
+    return FileRejected(_("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly.")
+                        % {"line": line, "enc": label})
+
+
+def first_bad_line(path, codec: str) -> int | None:
+    """The first physical line of the file that does not decode as `codec` (None when every line does)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    number = 0
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):  # noqa: B007 - the last number is the line the end is on
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError:
+                return number
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return max(number, 1)
+    return None
+
+
+def check_text(path, encoding: str = "auto") -> str:
+    """The codec of a file every byte of which decodes (the whole file, not only the first MiB);
+    FileRejected naming the first line that does not. Cheap: one pass of C decoding, nothing kept."""
+    if encoding not in ENCODINGS:
+        raise FileRejected(_("Unknown encoding “%(enc)s”: use auto, utf-8 or gb18030.") % {"enc": encoding})
+    codec = ENCODINGS[encoding] or detect_encoding(path)
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(SAMPLE):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _not_text(first_bad_line(path, codec) or 1, codec) from None
+    return codec
 
 
 def _decodes(sample: bytes, encoding: str, final: bool) -> bool:
@@ -52,6 +93,7 @@ class CsvSource:
         if encoding not in ENCODINGS:
             raise FileRejected(_("Unknown encoding “%(enc)s”: use auto, utf-8 or gb18030.") % {"enc": encoding})
         self.encoding = ENCODINGS[encoding] or detect_encoding(path)
+        self.size = os.path.getsize(path)
         self.path = path
         self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
         self._text = io.TextIOWrapper(self._fh, encoding=self.encoding, errors="strict", newline="")
@@ -71,24 +113,18 @@ class CsvSource:
         except StopIteration:
             return None
         except UnicodeDecodeError as exc:
-            raise FileRejected(
-                _("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly.")
-                % {"line": self._bad_line(), "enc": self.encoding_label.upper()}
-            ) from exc
+            raise self._not_text() from exc
         except csv.Error as exc:
             raise FileRejected(_("Line %(line)s: unreadable CSV (%(err)s).")
                                % {"line": self._reader.line_num, "err": exc}) from exc
 
-    def _bad_line(self) -> int:
+    def _not_text(self) -> FileRejected:
         """The first physical line that does not decode (the text layer reads ahead, so count again)."""
-        decoder = codecs.getincrementaldecoder(self.encoding)()
-        with open(self.path, "rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                try:
-                    decoder.decode(raw)
-                except UnicodeDecodeError:
-                    return number
-        return self._reader.line_num + 1
+        return _not_text(first_bad_line(self.path, self.encoding) or self._reader.line_num + 1, self.encoding)
+
+    def position(self) -> int:
+        """Bytes of the file read so far (the text layer reads ahead a little): for the progress shown."""
+        return self._fh.tell()
 
     def __iter__(self):
         reader = self._reader
@@ -121,10 +157,7 @@ class CsvSource:
                 if text:
                     yield number, text
         except UnicodeDecodeError as exc:
-            raise FileRejected(
-                _("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly.")
-                % {"line": self._bad_line(), "enc": self.encoding_label.upper()}
-            ) from exc
+            raise self._not_text() from exc
         if pending:
             yield number, pending.rstrip("\r\n")
 
@@ -156,6 +189,10 @@ class RowsSource:
             for key in row:
                 seen.setdefault(str(key), None)
         self.header = list(seen)
+
+    @staticmethod
+    def position() -> int:
+        return 0
 
     def __iter__(self):
         for number, row in enumerate(self._rows, start=1):

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from ..models import ImportBatch
 from .formats import Format
+from .progress import Progress
 from .reader import CsvSource, RowsSource
 from .validate import RowValidator
 from .writer_pg import PgWriter
@@ -23,6 +24,11 @@ LINE_CHECKS = ("sql", "python")
 
 class Rejected(Exception):
     """Bad rows in all-or-nothing mode: roll the whole file back."""
+
+
+def printable(text: str) -> str:
+    """A file's text for a report or the quarantine: PostgreSQL's jsonb cannot hold U+0000, shown as U+FFFD."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _empty_result() -> dict:
@@ -54,6 +60,8 @@ class ImportRun:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     file_error: str | None = None
+    progress: Progress = field(default_factory=Progress)
+    TICK = 4096  # rows between two updates of the progress counters (in memory; a thread writes them out)
 
     @property
     def dated(self) -> bool:
@@ -75,6 +83,7 @@ class ImportRun:
         """Read the header: the reader, the validator built from it, and the writer."""
         self.reader = CsvSource(self.path, self.encoding) if self.path is not None else RowsSource(self.rows)
         self.batch.encoding = self.reader.encoding_label
+        self.progress.update(phase="reading", size=getattr(self.reader, "size", 0))
         self.validator = RowValidator(self.fmt, self.reader.header)
         self.warnings += self.validator.warnings
         self.writer = PgWriter(self)
@@ -86,25 +95,39 @@ class ImportRun:
     def close(self) -> None:
         if self.reader is not None:
             self.reader.close()
+        self.spool.close()
+
+    def tick(self, read: int, written: int | None = None) -> None:
+        """Progress so far: lines read, checked (read and not rejected), rejected, written, bytes read."""
+        self.progress.update(read=read, checked=read - self.rejected, rejected=self.rejected,
+                             bytes=self.reader.position())
+        if written is not None:
+            self.progress.update(written=written)
+
+    def phase(self, name: str) -> None:
+        self.progress.update(phase=name)
 
     def reject(self, line: int, cells: list[str], problems, report: bool | None = None) -> None:
         """Spool a rejected row for the quarantine; `report`: also list it in the batch report."""
         self.rejected += 1
-        entries = [{"line": line, "column": c, "reason": r} for c, r in problems]
+        entries = [{"line": line, "column": c, "reason": printable(r)} for c, r in problems]
         if report is None:
             report = len(self.errors) < REPORT_ERRORS
         if report:
             self.errors.extend(entries)
-        self.spool.write(json.dumps({"line": line, "raw": self.validator.raw_dict(cells), "errors": entries},
-                                    ensure_ascii=False) + "\n")
+        raw = {name: printable(cell) for name, cell in self.validator.raw_dict(cells).items()}
+        self.spool.write(json.dumps({"line": line, "raw": raw, "errors": entries}, ensure_ascii=False) + "\n")
 
     def good_rows(self):
         """(line, values) of every row the Python checks accept; the others are rejected on the way."""
         read = 0
         lo = hi = None
         check, reject, dated = self.validator.check, self.reject, self.dated
+        tick = self.TICK
         for line, cells in self.reader:
             read += 1
+            if not read % tick:
+                self.tick(read)
             values, problems = check(cells)
             if problems is None:
                 if dated:
@@ -117,6 +140,7 @@ class ImportRun:
                 continue
             reject(line, cells, problems)
         self.read, self.lo, self.hi = read, lo, hi
+        self.tick(read)
 
     def restart(self) -> None:
         """Forget every line read so far (counts, rejects) and read the file again from its first line."""
@@ -125,6 +149,7 @@ class ImportRun:
         self.spool.truncate()
         self.reader.close()
         self.reader = self.source()
+        self.progress.update(phase="reading", read=0, checked=0, rejected=0, written=0, bytes=0)
 
     def stop_if_rejected(self) -> None:
         """All-or-nothing: any rejected row rolls the whole file back."""

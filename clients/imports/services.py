@@ -1,58 +1,144 @@
-"""import_run: the one entry point every way in (command, page, API, drop folder) calls."""
+"""import_run and import_submit: the entry points every way in (command, page, API, drop folder) calls.
 
+A batch's life: it is claimed (committed, `running`, or `queued` for a worker when a request sent the
+file), then the import runs in a transaction of its own whose last step records the outcome, so the
+rows and the batch saying "imported" commit together. A rejected file rolls its rows back and records
+the rejection (and the quarantined rows) in a second transaction. Any failure (an exception, a killed
+database backend, a time limit) rolls everything back and marks the batch failed, reconnecting first
+if the connection died. A batch whose worker vanished (its heartbeat stopped) is failed by
+`import_fail_stale`, when it is next looked at or by the periodic sweep.
+"""
+
+import datetime
 import hashlib
 import json
+import logging
+import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from futures_crm.audit import audit_record
 
 from ..models import ImportBatch, QuarantinedRow
-from ..models.imports import BatchStatus, ImportSource, QuarantineStatus
+from ..models.imports import LIVE_STATUSES, WRITTEN_STATUSES, BatchStatus, ImportSource, QuarantineStatus
 from . import pg_file
 from .formats import FORMATS
-from .reader import FileRejected, file_checksum
-from .run import REPORT_ERRORS, ImportRun, Rejected
+from .progress import STALE_AFTER, Progress
+from .reader import ENCODINGS, FileRejected, check_text, file_checksum
+from .run import REPORT_ERRORS, ImportRun, Rejected, printable
 from .writer_common import settlement_mismatches
 
+logger = logging.getLogger(__name__)
+
 QUARANTINE_CHUNK = 2000
+UPLOAD_CHUNK = 1 << 20
+FAILURE_TEXT = 500  # characters of an error's own message kept in the report
+
+
+class Superseded(Exception):
+    """The batch is no longer running (the stale sweep failed it): this import must not commit."""
 
 
 def _rows_checksum(rows) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def upload_dir() -> Path:
+    """Where uploaded files wait for their worker (under MEDIA_ROOT, shared by the web and the workers)."""
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
 def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = False, encoding: str = "auto",
                source: str = ImportSource.COMMAND, file_name: str = "") -> ImportBatch:
-    """Validate and import one file (or list of row objects) of `kind`; always returns its recorded batch."""
+    """Validate and import one file (or list of row objects) of `kind` now; always returns its recorded batch."""
     fmt = FORMATS.get(kind)
     if fmt is None:
         raise ValueError(f"unknown kind {kind!r}")
     if (path is None) == (rows is None):
         raise ValueError("give exactly one of path and rows")
     checksum = file_checksum(path) if path is not None else _rows_checksum(rows)
-    batch = ImportBatch.objects.create(
-        kind=kind, source=source, file_name=file_name or (Path(path).name if path is not None else ""),
-        checksum=checksum, partial=partial,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    previous = (ImportBatch.objects.filter(kind=kind, checksum=checksum,
-                                           status__in=[BatchStatus.IMPORTED, BatchStatus.PARTIAL])
-                .exclude(pk=batch.pk).order_by("started_at").first())
-    if previous is not None:
-        return _finish(batch, BatchStatus.DUPLICATE, report={"message": _(
-            "This file was already imported as batch #%(id)s on %(when)s; nothing was changed.")
-            % {"id": previous.pk, "when": timezone.localtime(previous.started_at).strftime("%Y-%m-%d %H:%M")},
-            "previous_batch": previous.pk})
+    batch = _claim(kind=kind, checksum=checksum, status=BatchStatus.RUNNING, source=source, partial=partial,
+                   file_name=file_name or (Path(path).name if path is not None else ""), by=by)
+    if batch.status == BatchStatus.DUPLICATE:
+        return batch
+    return _execute(batch, path=path, rows=rows, encoding=encoding)
 
-    run = ImportRun(batch=batch, fmt=fmt, path=path, rows=rows, encoding=encoding, partial=partial)
+
+# -- one batch per file: the claim ---------------------------------------------------------------------------
+
+def _lock_checksum(kind: str, checksum: str) -> None:
+    """A transaction-level advisory lock on (kind, checksum): two claims of the same file run one after the other."""
+    key = int.from_bytes(hashlib.sha256(f"import:{kind}:{checksum}".encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _claim(*, kind: str, checksum: str, status: str, by, **fields) -> ImportBatch:
+    """The batch of a file, committed before its import starts (unless a caller's transaction is open).
+
+    When the same file (kind and checksum) is already imported, or being imported, the new batch is a
+    DUPLICATE pointing to that one and nothing runs. The lock on the checksum decides a race: of two
+    requests with the same file at the same moment, the second waits until the first's batch is
+    committed, then finds it.
+    """
+    created_by = by if getattr(by, "is_authenticated", False) else None
+    with transaction.atomic():
+        _lock_checksum(kind, checksum)
+        import_fail_stale(ImportBatch.objects.filter(kind=kind, checksum=checksum))
+        previous = (ImportBatch.objects.filter(kind=kind, checksum=checksum,
+                                               status__in=[*LIVE_STATUSES, *WRITTEN_STATUSES])
+                    .order_by("started_at", "pk").first())
+        if previous is None:
+            return ImportBatch.objects.create(
+                kind=kind, checksum=checksum, status=status, created_by=created_by,
+                heartbeat_at=timezone.now() if status == BatchStatus.RUNNING else None,
+                progress={"phase": "queued" if status == BatchStatus.QUEUED else "reading"}, **fields)
+        when = timezone.localtime(previous.started_at).strftime("%Y-%m-%d %H:%M")
+        if previous.live:
+            message = _("This file is being imported as batch #%(id)s (sent %(when)s); nothing more was done.")
+        else:
+            message = _("This file was already imported as batch #%(id)s on %(when)s; nothing was changed.")
+        fields.pop("upload", None)
+        return ImportBatch.objects.create(
+            kind=kind, checksum=checksum, status=BatchStatus.DUPLICATE, created_by=created_by,
+            finished_at=timezone.now(), report={"message": message % {"id": previous.pk, "when": when},
+                                                "previous_batch": previous.pk}, **fields)
+
+
+# -- the import and its outcome ------------------------------------------------------------------------------
+
+def _execute(batch: ImportBatch, *, path=None, rows=None, encoding: str = "auto") -> ImportBatch:
+    """Run a claimed batch's import; whatever happens, the batch ends with its outcome recorded."""
+    run = ImportRun(batch=batch, fmt=FORMATS[batch.kind], path=path, rows=rows, encoding=encoding,
+                    partial=batch.partial, progress=Progress(batch.pk, live=not connection.in_atomic_block))
+    try:
+        with run.progress:
+            return _write(run)
+    except Exception as exc:
+        logger.exception("import batch %s failed", batch.pk)
+        return _fail(run, exc)
+    except BaseException as exc:  # stopped (Ctrl-C, a worker's shutdown): say so, then stop
+        _fail(run, exc)
+        raise
+    finally:
+        run.close()
+
+
+def _write(run: ImportRun) -> ImportBatch:
+    """Import in one transaction that ends by recording the outcome: the rows and "imported" commit together.
+
+    A rejected file (a bad row in all-or-nothing mode, or a file refused while reading) rolls its rows
+    back; its rejection and quarantined rows are recorded in a transaction of their own.
+    """
     try:
         with transaction.atomic():
             run.open()
@@ -61,19 +147,22 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
             else:
                 run.writer.stage(run.good_rows())
                 run.stop_if_rejected()
+                run.phase("writing")
                 run.result = run.writer.apply()
             _after_write(run)
+            return _record(run)
     except FileRejected as exc:
         run.file_error = str(exc)
     except Rejected:
         run.result = {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
-    finally:
-        run.close()
-    return _record(run)
+    with transaction.atomic():
+        return _record(run)
 
 
 def _after_write(run: ImportRun) -> None:
     """Warnings about what was written: repeated keys, the writer's own, and the contract cross-check."""
+    run.phase("finishing")
+    run.progress.update(written=run.result["written"])
     staged = run.read - run.rejected
     if run.dated and run.result["written"] < staged:
         run.warnings.append(_("%(n)s row(s) repeat a key already given earlier in the file; the last one counts.")
@@ -85,16 +174,29 @@ def _after_write(run: ImportRun) -> None:
         run.timings["cross_check"] = round(time.perf_counter() - t0, 3)
 
 
+def _locked_if(batch: ImportBatch, status: str) -> bool:
+    """Lock the batch row if it still has `status` (the stale sweep, or a commit, may have ended it meanwhile)."""
+    return ImportBatch.objects.select_for_update().filter(pk=batch.pk, status=status).exists()
+
+
+def _hold(batch: ImportBatch) -> None:
+    """Lock the batch row, which must still be running; else (the stale sweep failed it) Superseded."""
+    if not _locked_if(batch, BatchStatus.RUNNING):
+        raise Superseded(_("The batch was marked failed while it ran (no sign of life from it for a while)."))
+
+
 def _record(run: ImportRun) -> ImportBatch:
-    """Quarantine the rejected rows and write the batch's counts, status and report."""
+    """Quarantine the rejected rows and write the batch's counts, status and report (in the caller's transaction)."""
+    run.progress.stop()  # no progress write may follow (or wait on) the outcome
     batch, result = run.batch, run.result
+    _hold(batch)
     rejected_file = run.rejected_file
     _quarantine(batch, run.spool, QuarantineStatus.REJECTED_FILE if rejected_file else QuarantineStatus.OPEN)
     batch.rows_read = run.read
     batch.rows_rejected = run.rejected
     batch.rows_written = result["written"]
     batch.rows_replaced = result["replaced"]
-    batch.warnings = run.warnings
+    batch.warnings = [printable(w) for w in run.warnings]
     if not rejected_file and run.lo:
         batch.date_from, batch.date_to = run.lo, run.hi
     if run.file_error:
@@ -111,6 +213,8 @@ def _record(run: ImportRun) -> ImportBatch:
     else:
         status = BatchStatus.IMPORTED
         message = _("Imported.")
+    batch.progress = {**run.progress.snapshot(), "phase": "done", "read": run.read, "rejected": run.rejected,
+                      "checked": run.read - run.rejected, "written": result["written"]}
     return _finish(batch, status, report={
         "message": message, "file_error": run.file_error, "errors": run.errors,
         "errors_truncated": run.rejected > 0 and len(run.errors) >= REPORT_ERRORS,
@@ -122,6 +226,7 @@ def _finish(batch, status, report) -> ImportBatch:
     batch.status = status
     batch.report = report
     batch.finished_at = timezone.now()
+    batch.upload = ""
     batch.save()
     if status in {BatchStatus.IMPORTED, BatchStatus.PARTIAL}:
         # One audit entry per batch (not per row): the batch itself lists what it changed.
@@ -129,6 +234,204 @@ def _finish(batch, status, report) -> ImportBatch:
             "file_name": batch.file_name, "checksum": batch.checksum, "rows_written": batch.rows_written,
             "rows_replaced": batch.rows_replaced, "rows_rejected": batch.rows_rejected})
     return batch
+
+
+def _end_failed(batch: ImportBatch, kind: str, message: str) -> ImportBatch:
+    """End a batch failed: its import rolled back (or never ran), so no rows, no warnings; the reason why."""
+    batch.rows_read = batch.rows_written = batch.rows_replaced = batch.rows_rejected = 0
+    batch.warnings = []
+    batch.progress = {**batch.progress, "phase": "done"}
+    return _finish(batch, BatchStatus.FAILED, report={"message": message, "failure": kind, "file_error": None,
+                                                      "errors": []})
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """(kind, the sentence a user reads) for an import that did not finish."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return "timeout", _("The import ran longer than its time limit (%(n)s s) and was stopped. Nothing of it "
+                            "was written; split the file or send it again.") % {"n": settings.IMPORT_TIME_LIMIT}
+    if isinstance(exc, Superseded):
+        return "stale", str(exc)
+    detail = (f"{type(exc).__name__}: {exc}".strip().rstrip(":"))[:FAILURE_TEXT]
+    if not isinstance(exc, Exception):
+        return "stopped", _("The import was stopped before it finished (%(error)s). Nothing of it was written; "
+                            "send the file again.") % {"error": detail}
+    return "error", _("The import failed before it finished (%(error)s). Nothing of it was written; send the "
+                      "file again.") % {"error": detail}
+
+
+def _fail(run: ImportRun, exc: BaseException) -> ImportBatch:
+    """Mark a batch failed after its import's transaction was rolled back (so nothing of it is written).
+
+    The connection may have died with the import (a killed backend, a restarted server): reconnect
+    first. Inside a caller's transaction there is nothing to reconnect to: the caller gets the error.
+    """
+    run.progress.stop()
+    batch = run.batch
+    if connection.in_atomic_block:
+        if connection.connection is None or connection.needs_rollback or not connection.is_usable():
+            raise exc
+    elif connection.connection is not None and not connection.is_usable():
+        connection.close()  # the next query opens a new connection
+    with transaction.atomic():
+        # Unless it did commit after all (the connection died during COMMIT) or was failed already.
+        if _locked_if(batch, BatchStatus.RUNNING):
+            batch.progress = run.progress.snapshot()
+            _end_failed(batch, *_failure(exc))
+    batch.refresh_from_db()
+    return batch
+
+
+def import_fail_stale(queryset=None) -> list[ImportBatch]:
+    """Fail the batches at work that nobody works on any more: running with no heartbeat for STALE_AFTER
+    (the worker was killed or restarted), or queued longer than IMPORT_TIME_LIMIT (no worker took it).
+
+    Their import's transaction died with them, so nothing of them is written. A batch being recorded holds
+    its row lock and is skipped.
+    """
+    queued_for = datetime.timedelta(seconds=settings.IMPORT_TIME_LIMIT)
+    stale = (queryset if queryset is not None else ImportBatch.objects.all()).stale(
+        now=timezone.now(), silent_for=STALE_AFTER, queued_for=queued_for)
+    with transaction.atomic():
+        batches = list(stale.select_for_update(skip_locked=True))
+        uploads = [batch.upload for batch in batches if batch.upload]
+        for batch in batches:
+            if batch.status == BatchStatus.QUEUED:
+                message = _("No worker started this import within %(n)s minutes. Nothing of it was written; send "
+                            "the file again.") % {"n": int(queued_for.total_seconds() // 60)}
+            else:
+                last = timezone.localtime(batch.heartbeat_at or batch.started_at).strftime("%Y-%m-%d %H:%M:%S")
+                message = _("This import stopped without finishing: its worker gave no sign of life after "
+                            "%(when)s (stopped, restarted or killed). Nothing of it was written; send the file "
+                            "again.") % {"when": last}
+            _end_failed(batch, "stale", message)
+    for name in uploads:  # a task still to come finds its batch failed and does nothing
+        (upload_dir() / name).unlink(missing_ok=True)
+    return batches
+
+
+# -- a file sent by a request: received to disk, imported by a worker ----------------------------------------
+
+class UploadTooLarge(Exception):
+    """An import file over IMPORT_MAX_UPLOAD_MB."""
+
+
+MULTIPART_SLACK = 64 * 1024  # the form fields and boundaries around an uploaded file
+
+
+def upload_limit() -> int:
+    return settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def upload_too_large_message() -> str:
+    return _("The file is larger than the %(mb)s MB an upload may be (IMPORT_MAX_UPLOAD_MB). Split it into "
+             "smaller files, or give it to the import_data command or the drop folder.") % {
+        "mb": settings.IMPORT_MAX_UPLOAD_MB}
+
+
+def upload_would_be_too_large(request) -> bool:
+    """The request announces a multipart body over the upload limit: refuse it before reading it."""
+    if not request.content_type.startswith("multipart/"):
+        return False
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > upload_limit() + MULTIPART_SLACK
+    except ValueError:
+        return False
+
+
+def _receive(upload) -> tuple[Path, str]:
+    """Stream an uploaded file into the upload folder, chunk by chunk (never whole in memory); its SHA-256."""
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="import_", suffix=".csv", dir=folder)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in upload.chunks(UPLOAD_CHUNK):
+                size += len(chunk)
+                if size > upload_limit():
+                    raise UploadTooLarge
+                digest.update(chunk)
+                fh.write(chunk)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return Path(name), digest.hexdigest()
+
+
+def import_submit(*, kind: str, upload, by, partial: bool = False, encoding: str = "auto",
+                  source: str = ImportSource.API) -> ImportBatch:
+    """Take an uploaded file and hand its import to a worker; answers at once with the batch.
+
+    The batch is `queued` (a worker imports it and the batch page follows its progress), a DUPLICATE
+    pointing to the batch that has (or is importing) the same file, or `rejected` when the file is not
+    text in its encoding (checked here, over the whole file, so the sender learns it at once).
+    Raises UploadTooLarge over IMPORT_MAX_UPLOAD_MB. With no broker the import runs before this returns.
+    """
+    if kind not in FORMATS:
+        raise ValueError(f"unknown kind {kind!r}")
+    path, checksum = _receive(upload)
+    file_name = Path(upload.name or "").name[:255]
+    try:
+        codec = check_text(path, encoding)
+    except FileRejected as exc:
+        path.unlink()
+        return ImportBatch.objects.create(
+            kind=kind, source=source, file_name=file_name, checksum=checksum, partial=partial,
+            created_by=by if getattr(by, "is_authenticated", False) else None, status=BatchStatus.REJECTED,
+            finished_at=timezone.now(), report={"message": str(exc), "file_error": str(exc), "errors": []})
+    label = "gb18030" if codec == "gb18030" else "utf-8"
+    batch = _claim(kind=kind, checksum=checksum, status=BatchStatus.QUEUED, by=by, source=source,
+                   file_name=file_name, partial=partial, encoding=label, upload=path.name)
+    if batch.status == BatchStatus.DUPLICATE:
+        path.unlink()
+        return batch
+    _enqueue(batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def _enqueue(batch: ImportBatch) -> None:
+    """Send the batch's task; a broker that cannot be reached fails the batch at once (never left queued)."""
+    from ..tasks import import_batch
+
+    def send():
+        try:
+            import_batch.apply_async((batch.pk,), expires=settings.IMPORT_TIME_LIMIT)
+        except Exception as exc:
+            if import_batch.app.conf.task_always_eager:
+                raise
+            logger.exception("import batch %s could not be queued", batch.pk)
+            upload = batch.upload
+            with transaction.atomic():
+                if _locked_if(batch, BatchStatus.QUEUED):
+                    _end_failed(batch, "queue", _("The import could not be handed to a worker (%(error)s). Nothing "
+                                                  "of it was written; send the file again.")
+                                % {"error": f"{type(exc).__name__}: {exc}"[:FAILURE_TEXT]})
+            (upload_dir() / upload).unlink(missing_ok=True)
+
+    if connection.in_atomic_block and not import_batch.app.conf.task_always_eager:
+        transaction.on_commit(send)  # a worker must find the batch committed
+    else:
+        send()  # with no broker: in-process, now (inside a caller's transaction, as tasks run eagerly)
+
+
+def import_queued(*, batch_id: int) -> ImportBatch:
+    """A worker's part (the `clients.import_batch` task): take the queued batch, import its file, delete the file.
+
+    A batch that is not queued any more (taken by another delivery of the task, or failed as stale) is
+    left as it is.
+    """
+    taken = ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+        status=BatchStatus.RUNNING, heartbeat_at=timezone.now(), progress={"phase": "reading"})
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if not taken:
+        return batch
+    path = upload_dir() / batch.upload
+    try:
+        return _execute(batch, path=path, encoding=batch.encoding if batch.encoding in ENCODINGS else "auto")
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _quarantine(batch, spool, status) -> None:

@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("imports/", views.ImportListView.as_view(), name="import_list"),
     path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/progress/", views.ImportProgressView.as_view(), name="import_progress"),
     path("imports/<int:pk>/rejected.csv", views.RejectedRowsCsvView.as_view(), name="import_rejected_csv"),
     path("imports/quarantine/", views.QuarantineListView.as_view(), name="quarantine_list"),
     path("imports/quarantine/<int:pk>/", views.QuarantineFixView.as_view(), name="quarantine_fix"),

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from operator import itemgetter
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..identity import id_card_valid, normalise_phone, uscc_valid
@@ -24,14 +25,19 @@ DATE_RE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})\Z")
 INSTRUMENT_RE = re.compile(r"([A-Za-z]{1,6})\d{3,4}(?:-?[CP]-?\d+)?\Z")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 LOTS_MAX = 2**31 - 1
+# China's first futures exchange opened in 1990: an earlier trading day is a typing error.
+FIRST_TRADING_DAY = "1990-01-01"
+TRADING_DAY = "trade_date"  # the column bounded by FIRST_TRADING_DAY and today
 
 
 class Bad(ValueError):
     """One cell's reason for rejection."""
 
 
-def _date_parser():
+def _date_parser(trading_day: bool = False):
+    """A date cell's parser; `trading_day`: also refused before FIRST_TRADING_DAY or after today (Asia/Shanghai)."""
     cache: dict[str, str] = {}
+    latest = timezone.localdate(timezone=timezone.get_default_timezone()).isoformat() if trading_day else None
 
     def parse(raw: str) -> str:
         hit = cache.get(raw)
@@ -44,6 +50,13 @@ def _date_parser():
             value = datetime.date(*(int(g) for g in match.groups())).isoformat()
         except ValueError as exc:
             raise Bad(_("“%(v)s” is not a real calendar date") % {"v": raw}) from exc
+        if latest is not None:  # ISO dates compare as text
+            if value > latest:
+                raise Bad(_("“%(v)s” is after today (%(today)s): a trading day cannot be in the future")
+                          % {"v": raw, "today": latest})
+            if value < FIRST_TRADING_DAY:
+                raise Bad(_("“%(v)s” is before %(first)s, the earliest trading day accepted")
+                          % {"v": raw, "first": FIRST_TRADING_DAY})
         if len(cache) < 10000:
             cache[raw] = value
         return value
@@ -86,6 +99,8 @@ def _text_parser(max_length: int):
     def parse(raw: str) -> str:
         if len(raw) > max_length:
             raise Bad(_("is longer than %(n)s characters") % {"n": max_length})
+        if "\x00" in raw:  # PostgreSQL text cannot hold it
+            raise Bad(_("contains a NUL character (byte 0)"))
         return raw
 
     return parse
@@ -127,7 +142,7 @@ class RowValidator:
         self.plan = []
         for col in fmt.columns:
             if col.type == DATE:
-                parse = _date_parser()
+                parse = _date_parser(trading_day=col.name == TRADING_DAY)
             elif col.type == MONEY:
                 parse = _money_parser(col.non_negative)
             elif col.type == LOTS:
@@ -164,12 +179,12 @@ class RowValidator:
             elif col.type == ENUM:
                 parts.append("(?:" + "|".join(sorted(set(col.choices.values()))) + ")")
             elif col.required:
-                parts.append(r"[^\x1f\s](?:[^\x1f]{0,%s}[^\x1f\s])?".replace("%s", str(col.max_length - 2)))
+                parts.append(r"[^\x1f\s\x00](?:[^\x1f\x00]{0,%s}[^\x1f\s\x00])?".replace("%s", str(col.max_length - 2)))
             else:
                 parts.append(r"(?:[A-Za-z]{1,16})?")  # product
         self._fast_re = re.compile("\x1f".join(parts) + r"\Z")
         self._order = [self.positions.get(name) for name in self.fmt.names]
-        self._date = _date_parser()
+        self._date = _date_parser(trading_day=True)  # the settlement formats' first column
         self.check = self._check_fast
 
     def line_matcher(self, direct: bool = False):
@@ -188,7 +203,7 @@ class RowValidator:
         for index in range(self.width):
             col = columns.get(by_position.get(index))
             if col is None:
-                parts.append(r'[^,"]*')  # an ignored column
+                parts.append(r'[^,"\x00]*')  # an ignored column (a NUL byte, which COPY refuses, goes to Python)
             elif col.type == DATE:
                 parts.append(r"(?P<day>\d{4}-\d{2}-\d{2}|\d{8})")
             elif col.type == MONEY:
@@ -202,7 +217,7 @@ class RowValidator:
                 parts.append(r"[A-Za-z]{1,6}\d{3,4}(?:-?[CP]-?\d{1,19})?")  # ≤ 32 characters
             elif col.required:
                 # 1 to max_length characters, neither first nor last a space.
-                text = r'(?=[^,"\s])[^,"\r\n]{1,' + str(col.max_length) + r'}+(?<=[^,"\s])'
+                text = r'(?=[^,"\s])[^,"\r\n\x00]{1,' + str(col.max_length) + r'}+(?<=[^,"\s])'
                 parts.append(f"(?P<account>{text})" if col.name == "account_id" else text)
             else:
                 parts.append(r"[A-Za-z]{1,16}" if direct else r"(?:[A-Za-z]{1,16})?")  # product
@@ -230,6 +245,8 @@ class RowValidator:
         return row
 
     def _check_fast(self, cells):
+        if len(cells) != self.width:
+            return None, self._width_problem(cells)
         try:
             values = ["" if i is None else cells[i] for i in self._order]
         except IndexError:
@@ -253,7 +270,14 @@ class RowValidator:
         """(values, None) for a good row, (None, [(column, reason), …]) for a bad one."""
         return self._check_slow(cells)
 
+    def _width_problem(self, cells: list[str]) -> list[tuple[str, str]]:
+        """A line with more or fewer cells than the header: its cells cannot be matched to columns."""
+        return [("", _("the line has %(n)s cells but the header has %(width)s columns; nothing of it is "
+                       "imported (a cell with a comma must be quoted)") % {"n": len(cells), "width": self.width})]
+
     def _check_slow(self, cells: list[str]):
+        if len(cells) != self.width:
+            return None, self._width_problem(cells)
         out = []
         errors = None
         ncells = len(cells)

@@ -1,6 +1,7 @@
 """Import pages: upload and report, rejected rows as CSV, the quarantine worklist, settlement alerts."""
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -10,14 +11,28 @@ from django.views.generic import DetailView, FormView, ListView
 from futures_crm.exports import csv_response
 from futures_crm.views import FilteredListView, StaffRequiredMixin
 
-from ..api.imports import run_upload
 from ..models import ImportBatch, QuarantinedRow, SettlementAlert
 from ..models.imports import ImportSource, QuarantineStatus
 from ..services import settlement_alert_acknowledge
 from .filtersets import SettlementAlertFilterSet
 from .formats import ALERT_ACKNOWLEDGE_ROLES, FORMATS, IMPORT_PAGE_ROLES
 from .forms import ImportUploadForm, QuarantineFixForm
-from .services import quarantine_discard, quarantine_rerun
+from .services import (
+    UploadTooLarge,
+    import_fail_stale,
+    import_submit,
+    quarantine_discard,
+    quarantine_rerun,
+    upload_too_large_message,
+)
+
+PHASES = {"queued": _("Waiting for a worker"), "reading": _("Reading and checking the file"),
+          "writing": _("Writing the rows"), "finishing": _("Cross-checking and recording the outcome"),
+          "done": _("Done")}
+
+
+def phase_display(batch) -> str:
+    return str(PHASES.get((batch.progress or {}).get("phase"), ""))
 
 
 class ImportRoleMixin(StaffRequiredMixin):
@@ -32,16 +47,28 @@ class ImportListView(ImportRoleMixin, FormView):
     form_class = ImportUploadForm
 
     def get_context_data(self, **kwargs):
+        import_fail_stale()
         ctx = super().get_context_data(**kwargs)
         ctx["batches"] = ImportBatch.objects.visible_to(self.request.user).select_related("created_by")[:100]
         ctx["open_quarantine"] = QuarantinedRow.objects.filter(status=QuarantineStatus.OPEN).count()
         return ctx
 
     def form_valid(self, form):
+        """The file goes to a worker; the batch page follows its progress (with no broker it is done already)."""
         data = form.cleaned_data
-        batch = run_upload(kind=data["kind"], upload=data["file"], by=self.request.user, partial=data["partial"],
-                           encoding=data["encoding"], source=ImportSource.PAGE)
+        try:
+            batch = import_submit(kind=data["kind"], upload=data["file"], by=self.request.user,
+                                  partial=data["partial"], encoding=data["encoding"], source=ImportSource.PAGE)
+        except UploadTooLarge:
+            form.add_error("file", upload_too_large_message())
+            return self.form_invalid(form)
         return redirect("clients:import_detail", pk=batch.pk)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error("file", "too_large"):
+            response.status_code = 413
+        return response
 
 
 class ImportDetailView(ImportRoleMixin, DetailView):
@@ -53,11 +80,27 @@ class ImportDetailView(ImportRoleMixin, DetailView):
     def get_queryset(self):
         return ImportBatch.objects.visible_to(self.request.user).select_related("created_by")
 
+    def get_object(self, queryset=None):
+        import_fail_stale()  # a batch whose worker is gone is shown failed, not running
+        return super().get_object(queryset)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["quarantined"] = self.object.quarantined_rows.all()[:200]
         ctx["columns"] = FORMATS[self.object.kind].names
+        ctx["phase_display"] = phase_display(self.object)
         return ctx
+
+
+class ImportProgressView(ImportRoleMixin, View):
+    """A batch's status and counters as JSON, polled by the batch page (static/js/import_progress.js)."""
+
+    def get(self, request, pk):
+        import_fail_stale()
+        batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+        return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "live": batch.live,
+                             "progress": batch.progress, "phase_display": phase_display(batch),
+                             "message": batch.report.get("message", "")})
 
 
 class RejectedRowsCsvView(ImportRoleMixin, View):

@@ -57,15 +57,35 @@ class KeyCollision(Exception):
 
 
 class _ChunkFile:
-    """A read-only file whose read() pulls the next CSV chunk from a generator (COPY FROM STDIN)."""
+    """A read-only file whose read() pulls the next CSV chunk from a generator (COPY FROM STDIN).
+
+    psycopg2 turns an exception raised in read() into "COPY from stdin failed" (QueryCanceled); the
+    original (a file refused on line N, a time limit) is kept so that `_copy` raises it instead.
+    """
 
     def __init__(self, chunks):
         self._chunks = chunks
+        self.error = None
 
     def read(self, size=-1):
-        return next(self._chunks, "")
+        try:
+            return next(self._chunks, "")
+        except BaseException as exc:
+            self.error = exc
+            raise
 
     readline = read
+
+
+def _copy(cur, sql: str, chunks) -> None:
+    """COPY … FROM STDIN fed by `chunks`; an exception of the generator comes out as itself."""
+    source = _ChunkFile(chunks)
+    try:
+        cur.copy_expert(sql, source)
+    except Exception as exc:
+        if source.error is not None:
+            raise source.error from exc
+        raise
 
 
 def _csv_chunks(rows):
@@ -118,10 +138,10 @@ class PgWriter:
         t0 = time.perf_counter()
         with connection.cursor() as cur:
             self._create_stage(cur)
-            cur.copy_expert(
-                f"COPY import_stage (line, {', '.join(self.columns)}) FROM STDIN WITH (FORMAT csv)",
-                _ChunkFile(_csv_chunks(rows)),
-            )
+            # A derived key may be empty (a name of symbols has no pinyin): '' then, not NULL.
+            keep = f", FORCE_NOT_NULL ({', '.join(CLIENT_DERIVED)})" if self.fmt.kind == "clients" else ""
+            _copy(cur, f"COPY import_stage (line, {', '.join(self.columns)}) FROM STDIN WITH (FORMAT csv{keep})",
+                  _csv_chunks(rows))
         self._analyze(t0)
 
     def stage_text(self, chunks, layout: list) -> None:
@@ -133,8 +153,7 @@ class PgWriter:
         names = [name or f"ignored_{i}" for i, name in enumerate(layout)]
         with connection.cursor() as cur:
             self._create_stage(cur, ignored=[n for n, given in zip(names, layout, strict=True) if not given])
-            cur.copy_expert(f"COPY import_stage (line, {', '.join(names)}) FROM STDIN WITH (FORMAT csv)",
-                            _ChunkFile(chunks))
+            _copy(cur, f"COPY import_stage (line, {', '.join(names)}) FROM STDIN WITH (FORMAT csv)", chunks)
         self._analyze(t0)
 
     def _analyze(self, t0) -> None:
@@ -197,8 +216,7 @@ class PgWriter:
         columns = ", ".join("client_id" if name == "account_id" else name for name in layout)
         with connection.cursor() as cur:
             _session(cur)
-            cur.copy_expert(f"COPY {TARGETS[self.fmt.kind][0]} ({columns}) FROM STDIN WITH (FORMAT csv)",
-                            _ChunkFile(chunks))
+            _copy(cur, f"COPY {TARGETS[self.fmt.kind][0]} ({columns}) FROM STDIN WITH (FORMAT csv)", chunks)
             written = cur.rowcount
         self.timings["validate_and_copy"] = round(time.perf_counter() - t0, 3)
         return written

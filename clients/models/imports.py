@@ -16,11 +16,19 @@ class ImportKind(models.TextChoices):
 
 
 class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
     RUNNING = "running", _("Running")
     IMPORTED = "imported", _("Imported")
     PARTIAL = "partial", _("Imported, some rows quarantined")
     REJECTED = "rejected", _("Rejected")
     DUPLICATE = "duplicate", _("Already imported")
+    FAILED = "failed", _("Failed")
+
+
+# A batch still at work: it holds its file's checksum (a second copy is a duplicate) and may go stale.
+LIVE_STATUSES = (BatchStatus.QUEUED, BatchStatus.RUNNING)
+# A batch whose rows are written: the same file again changes nothing.
+WRITTEN_STATUSES = (BatchStatus.IMPORTED, BatchStatus.PARTIAL)
 
 
 class ImportSource(models.TextChoices):
@@ -40,6 +48,15 @@ class ImportBatchQuerySet(models.QuerySet):
         from ..imports.formats import IMPORT_ROLES
 
         return self if user_role(user) in IMPORT_ROLES else self.none()
+
+    def stale(self, *, now, silent_for, queued_for):
+        """Live batches nobody is working on: running without a heartbeat for `silent_for`, or queued for
+        longer than `queued_for` (no worker took the task)."""
+        return self.filter(
+            models.Q(status=BatchStatus.RUNNING) & (
+                models.Q(heartbeat_at__lt=now - silent_for)
+                | models.Q(heartbeat_at__isnull=True, started_at__lt=now - silent_for))
+            | models.Q(status=BatchStatus.QUEUED, started_at__lt=now - queued_for))
 
 
 class ImportBatch(models.Model):
@@ -64,6 +81,12 @@ class ImportBatch(models.Model):
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
     report = models.JSONField(_("report"), default=dict, blank=True)
+    # While it runs: counters (read, checked, rejected, written, bytes of the file read, its size) and the
+    # phase, written every few seconds through a connection of their own, with the heartbeat.
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # An uploaded file waiting for its worker (a name in the upload folder); emptied when the batch ends.
+    upload = models.CharField(_("uploaded file"), max_length=255, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
@@ -79,6 +102,10 @@ class ImportBatch(models.Model):
     @property
     def ok(self) -> bool:
         return self.status in {BatchStatus.IMPORTED, BatchStatus.PARTIAL, BatchStatus.DUPLICATE}
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_STATUSES
 
 
 class QuarantineStatus(models.TextChoices):

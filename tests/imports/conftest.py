@@ -83,3 +83,34 @@ def line_check(request, settings):
     every row before the COPY (`IMPORT_LINE_CHECK`)."""
     settings.IMPORT_LINE_CHECK = request.param
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Uploads hand their import to a Celery task: run it in-process (as with no broker configured), except
+    in the tests that start a real worker."""
+    if "celery_worker_live" in request.fixturenames:
+        yield
+        return
+    from futures_crm.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True  # the settings' name: it wins over `task_always_eager`
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = eager
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault suite's figures (faults injected, rows compared, lost, doubled), for the closing note."""
+    import sys
+
+    module = sys.modules.get("tests.imports.test_faults")
+    figures = getattr(module, "FIGURES", None)
+    if not figures:
+        return
+    terminalreporter.section("import fault suite")
+    for name, values in figures.items():
+        terminalreporter.line(f"{name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+    totals = {k: sum(v.get(k, 0) for v in figures.values()) for k in ("faults injected", "rows compared", "lost",
+                                                                       "doubled")}
+    terminalreporter.line("total: " + ", ".join(f"{k} {v}" for k, v in totals.items()))

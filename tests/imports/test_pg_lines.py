@@ -43,7 +43,7 @@ def _accounts_text(ignored_column=True, repeat=True, reverse=False, chinese=Fals
         _line(header, account_row("90000007", trade_date="2025-02-30")),          # 10 not a real date
         _line(header, {**account_row("90000008"), "备注": "two\nlines"}),          # 11-12 one record
         "2025-01-02,90000009,x,100.00\n",                                         # 13 short row
-        _line(header, account_row("90000010")).rstrip("\n") + ",extra\n",         # 14 extra cell
+        _line(header, account_row("90000010")).rstrip("\n") + ",extra\n",         # 14 extra cell: rejected
         _line(header, account_row("90000001", deposit="+7.00")),                  # 15 repeats line 2's key
         _line(header, account_row("90000011", withdrawal="-0.00", equity="-5.00", margin_call="3.00")),  # 16
         _line(header, account_row("90000012", balance="98000.00", exchange_fee="-1.00")),  # 17 two reasons
@@ -110,12 +110,14 @@ def test_accounts_same_outcome_on_both_paths(settings, tmp_path, encoding, parti
     assert seen["sql"] == seen["python"]
     result = seen["sql"]
     assert result["read"] == 14
-    assert sorted({e["line"] for e in result["errors"]}) == [6, 7, 8, 10, 13, 17]
-    assert [q[0] for q in result["quarantine"]] == [6, 7, 8, 10, 13, 17]
+    assert sorted({e["line"] for e in result["errors"]}) == [6, 7, 8, 10, 13, 14, 17]
+    assert [q[0] for q in result["quarantine"]] == [6, 7, 8, 10, 13, 14, 17]
+    assert next(e for e in result["errors"] if e["line"] == 14) == {
+        "line": 14, "column": "", "reason": "the line has 16 cells but the header has 15 columns; nothing of it is "
+                                           "imported (a cell with a comma must be quoted)"}
     if partial:
         assert result["status"] == "partial"
-        assert {a[1] for a in result["accounts"]} == {"90000001", "90000002", "90000003", "90000008", "90000010",
-                                                      "90000011"}
+        assert {a[1] for a in result["accounts"]} == {"90000001", "90000002", "90000003", "90000008", "90000011"}
         line15 = next(a for a in result["accounts"] if a[1] == "90000001" and str(a[0]) == "2025-01-02")
         assert str(line15[3]) == "7.00"  # the repeated key's last line won
     else:
@@ -141,10 +143,10 @@ def test_direct_route_same_outcome_as_python_checks(settings, tmp_path, partial,
     assert seen["sql"] == seen["python"]
     result = seen["sql"]
     # Without the remark column the two-line record is one line: the later lines move up by one.
-    assert sorted({e["line"] for e in result["errors"]}) == [6, 7, 8, 10, 12, 16]
+    assert sorted({e["line"] for e in result["errors"]}) == [6, 7, 8, 10, 12, 13, 16]
     if partial:
         assert result["status"] == "partial"
-        assert result["written"] == len(result["accounts"]) == 8 and result["alerts"] == [
+        assert result["written"] == len(result["accounts"]) == 7 and result["alerts"] == [
             ("90000011", datetime.date(2025, 1, 2), "margin_call", Decimal("3.00")),
             ("90000011", datetime.date(2025, 1, 2), "negative_equity", Decimal("-5.00"))]
         assert (result["from"], result["to"]) == ("2025-01-02", "2025-01-03")  # as the batch holds them on return
@@ -156,7 +158,7 @@ def test_direct_route_meeting_a_repeated_key_starts_again_staged(settings, tmp_p
     seen = _run_both(settings, tmp_path, "accounts", _accounts_text(ignored_column=False), "utf-8", True, known=KNOWN)
     assert seen["route"] == "staged"
     assert seen["sql"] == seen["python"]
-    assert sorted({e["line"] for e in seen["sql"]["errors"]}) == [6, 7, 8, 10, 12, 16]  # reported once each
+    assert sorted({e["line"] for e in seen["sql"]["errors"]}) == [6, 7, 8, 10, 12, 13, 16]  # reported once each
 
 
 def test_a_stored_day_later_in_the_file_replaces_rows_after_a_direct_start(tmp_path, write_csv):
