@@ -31,6 +31,47 @@ def test_check_deploy_is_clean_with_production_like_environment(tmp_path):
     assert "no issues" in result.stdout
 
 
+def _compose_value(value: str, dotenv: dict) -> str:
+    """`${NAME:-default}` / `${NAME:?message}` as docker compose resolves them (from the .env file)."""
+    def resolve(match):
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        if name in dotenv and dotenv[name] != "":
+            return dotenv[name]
+        if op == ":?":
+            raise AssertionError(f"compose needs {name}: {arg}")
+        return arg or ""
+
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", resolve, str(value))
+
+
+def test_check_deploy_is_clean_with_exactly_what_compose_and_the_env_example_ship(compose):
+    """The web container's environment as `cp .env.example .env` (with a real key) + `docker compose up` give it."""
+    dotenv = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if re.match(r"^[A-Z_]+=", line):
+            name, value = line.split("=", 1)
+            dotenv[name] = value
+    dotenv["SECRET_KEY"] = secrets.token_urlsafe(50)  # the one value the README says to set
+    web = {**dotenv, **{k: _compose_value(v, dotenv) for k, v in compose["services"]["web"]["environment"].items()}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(web)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    assert web["SECURE_SSL_REDIRECT"] == "1" and web["CSRF_TRUSTED_ORIGINS"].startswith("https://")
+
+
+def test_only_the_tls_proxy_publishes_a_port_and_it_forwards_to_the_web_app(compose):
+    published = {name for name, service in compose["services"].items() if service.get("ports")}
+    assert published == {"proxy"}
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy web:8000" in caddyfile
+    assert any("deploy/Caddyfile" in volume for volume in compose["services"]["proxy"]["volumes"])
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,  # noqa: S603
