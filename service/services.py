@@ -463,7 +463,7 @@ def prospect_visit_add(*, prospect: Prospect, by, said: str, **fields) -> Prospe
 @transaction.atomic
 def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
     """Link a prospect to the account it opened; visits, grades and the referral stay with it."""
-    from clients.services import client_update
+    from clients.services import client_record_origin
 
     if prospect.client_id:
         raise ValidationError(_("This prospect is already linked to an account."))
@@ -471,13 +471,10 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
         raise ValidationError(_("This account is already linked to another prospect."))
     prospect.client, prospect.converted_at = client, timezone.now()
     prospect.save(update_fields=["client", "converted_at", "updated_at"])
-    changes = {}
-    if prospect.referrer_id and not client.referrer_id:
-        changes["referrer"] = prospect.referrer
-    if prospect.intermediary_code and not client.intermediary_code:
-        changes["intermediary_code"] = prospect.intermediary_code
-    if changes:
-        client_update(client=client, by=by, reason="prospect conversion", **changes)
+    missing_referrer = prospect.referrer_id and not client.referrer_id
+    if missing_referrer or (prospect.intermediary_code and not client.intermediary_code):
+        client_record_origin(client=client, by=by, referrer=prospect.referrer,
+                             intermediary_code=prospect.intermediary_code, reason="prospect conversion")
     # Open follow-ups move with the person.
     Task.objects.filter(prospect=prospect, status=TaskStatus.OPEN).exclude(
         kind__in=Task.objects.filter(client=client, status=TaskStatus.OPEN).values("kind")
