@@ -1,4 +1,8 @@
-"""Forms of the relationship pages; they only collect input, the services decide."""
+"""Forms of the relationship pages; they only collect input, the services decide.
+
+Choice lists come from the selectors the services check against (`active_managers(user=…)`), so a page
+offers what the service accepts; any other rule is the service's.
+"""
 
 from django import forms
 from django.utils import timezone
@@ -76,13 +80,6 @@ class HandoverForm(UserScopedForm):
         self.fields["leaving_manager"].queryset = managers
         self.fields["successors"].queryset = managers
 
-    def clean(self):
-        data = super().clean()
-        leaving, successors = data.get("leaving_manager"), data.get("successors")
-        if leaving and successors and leaving in successors:
-            self.add_error("successors", _("The leaving manager cannot be a successor."))
-        return data
-
 
 class IntermediaryForm(forms.ModelForm):
     class Meta:
@@ -107,7 +104,7 @@ class IntermediaryForm(forms.ModelForm):
 
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label=_("Date"), widget=DATE)
-    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1, min_value=0)
+    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1)
     topic = forms.CharField(label=_("Topic"), max_length=255)
 
 
@@ -127,7 +124,7 @@ class StatementDraftForm(forms.Form):
     month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=forms.DateInput(
         attrs={"type": "month"}, format="%Y-%m"))
     exchange_refund_rate = forms.DecimalField(label=_("Exchange refund rate"), max_digits=5, decimal_places=4,
-                                              min_value=0, max_value=1, initial=0)
+                                              initial=0)
 
 
 class ReferralForm(UserScopedForm):
