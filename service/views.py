@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
 
 from clients.models import Client
+from futures_crm.forms import add_service_errors
 from futures_crm.redirects import safe_next
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
@@ -335,7 +336,11 @@ class CreateThroughServiceView(StaffRequiredMixin, FormView):
     detail_url = ""
 
     def form_valid(self, form):
-        record = type(self).create(by=self.request.user, **form.cleaned_data)
+        try:
+            record = type(self).create(by=self.request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         return redirect(self.detail_url, pk=record.pk)
 
 
@@ -482,7 +487,11 @@ class SurveyCreateView(ClientActionView):
         activity = None
         if self.request.GET.get("activity", "").isdigit():
             activity = Activity.objects.filter(pk=self.request.GET["activity"]).first()
-        services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
+        try:
+            services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, _("Survey recorded."))
         return redirect("clients:detail", pk=self.client.pk)
 
@@ -496,8 +505,12 @@ class TaskCreateView(ClientActionView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        services.task_upsert(client=self.client, kind=data["kind"], due_on=data["due_on"], owner=data["owner"],
-                             title=data["title"], source=f"manual:{self.request.user.get_username()}")
+        try:
+            services.task_upsert(client=self.client, kind=data["kind"], due_on=data["due_on"], owner=data["owner"],
+                                 title=data["title"], source=f"manual:{self.request.user.get_username()}")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect("clients:detail", pk=self.client.pk)
 

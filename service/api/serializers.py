@@ -100,7 +100,7 @@ class TicketAssignSerializer(serializers.Serializer):
 
 
 class SatisfactionSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=0, max_value=10)
+    score = serializers.IntegerField()
 
 
 class ProspectVisitSerializer(serializers.ModelSerializer):
