@@ -101,6 +101,11 @@ class IntermediaryForm(forms.ModelForm):
             self.fields["status"].choices = [c for c in self.fields["status"].choices
                                              if c[0] != IntermediaryStatus.LEFT]
 
+    def _get_validation_exclusions(self):
+        # The rate's range is `intermediary_save`'s rule (it names the field); the model's check constraint
+        # would otherwise answer first, unnamed, on the page only.
+        return {*super()._get_validation_exclusions(), "rebate_rate"}
+
 
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label=_("Date"), widget=DATE)

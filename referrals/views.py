@@ -553,9 +553,10 @@ class ReferralDetailView(ScopedQuerysetMixin, DetailView):
     context_object_name = "referral"
 
     def get_context_data(self, **kwargs):
+        # A refused action comes back with its bound form (what was typed, and why it was refused).
+        kwargs.setdefault("advance_form", AdvanceForm(prefix="advance", user=self.request.user))
+        kwargs.setdefault("reward_form", RewardForm(prefix="reward"))
         return super().get_context_data(
-            advance_form=AdvanceForm(prefix="advance", user=self.request.user),
-            reward_form=RewardForm(prefix="reward"),
             rewards=self.object.rewards.select_related("approved_by__staff_profile"),
             can_edit=self.role in REFERRAL_EDITORS, can_reward=self.role in REWARD_APPROVERS, **kwargs)
 
@@ -577,11 +578,12 @@ class ReferralDetailView(ScopedQuerysetMixin, DetailView):
                 else:
                     services.referral_advance(referral=referral, status=d["status"], on=d["on"], by=request.user,
                                               referred_client=d["referred_account"])
-                messages.success(request, _("Saved."))
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
-        else:
-            messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
+                add_service_errors(form, exc, aliases={"referred_client": "referred_account"})
+        if form.errors:
+            name = "reward_form" if action == "reward" else "advance_form"
+            return self.render_to_response(self.get_context_data(**{name: form}))
+        messages.success(request, _("Saved."))
         return redirect("referrals:referral", pk=referral.pk)
 
 
