@@ -429,9 +429,12 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
             filters = {k: v for k, v in request.POST.items() if k not in ("action", "csrfmiddlewaretoken")}
             try:
                 added = services.activity_target(activity=self.object, by=request.user, filters=filters)
-                messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                # The filters come back as typed, each refused one named.
+                errors = ([f"{name}: {' '.join(texts)}" for name, texts in exc.message_dict.items()]
+                          if hasattr(exc, "error_dict") else exc.messages)
+                return self.render_to_response(self.get_context_data(target_posted=filters, target_errors=errors))
+            messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
             return redirect(request.path)
         return super().post(request, *args, **kwargs)
 
@@ -441,8 +444,9 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         recipients = (self.object.recipients.visible_to(self.request.user)
                       .select_related("client", "client__account_manager"))
-        ctx.update(target_filter=ClientFilterSet(self.object.target_filters or None),
-                   product=(self.object.target_filters or {}).get("product", ""),
+        targeted = kwargs.get("target_posted") or self.object.target_filters or None
+        ctx.update(target_filter=ClientFilterSet(targeted),
+                   product=(targeted or {}).get("product", ""),
                    recipients=recipients[:500], recipient_count=recipients.count(),
                    invite_form=InviteForm(), recipient_statuses=RecipientForm.base_fields["status"].choices,
                    can_write=self.role in self.write_roles,
