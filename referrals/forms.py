@@ -141,14 +141,6 @@ class ReferralForm(UserScopedForm):
     referred_on = forms.DateField(label=_("Referred on"), widget=DATE, initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("referrer_account") and not data.get("referrer_is_me"):
-            raise forms.ValidationError(_("Name the referring client or tick that you referred the person."))
-        if not data.get("prospect_name") and not data.get("referred_account"):
-            self.add_error("prospect_name", _("Name the referred person or their fund account."))
-        return data
-
 
 class AdvanceForm(UserScopedForm):
     status = forms.ChoiceField(choices=ReferralStatus.choices[1:], label=_("New state"))

@@ -257,7 +257,8 @@ def _share(errors: RuleErrors, field: str, value) -> None:
 def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields) -> Intermediary:
     """Register an intermediary or change its registry fields (a blank ID number keeps the stored one).
 
-    Rates and shares lie between 0 and 1; contract dates are real dates, the end not before the start.
+    Rates and shares lie between 0 and 1; contract dates are real dates, the end not before the start; leaving
+    is `intermediary_leave`'s, never a change of status here.
     """
     _require_role(by, INTERMEDIARY_EDITORS)
     creating = intermediary is None
@@ -268,6 +269,8 @@ def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields)
     for name, value in fields.items():
         setattr(intermediary, name, value)
     errors = RuleErrors()
+    if intermediary.status == IntermediaryStatus.LEFT and before.get("status") != IntermediaryStatus.LEFT:
+        errors.add("status", _("An intermediary leaves through its leaving page, which transfers its clients."))
     _share(errors, "rebate_rate", intermediary.rebate_rate)
     _share(errors, "exchange_rebate_share", intermediary.exchange_rebate_share)
     errors.date_in_range("contract_start", intermediary.contract_start, latest=planning_horizon())
@@ -562,14 +565,16 @@ def referral_create(*, by, prospect_name: str, referred_on: datetime.date, refer
     """Record that a client or staff member referred a person, as a prospect or an opened account."""
     errors = RuleErrors()
     errors.date_in_range("referred_on", referred_on)
+    if not (prospect_name or "").strip() and referred_client is None:
+        errors.add("prospect_name", _("Name the referred person or their fund account."))
+    if referrer_client is None and referrer_staff is None:
+        errors.add("referrer_client", _("Name the referring client or staff member."))
     errors.raise_if_any()
     referral = Referral(
         referrer_client=referrer_client, referrer_staff=referrer_staff, referred_client=referred_client,
         prospect_name=prospect_name or (referred_client.name if referred_client else ""),
         prospect_phone=prospect_phone, referred_on=referred_on, note=note, created_by=by,
     )
-    if referrer_client is None and referrer_staff is None:
-        raise ValidationError({"referrer_client": _("Name the referring client or staff member.")})
     if referred_client is not None:
         if referrer_client is not None and referred_client.pk == referrer_client.pk:
             raise ValidationError({"referred_client": _("A client cannot refer themselves.")})

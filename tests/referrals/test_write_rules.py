@@ -315,3 +315,30 @@ def test_the_exchange_refund_rate_is_a_share(api, staff, book, intermediary):
     response = api(staff["compliance"]).post("/api/rebate-statements/draft/", {
         "intermediary": intermediary.code, "month": "2026-11-01", "exchange_refund_rate": "-0.5"}, format="json")
     assert response.status_code == 400 and "exchange_refund_rate" in response.json()
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_an_intermediary_leaves_only_through_its_leaving_page(client, api, staff, book, intermediary, door):
+    link(book["zhang"], intermediary)
+    data = {"code": "IB001", "name": "周居间", "kind": "person", "status": "left", "rebate_rate": "0.4"}
+    if door == "api":
+        response = api(staff["compliance"]).patch(f"/api/intermediaries/{intermediary.pk}/", data, format="json")
+        assert response.status_code == 400 and "status" in response.json()
+    else:  # the edit page does not even offer it
+        client.force_login(staff["compliance"])
+        response = client.post(reverse("referrals:intermediary_edit", args=[intermediary.pk]), data)
+        assert response.status_code == 200 and "status" in response.context["form"].errors
+    intermediary.refresh_from_db()
+    assert intermediary.status == "active"
+
+
+def test_a_referral_names_its_referrer_and_the_person(client, api, staff, book):
+    response = api(staff["marketing"]).post("/api/referrals/", {
+        "referrer_client": book["zhang"].account_id, "prospect_name": "", "referred_on": "2026-11-02"},
+        format="json")
+    assert response.status_code == 400 and "prospect_name" in response.json()
+    client.force_login(staff["am1"])
+    response = client.post(reverse("referrals:referral_new"), {"prospect_name": "陈六", "referred_on": "2026-11-02"})
+    assert response.status_code == 200 and "referrer_account" in response.context["form"].errors
+    assert response.context["form"]["prospect_name"].value() == "陈六"
+    assert not Referral.objects.exists()
