@@ -138,9 +138,3 @@ class MessageForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("template") and not data.get("body"):
-            raise forms.ValidationError(_("Choose a template or write the text."))
-        return data

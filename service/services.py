@@ -347,8 +347,11 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
                  subject: str = "", body: str = "", occasion: str = "", language: str = "zh-hans"):
     """Send one message if the client accepts the channel; every attempt lands in the communications log.
 
-    Returns the log entry, or None when this occasion's message was already sent.
+    Returns the log entry, or None when this occasion's message was already sent. A message has a template
+    or a text.
     """
+    if template is None and not (body or "").strip():
+        raise ValidationError({"body": _("Choose a template or write the text.")})
     if template is not None:
         subject, body = message_render(template=template, client=client, language=language)
     address = client.email if channel == "email" else client.phone

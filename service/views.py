@@ -526,8 +526,12 @@ class MessageSendView(ClientActionView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
-                                      template=data["template"], subject=data["subject"], body=data["body"])
+        try:
+            entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
+                                          template=data["template"], subject=data["subject"], body=data["body"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.info(self.request, entry.get_result_display())
         return redirect("clients:detail", pk=self.client.pk)
 

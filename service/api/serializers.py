@@ -187,11 +187,6 @@ class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
 
-    def validate(self, attrs):
-        if not attrs.get("template") and not attrs.get("body"):
-            raise serializers.ValidationError("template or body is required")
-        return attrs
-
 
 class LinkClientSerializer(serializers.Serializer):
     account_id = serializers.CharField()

@@ -119,3 +119,16 @@ def test_an_activity_is_read_only_in_the_admin(client, django_user_model):
     root = django_user_model.objects.create_superuser("root", password="x-pass-123")
     client.force_login(root)
     assert client.get("/admin/service/activity/add/").status_code == 403
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_message_has_a_template_or_a_text(client, api, staff, book, door):
+    zhang = book["zhang"]
+    if door == "api":
+        response = api(staff["am1"]).post("/api/communications/", {"client": zhang.pk, "channel": "sms"},
+                                          format="json")
+    else:
+        client.force_login(staff["am1"])
+        response = client.post(f"/service/clients/{zhang.pk}/message/", {"channel": "sms", "subject": "提醒"})
+    assert refused_on(response, door, "body")
+    assert not zhang.communications.exists()
