@@ -269,6 +269,15 @@ def test_account_manager_proposes_a_key_client_and_the_branch_manager_confirms(c
     assert AuditEntry.objects.get(client=zhang, action="client.key_decide").after == {"confirmed": True}
 
 
+def test_the_branch_manager_finds_the_waiting_proposals_on_the_list_and_the_api(client, api, staff, book):
+    api(staff["am1"]).post(f"/api/clients/{book['zhao'].pk}/key-client/", {"decision": "propose"}, format="json")
+    rows = api(staff["bm_sh"]).get("/api/clients/", {"key_proposed": "true"}).json()["results"]
+    assert [r["account_id"] for r in rows] == [book["zhao"].account_id] and rows[0]["key_proposed_at"]
+    client.force_login(staff["bm_sh"])
+    listed = [c.account_id for c in client.get("/clients/", {"key_proposed": "true"}).context["page_obj"]]
+    assert listed == [book["zhao"].account_id]
+
+
 def test_a_declined_proposal_leaves_the_client_as_it_was(api, staff, book):
     zhang = book["zhang"]
     api(staff["am1"]).post(f"/api/clients/{zhang.pk}/key-client/", {"decision": "propose"}, format="json")
