@@ -118,7 +118,9 @@ def _check_fields(client: Client, before: dict | None, errors: RuleErrors) -> No
             errors.add("id_type", _("An individual cannot hold a business licence."), code="id_type")
         if client.client_type and client.client_type != ClientType.INDIVIDUAL and client.id_type == IdType.ID_CARD:
             errors.add("id_type", _("An institution is identified by its business licence."), code="id_type")
-    if not creating and client.id_type != before["id_type"] and client.id_number == before["id_number"]:
+    if not creating and before["id_number"] and not (client.id_number or "").strip():
+        errors.add("id_number", _("A recorded ID number is replaced, never removed."), code="id_number")
+    elif not creating and client.id_type != before["id_type"] and client.id_number == before["id_number"]:
         errors.add("id_number", _("Enter the number of the new document."), code="id_number")
     elif changed("id_type", "id_number"):
         try:

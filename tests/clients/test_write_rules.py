@@ -189,6 +189,15 @@ def test_changing_the_id_type_needs_the_new_documents_number(client, api, staff,
     assert stored(zhang) == before
 
 
+def test_a_recorded_id_number_is_not_erased_through_the_api(api, staff, book):
+    # The page never shows the number, so its blank means "keep"; the API's blank is refused, not obeyed.
+    zhang = book["zhang"]
+    before = stored(zhang)
+    response = api(staff["am1"]).patch(f"/api/clients/{zhang.pk}/", {"id_number": ""}, format="json")
+    assert response.status_code == 400 and "id_number" in response.json()
+    assert stored(zhang) == before
+
+
 # ---------------------------------------------------------------- an account manager's new clients
 
 @pytest.mark.parametrize("door", DOORS)
