@@ -37,6 +37,9 @@ class ClientFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("Risk level"))
+    # The branch manager's worklist of key-client proposals waiting for a decision.
+    key_proposed = django_filters.BooleanFilter(field_name="key_proposed_at", lookup_expr="isnull", exclude=True,
+                                                label=_("Proposed as a key client"))
     profile_complete = django_filters.BooleanFilter(label=_("Profile complete"))
     ordering = django_filters.OrderingFilter(fields=SORTS, label=_("Sort"))
 

@@ -1,18 +1,17 @@
-"""Forms of the client pages; they validate input, the services in `services.py` do the writing."""
+"""Forms of the client pages; they parse input, the services in `services.py` hold the rules and write."""
 
 import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import Role
 
-from .choices import ClientType, IdType
-from .identity import validate_id_number
 from .models import Branch, Client, ContactLog, SuitabilityAssessment
+from .selectors import assignable_managers, client_branches
+from .services import refused_client_fields
 
 # A suitability assessment is redone every two years unless the assessor says otherwise.
 SUITABILITY_VALID_DAYS = 730
@@ -36,7 +35,11 @@ class ManagerChoiceField(forms.ModelChoiceField):
 
 
 class ClientForm(forms.ModelForm):
-    """Open or edit a client; what the user may choose (branch, manager) follows their role."""
+    """Open or edit a client. It only parses: `client_create`/`client_update` hold the rules.
+
+    What the user may choose (branches, managers) and which fields are read-only for them come from the
+    same selectors and rules the services apply, so the page offers what the service accepts.
+    """
 
     tags_text = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
 
@@ -52,84 +55,67 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, user, role, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.role = user, role
-        managers = get_user_model().objects.filter(
-            staff_profile__role=Role.ACCOUNT_MANAGER, staff_profile__is_active=True
-        ).select_related("staff_profile").order_by("staff_profile__employee_code")
-        branches = Branch.objects.all()
         profile = getattr(user, "staff_profile", None)
-        if role == Role.BRANCH_MANAGER and profile is not None:
-            branches = branches.filter(pk=profile.branch_id)
-            managers = managers.filter(staff_profile__branch_id=profile.branch_id)
+        self.fields["branch"].queryset = client_branches(user=user)
+        self.fields["account_manager"].queryset = assignable_managers(user=user)
         if role == Role.ACCOUNT_MANAGER:
             # An account manager works their own book: the client is theirs, in their branch.
-            managers = managers.filter(pk=user.pk)
-            if profile is not None and profile.branch_id:
-                branches = branches.filter(pk=profile.branch_id)
             self.fields["account_manager"].required = True
             self.fields["account_manager"].empty_label = None
-        self.fields["branch"].queryset = branches
-        self.fields["account_manager"].queryset = managers
         self.fields["id_type"].required = True
         self.fields["open_date"].required = True
-        if not self.instance.pk:
-            self.fields["open_date"].initial = timezone.localdate()
-            if role == Role.ACCOUNT_MANAGER:
-                self.fields["account_manager"].initial = user.pk
-            if profile is not None and profile.branch_id:
-                self.fields["branch"].initial = profile.branch_id
+        refused = refused_client_fields(user)
         if self.instance.pk:
             # The stored number is never sent back to the browser; blank keeps it.
             self.initial["id_number"] = ""
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = _("Stored as %(masked)s. Leave blank to keep it.") % {
                 "masked": self.instance.id_number_masked}
-            self.fields["account_id"].disabled = True
             self.initial["tags_text"] = ", ".join(self.instance.tags or [])
+            # Shown, not edited here: each of these changes through its own service (see refused_client_fields).
+            self.fields["branch"].queryset = Branch.objects.filter(pk=self.instance.branch_id)
+            self.fields["account_manager"].queryset = get_user_model().objects.filter(
+                pk=self.instance.account_manager_id).select_related("staff_profile")
+            self.fields["account_manager"].required = False
+            self.fields["account_manager"].empty_label = "—"
+            disabled = [name for name in refused if name in self.fields]
         else:
             self.fields["id_number"].required = True
             self.fields["close_date"].widget = forms.HiddenInput()
             self.fields["churn_reason"].widget = forms.HiddenInput()
-
-    def clean_account_id(self):
-        value = (self.cleaned_data.get("account_id") or "").strip()
-        if not self.instance.pk and not value.isdigit():
-            raise forms.ValidationError(_("A fund account number is made of digits."), code="account_id")
-        return value
+            self.fields["open_date"].initial = timezone.localdate()
+            if role == Role.ACCOUNT_MANAGER:
+                self.fields["account_manager"].initial = user.pk
+            if profile is not None and profile.branch_id:
+                self.fields["branch"].initial = profile.branch_id
+            disabled = [name for name in ("status", "is_key") if name in refused]
+        for name in disabled:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = refused[name]
 
     def clean(self):
         data = super().clean()
-        id_type, number = data.get("id_type"), data.get("id_number")
-        if number:
-            try:
-                data["id_number"] = validate_id_number(id_type, number)
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        elif self.instance.pk:
+        if self.instance.pk and not data.get("id_number"):
             data["id_number"] = self.instance.id_number
-            if id_type != self.instance.id_type:
-                self.add_error("id_number", _("Enter the number of the new document."))
-        client_type = data.get("client_type")
-        if client_type == ClientType.INDIVIDUAL and id_type == IdType.BUSINESS_LICENSE:
-            self.add_error("id_type", _("An individual cannot hold a business licence."))
-        if client_type and client_type != ClientType.INDIVIDUAL and id_type == IdType.ID_CARD:
-            self.add_error("id_type", _("An institution is identified by its business licence."))
-        birthday = data.get("birthday")
-        if birthday and birthday > timezone.localdate():
-            self.add_error("birthday", _("The birthday cannot be in the future."))
-        open_date, close_date = data.get("open_date"), data.get("close_date")
-        if open_date and close_date and close_date < open_date:
-            self.add_error("close_date", _("The account cannot close before it opened."))
         data["tags"] = [t.strip() for t in (data.pop("tags_text", "") or "").replace("，", ",").split(",")
                         if t.strip()]
         return data
 
     def service_fields(self) -> dict:
-        """The cleaned values the services take, without the read-only ones."""
-        fields = {name: self.cleaned_data[name] for name in CLIENT_FORM_FIELDS if name in self.cleaned_data}
+        """The typed values the services take: read-only fields are left out, they are not changes."""
+        fields = {name: self.cleaned_data[name] for name in CLIENT_FORM_FIELDS
+                  if name in self.cleaned_data and not self.fields[name].disabled}
         fields["tags"] = self.cleaned_data["tags"]
-        if self.instance.pk:
-            fields.pop("account_id", None)
         return fields
+
+
+class KeyProposalForm(forms.Form):
+    """Propose a key client, or decide a proposal; who may do which is the service's rule."""
+
+    PROPOSE, CONFIRM, DECLINE = "propose", "confirm", "decline"
+    decision = forms.ChoiceField(choices=[(PROPOSE, _("Propose as a key client")), (CONFIRM, _("Confirm")),
+                                          (DECLINE, _("Decline"))])
+    note = forms.CharField(label=_("Why"), max_length=255, required=False)
 
 
 class ContactLogForm(forms.ModelForm):
@@ -149,12 +135,6 @@ class ContactLogForm(forms.ModelForm):
         self.fields["contacted_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         self.fields["contacted_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
-    def clean_contacted_at(self):
-        value = self.cleaned_data["contacted_at"]
-        if value > timezone.now() + datetime.timedelta(minutes=5):
-            raise forms.ValidationError(_("A contact cannot be logged in the future."), code="future")
-        return value
-
 
 class SuitabilityForm(forms.ModelForm):
     """A new suitability assessment; it becomes the client's current one."""
@@ -170,15 +150,3 @@ class SuitabilityForm(forms.ModelForm):
         self.fields["assessed_on"].initial = today
         self.fields["expires_on"].initial = today + datetime.timedelta(days=SUITABILITY_VALID_DAYS)
         self.fields["knowledge_score"].widget.attrs.update(min=0, max=100)
-
-    def clean(self):
-        data = super().clean()
-        assessed, expires = data.get("assessed_on"), data.get("expires_on")
-        if assessed and assessed > timezone.localdate():
-            self.add_error("assessed_on", _("An assessment cannot be dated in the future."))
-        if assessed and expires and expires <= assessed:
-            self.add_error("expires_on", _("The expiry date must come after the assessment date."))
-        score = data.get("knowledge_score")
-        if score is not None and score > 100:
-            self.add_error("knowledge_score", _("The knowledge-test score is out of 100."))
-        return data

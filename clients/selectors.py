@@ -2,13 +2,14 @@
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.utils import timezone
 
-from futures_crm.roles import Role, user_role
+from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
-from .models import AccountSettlement, Client, SuitabilityAssessment
+from .models import AccountSettlement, Branch, Client, SuitabilityAssessment
 
 
 def client_list(*, user):
@@ -17,6 +18,41 @@ def client_list(*, user):
         Client.objects.visible_to(user)
         .select_related("branch", "account_manager__staff_profile", "segment")
     )
+
+
+def active_account_managers():
+    """Every active account manager (an active login with an active profile), by employee code."""
+    return get_user_model().objects.filter(
+        is_active=True, staff_profile__is_active=True, staff_profile__role=Role.ACCOUNT_MANAGER
+    ).select_related("staff_profile__branch").order_by("staff_profile__employee_code")
+
+
+def assignable_managers(*, user):
+    """The account managers `user` may give a client to: the firm-wide roles any active one, a branch manager
+    their own branch's, an account manager only themselves (their own book); other roles none.
+
+    The one rule behind every door that names a manager: client create, reassignment, handover, a leaving
+    intermediary's transfers, and the pages' choice lists.
+    """
+    managers = active_account_managers()
+    role = user_role(user)
+    if role in FIRM_WIDE_ROLES:
+        return managers
+    if role == Role.BRANCH_MANAGER and user.staff_profile.branch_id:
+        return managers.filter(staff_profile__branch_id=user.staff_profile.branch_id)
+    if role == Role.ACCOUNT_MANAGER:
+        return managers.filter(pk=user.pk)
+    return managers.none()
+
+
+def client_branches(*, user):
+    """The branches `user` may open a client in: every branch for the firm-wide roles, else their own."""
+    role = user_role(user)
+    if role in FIRM_WIDE_ROLES:
+        return Branch.objects.all()
+    if role in (Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER) and user.staff_profile.branch_id:
+        return Branch.objects.filter(pk=user.staff_profile.branch_id)
+    return Branch.objects.none()
 
 
 def sees_personal_data(user) -> bool:

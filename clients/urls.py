@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/contacts/", views.ContactLogAddView.as_view(), name="contact_add"),
     path("<int:pk>/suitability/", views.SuitabilityAddView.as_view(), name="suitability_add"),
     path("<int:pk>/reveal-id/", views.RevealIdView.as_view(), name="reveal_id"),
+    path("<int:pk>/key-client/", views.KeyProposalView.as_view(), name="key_client"),
 ]
 
 # Settlement import pages and alerts (clients/imports/).

@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
 
-from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, SUITABILITY_ROLES, Role
+from futures_crm.forms import add_service_errors
+from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, KEY_CLIENT_ROLES, SUITABILITY_ROLES, Role
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import selectors, services
 from .filtersets import ClientFilterSet
-from .forms import ClientForm, ContactLogForm, SuitabilityForm
+from .forms import ClientForm, ContactLogForm, KeyProposalForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
 from .models import Client
 from .panels import panels_for
@@ -78,7 +79,7 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
         return super().get_queryset().select_related("branch", "account_manager__staff_profile", "referrer",
                                                      "segment")
 
-    def get_context_data(self, contact_form=None, suitability_form=None, revealed_id=None, **kwargs):
+    def get_context_data(self, contact_form=None, suitability_form=None, key_form=None, revealed_id=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
         client, user = self.object, self.request.user
         suitability = selectors.current_suitability(client)
@@ -99,6 +100,10 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             can_edit=self.role in CLIENT_EDITOR_ROLES,
             can_log=self.role in CONTACT_LOG_ROLES,
             can_assess=self.role in SUITABILITY_ROLES,
+            # An account manager proposes a key client, a branch manager (or above) decides the proposal.
+            can_propose_key=self.role in CLIENT_EDITOR_ROLES - KEY_CLIENT_ROLES and not client.is_key
+            and not client.key_proposed_at,
+            can_decide_key=self.role in KEY_CLIENT_ROLES and bool(client.key_proposed_at),
             audit_allowed=audit_allowed,
             panels=panels_for(client, user, self.role),
         )
@@ -106,6 +111,8 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             ctx["contact_form"] = contact_form or ContactLogForm()
         if ctx["can_assess"]:
             ctx["suitability_form"] = suitability_form or SuitabilityForm()
+        if ctx["can_propose_key"] or ctx["can_decide_key"]:
+            ctx["key_form"] = key_form or KeyProposalForm()
         if tab == "audit":
             ctx["audit_entries"] = selectors.client_audit_trail(client)
         return ctx
@@ -127,7 +134,7 @@ class ClientActionView(ClientDetailView):
             try:
                 self.service(client=self.object, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, self.success_message)
                 return redirect(reverse("clients:detail", args=[self.object.pk]) + self.anchor)
@@ -150,6 +157,23 @@ class SuitabilityAddView(ClientActionView):
     success_message = _("Suitability assessment recorded.")
     anchor = "#suitability"
     service = staticmethod(services.suitability_record)
+
+
+class KeyProposalView(ClientActionView):
+    """Propose the client as a key client (account manager), or confirm or decline the proposal (branch manager)."""
+
+    allowed_roles = CLIENT_EDITOR_ROLES
+    form_class = KeyProposalForm
+    form_context_name = "key_form"
+    success_message = _("Saved.")
+    anchor = ""
+
+    @staticmethod
+    def service(*, client, by, decision, note):
+        if decision == KeyProposalForm.PROPOSE:
+            return services.client_key_propose(client=client, by=by, note=note)
+        return services.client_key_decide(client=client, by=by, confirm=decision == KeyProposalForm.CONFIRM,
+                                          reason=note)
 
 
 class RevealIdView(ClientDetailView):
@@ -179,7 +203,7 @@ class ClientFormMixin:
         try:
             client = self.save(form)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc, aliases={"tags": "tags_text"})
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return redirect("clients:detail", client.pk)

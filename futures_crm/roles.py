@@ -23,6 +23,10 @@ class Role(models.TextChoices):
 FIRM_WIDE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING, Role.BACK_OFFICE}
 # Roles that may edit client records (row-level rules still apply).
 CLIENT_EDITOR_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.BACK_OFFICE}
+# Roles that decide a client's account status; the back-office system reports openings and closings.
+CLIENT_STATUS_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.BACK_OFFICE}
+# Roles that mark key clients (the firm gives each a named manager); an account manager proposes one.
+KEY_CLIENT_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
 # Roles that read the audit trail.
 AUDIT_READER_ROLES = {Role.ADMIN, Role.COMPLIANCE}
 # Roles that log visits and calls (the service desk included: it edits nothing else).

@@ -1,4 +1,8 @@
-"""Forms of the relationship pages; they only collect input, the services decide."""
+"""Forms of the relationship pages; they only collect input, the services decide.
+
+Choice lists come from the selectors the services check against (`active_managers(user=…)`), so a page
+offers what the service accepts; any other rule is the service's.
+"""
 
 from django import forms
 from django.utils import timezone
@@ -76,13 +80,6 @@ class HandoverForm(UserScopedForm):
         self.fields["leaving_manager"].queryset = managers
         self.fields["successors"].queryset = managers
 
-    def clean(self):
-        data = super().clean()
-        leaving, successors = data.get("leaving_manager"), data.get("successors")
-        if leaving and successors and leaving in successors:
-            self.add_error("successors", _("The leaving manager cannot be a successor."))
-        return data
-
 
 class IntermediaryForm(forms.ModelForm):
     class Meta:
@@ -104,10 +101,15 @@ class IntermediaryForm(forms.ModelForm):
             self.fields["status"].choices = [c for c in self.fields["status"].choices
                                              if c[0] != IntermediaryStatus.LEFT]
 
+    def _get_validation_exclusions(self):
+        # The rate's range is `intermediary_save`'s rule (it names the field); the model's check constraint
+        # would otherwise answer first, unnamed, on the page only.
+        return {*super()._get_validation_exclusions(), "rebate_rate"}
+
 
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label=_("Date"), widget=DATE)
-    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1, min_value=0)
+    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1)
     topic = forms.CharField(label=_("Topic"), max_length=255)
 
 
@@ -127,7 +129,7 @@ class StatementDraftForm(forms.Form):
     month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=forms.DateInput(
         attrs={"type": "month"}, format="%Y-%m"))
     exchange_refund_rate = forms.DecimalField(label=_("Exchange refund rate"), max_digits=5, decimal_places=4,
-                                              min_value=0, max_value=1, initial=0)
+                                              initial=0)
 
 
 class ReferralForm(UserScopedForm):
@@ -138,14 +140,6 @@ class ReferralForm(UserScopedForm):
     referred_account = ScopedClientField(label=_("Already opened: fund account"), required=False)
     referred_on = forms.DateField(label=_("Referred on"), widget=DATE, initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("referrer_account") and not data.get("referrer_is_me"):
-            raise forms.ValidationError(_("Name the referring client or tick that you referred the person."))
-        if not data.get("prospect_name") and not data.get("referred_account"):
-            self.add_error("prospect_name", _("Name the referred person or their fund account."))
-        return data
 
 
 class AdvanceForm(UserScopedForm):

@@ -31,12 +31,19 @@ from django.utils import timezone
 from clients.choices import AccountStatus
 from clients.list_filters import key_client_q
 from clients.models import AccountSettlement, Client, ContractSettlement
-from clients.selectors import latest_trade_date, trading_days, trading_window
-from futures_crm.roles import Role, user_role
+from clients.selectors import (
+    active_account_managers,
+    assignable_managers,
+    latest_trade_date,
+    trading_days,
+    trading_window,
+)
+from futures_crm.roles import user_role
 from service.choices import TaskStatus
 from service.models import Task
 
 from . import rules
+from .access import INTERMEDIARY_FIRM_WIDE
 from .choices import IntermediaryStatus, ReferralStatus
 from .models import ClubMembership, Intermediary, IntermediaryLink, IntermediaryRelative, IntermediaryTraining, Referral
 
@@ -117,12 +124,9 @@ def key_clients_without_manager(*, user):
 
 
 def active_managers(*, user=None, branch=None):
-    """Active account managers, limited to a branch manager's own branch."""
-    users = get_user_model().objects.filter(
-        is_active=True, staff_profile__is_active=True, staff_profile__role=Role.ACCOUNT_MANAGER
-    ).select_related("staff_profile__branch").order_by("staff_profile__employee_code")
-    if user is not None and user_role(user) == Role.BRANCH_MANAGER:
-        users = users.filter(staff_profile__branch_id=user.staff_profile.branch_id)
+    """Active account managers; with `user`, those `user` may assign clients to (a branch manager: their own
+    branch's), the same rule the assignment services apply (clients.selectors.assignable_managers)."""
+    users = active_account_managers() if user is None else assignable_managers(user=user)
     if branch is not None:
         users = users.filter(staff_profile__branch=branch)
     return users
@@ -382,8 +386,29 @@ def warning_signs_cached(intermediaries) -> dict:
     return signs
 
 
+def visible_signs(signs: dict, relatives: list, user) -> tuple[dict, list]:
+    """Warning signs and relative matches narrowed to the clients `user` may see.
+
+    A manager may open an intermediary who brought one of their clients; the flags stay (they describe the
+    intermediary), but other managers' clients are not named. New lists and dicts: `signs` may be cached.
+    """
+    if user_role(user) in INTERMEDIARY_FIRM_WIDE:
+        return signs, relatives
+    visible = set(Client.objects.visible_to(user).values_list("pk", flat=True))
+    narrowed = {
+        "over_trading": [c for c in signs["over_trading"] if c.pk in visible],
+        "negative_equity": [c for c in signs["negative_equity"] if c.pk in visible],
+        "converging": [{**g, "members": [m for m in g.get("members", []) if m.pk in visible]}
+                       for g in signs["converging"]],
+    }
+    return narrowed, [r for r in relatives if r["client"].pk in visible]
+
+
 def compliance_report(*, user, today: datetime.date | None = None) -> dict:
-    """Each compliance check as a list, plus a per-intermediary set of raised flags."""
+    """Each compliance check as a list, plus a per-intermediary set of raised flags.
+
+    The flags count every client; the lists name only the clients `user` may see (see `visible_signs`).
+    """
     qs = Intermediary.objects.visible_to(user)
     signs = warning_signs_cached(_working(qs))
     report = {
@@ -404,7 +429,29 @@ def compliance_report(*, user, today: datetime.date | None = None) -> dict:
     for g in signs["converging"]:
         flags[g["intermediary_id"]].add("warning")
     report["flags"] = flags
+    report["signs"], report["relatives"] = visible_signs(signs, report["relatives"], user)
     return report
+
+
+def intermediary_compliance(*, intermediary, user, today: datetime.date | None = None) -> dict:
+    """One intermediary's checks, for its page and `GET /api/intermediaries/{id}/compliance/` alike.
+
+    `flags` (contract, training, relatives, warning) describe the intermediary and count every client;
+    `signs` (with each converging group's `members`) and `relatives` name only clients `user` may see.
+    """
+    one = Intermediary.objects.filter(pk=intermediary.pk)
+    signs = warning_signs(one)
+    conflicts = relative_conflicts(one)
+    for g in signs["converging"]:
+        g["members"] = converging_members(intermediary, g)
+    flags = {
+        "contract": contract_expiring(one, today=today).exists(),
+        "training": training_missing(one, today=today).exists(),
+        "relatives": bool(conflicts),
+        "warning": any(signs.values()),
+    }
+    signs, conflicts = visible_signs(signs, conflicts, user)
+    return {"flags": flags, "signs": signs, "relatives": conflicts}
 
 
 # ---------------------------------------------------------------- rebates

@@ -6,18 +6,23 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.identity import mask_id_number
 from clients.imports.writer_common import column_defaults
-from clients.models import Client, ContactLog, StaffProfile
+from clients.models import AccountSettlement, Client, ContactLog, StaffProfile
+from clients.selectors import assignable_managers
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.models import AuditEntry
+from futures_crm.roles import user_role
+from futures_crm.validation import RuleErrors, planning_horizon
 from service.choices import TaskStatus
 from service.models import Task
 
 from . import selectors
+from .access import ASSIGNERS, CLUB_EDITORS, INTERMEDIARY_EDITORS, REWARD_APPROVERS
 from .choices import (
     REFERRAL_DATE_FIELD,
     REFERRAL_FLOW,
@@ -57,32 +62,89 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def _check_successor(user) -> None:
+def _require_role(by, roles) -> None:
+    if user_role(by) not in roles:
+        raise PermissionDenied(_("Your role cannot make this change."))
+
+
+def _name(user) -> str:
     profile = getattr(user, "staff_profile", None)
-    if profile is None or not profile.is_active or not user.is_active:
-        raise ValidationError({"to_manager": _("The new manager must be an active staff member.")})
+    return f"{profile.display_name} ({profile.employee_code})" if profile else user.get_username()
+
+
+def _not_assignable(by, users) -> list:
+    """Those of `users` who are not active account managers `by` may assign clients to."""
+    allowed = set(assignable_managers(user=by).filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True))
+    return [u for u in users if u.pk not in allowed]
+
+
+def _check_target(by, to_manager, field: str = "to_manager") -> None:
+    """The new manager: an active account manager `by` may assign to (a branch manager: of their branch)."""
+    if to_manager is None:
+        raise ValidationError({field: _("Choose the new account manager.")})
+    if _not_assignable(by, [to_manager]):
+        raise ValidationError({field: _("%(name)s is not an active account manager you may assign clients to.")
+                               % {"name": _name(to_manager)}})
 
 
 # ---------------------------------------------------------------- account managers
 
 @transaction.atomic
 def client_reassign(*, client: Client, to_manager, by, reason: str) -> ManagerAssignment:
-    """Give a client a new account manager (or none), keeping the history."""
+    """Give a client a new account manager, keeping the history; the client follows the manager's branch.
+
+    The only way a client's manager or branch changes by hand: by a role that moves clients (ASSIGNERS), for
+    a client it sees, to an active account manager it may assign to (a branch manager: their own branch's).
+    """
+    _require_role(by, ASSIGNERS)
+    return _reassign(client=client, to_manager=to_manager, by=by, reason=reason, kind=AssignmentKind.ASSIGN)
+
+
+def _reassign(*, client: Client, to_manager, by, reason: str, kind: str) -> ManagerAssignment:
+    """`client_reassign` without the role check, for services that have checked their own (a leaving
+    intermediary's transfers are compliance's); the client, target and reason rules all apply."""
     reason = _require_reason(reason)
-    if to_manager is not None:
-        _check_successor(to_manager)
-    client = Client.objects.select_for_update().get(pk=client.pk)
-    if client.account_manager_id == (to_manager.pk if to_manager else None):
+    client = Client.objects.visible_to(by).select_for_update().filter(pk=client.pk).first()
+    if client is None:
+        raise ValidationError({"client": _("This client is outside your scope.")})
+    _check_target(by, to_manager)
+    if client.account_manager_id == to_manager.pk:
         raise ValidationError({"to_manager": _("The client already has this manager.")})
+    branch_id = to_manager.staff_profile.branch_id or client.branch_id
+    now = timezone.now()
     assignment = ManagerAssignment.objects.create(
-        client=client, from_manager_id=client.account_manager_id, to_manager=to_manager, at=timezone.now(), by=by,
-        reason=reason, kind=AssignmentKind.ASSIGN,
+        client=client, from_manager_id=client.account_manager_id, to_manager=to_manager, at=now, by=by,
+        reason=reason, kind=kind,
     )
-    Client.objects.filter(pk=client.pk).update(account_manager=to_manager, updated_at=timezone.now())
-    audit_record(actor=by, action="client.reassign", obj=client, client=client,
-                 before={"account_manager": assignment.from_manager_id},
-                 after={"account_manager": assignment.to_manager_id}, reason=reason)
+    Client.objects.filter(pk=client.pk).update(account_manager=to_manager, branch_id=branch_id, updated_at=now)
+    before, after = {"account_manager": client.account_manager_id}, {"account_manager": to_manager.pk}
+    if branch_id != client.branch_id:
+        before["branch"], after["branch"] = client.branch_id, branch_id
+    audit_record(actor=by, action="client.reassign", obj=client, client=client, before=before, after=after,
+                 reason=reason)
     return assignment
+
+
+def _check_handover(*, by, leaving_manager, successors) -> None:
+    """Who may hand over whose book to whom: an assigner, a manager of their scope, successors of their scope."""
+    _require_role(by, ASSIGNERS)
+    errors = RuleErrors()
+    if _not_assignable(by, [leaving_manager]):
+        errors.add("leaving_manager", _("%(name)s is not an active account manager of your scope.")
+                   % {"name": _name(leaving_manager)})
+    if any(s.pk == leaving_manager.pk for s in successors):
+        errors.add("successors", _("The leaving manager cannot be a successor."))
+    outside = _not_assignable(by, [s for s in successors if s.pk != leaving_manager.pk])
+    if outside:
+        errors.add("successors", _("Not active account managers you may assign clients to: %(names)s.")
+                   % {"names": ", ".join(_name(u) for u in outside)})
+    errors.raise_if_any()
+
+
+def handover_preview(*, by, leaving_manager, successors: list, strategy: str, manual: dict | None = None) -> dict:
+    """The plan a handover would carry out, for `by` (the preview shows a book: the same rules as the handover)."""
+    _check_handover(by=by, leaving_manager=leaving_manager, successors=successors)
+    return handover_plan(leaving_manager=leaving_manager, successors=successors, strategy=strategy, manual=manual)
 
 
 def handover_plan(*, leaving_manager, successors: list, strategy: str, manual: dict | None = None) -> dict:
@@ -95,8 +157,6 @@ def handover_plan(*, leaving_manager, successors: list, strategy: str, manual: d
     successors = [s for s in successors if s.pk != leaving_manager.pk]
     if not successors:
         raise ValidationError({"successors": _("Choose at least one successor.")})
-    for s in successors:
-        _check_successor(s)
     book = list(selectors.manager_book(leaving_manager).values_list("pk", "equity"))
     plan = {s.pk: [] for s in successors}
     if strategy == HandoverStrategy.MANUAL:
@@ -131,16 +191,15 @@ def manager_handover(*, leaving_manager, plan: dict, strategy: str, by, reason: 
     so a client added after the preview stops the handover instead of being left behind.
     """
     reason = _require_reason(reason)
+    successors = get_user_model().objects.select_related("staff_profile").in_bulk(list(plan.keys()))
+    if any(sid not in successors for sid in plan):
+        raise ValidationError({"successors": _("Invalid successor.")})
+    _check_handover(by=by, leaving_manager=leaving_manager, successors=list(successors.values()))
     profile = StaffProfile.objects.select_for_update().get(user=leaving_manager)
     book = set(Client.objects.select_for_update().filter(account_manager=leaving_manager).values_list("pk", flat=True))
     planned = [pk for ids in plan.values() for pk in ids]
     if len(planned) != len(set(planned)) or set(planned) != book:
         raise ValidationError(_("The book changed since the preview; preview the handover again."))
-    successors = get_user_model().objects.select_related("staff_profile").in_bulk(list(plan.keys()))
-    for sid in plan:
-        if sid == leaving_manager.pk or sid not in successors:
-            raise ValidationError({"successors": _("Invalid successor.")})
-        _check_successor(successors[sid])
     now = timezone.now()
     handover = Handover.objects.create(leaving_manager=leaving_manager, strategy=strategy, by=by, reason=reason,
                                        client_count=len(book), notified=notify)
@@ -182,7 +241,6 @@ def manager_handover(*, leaving_manager, plan: dict, strategy: str, by, reason: 
 
 # ---------------------------------------------------------------- intermediaries
 
-@transaction.atomic
 def _masked(values: dict) -> dict:
     # The audit trail must not become a way round ID masking.
     if values.get("id_number"):
@@ -190,8 +248,19 @@ def _masked(values: dict) -> dict:
     return values
 
 
+def _share(errors: RuleErrors, field: str, value) -> None:
+    if value is not None and not 0 <= value <= 1:
+        errors.add(field, _("A share lies between 0 and 1."), code="share")
+
+
+@transaction.atomic
 def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields) -> Intermediary:
-    """Register an intermediary or change its registry fields (a blank ID number keeps the stored one)."""
+    """Register an intermediary or change its registry fields (a blank ID number keeps the stored one).
+
+    Rates and shares lie between 0 and 1; contract dates are real dates, the end not before the start; leaving
+    is `intermediary_leave`'s, never a change of status here.
+    """
+    _require_role(by, INTERMEDIARY_EDITORS)
     creating = intermediary is None
     intermediary = intermediary or Intermediary()
     before = {} if creating else snapshot(intermediary, INTERMEDIARY_FIELDS)
@@ -199,6 +268,17 @@ def intermediary_save(*, by, intermediary: Intermediary | None = None, **fields)
         fields.pop("id_number", None)  # the stored number is never sent to a form, so blank means "keep"
     for name, value in fields.items():
         setattr(intermediary, name, value)
+    errors = RuleErrors()
+    if intermediary.status == IntermediaryStatus.LEFT and before.get("status") != IntermediaryStatus.LEFT:
+        errors.add("status", _("An intermediary leaves through its leaving page, which transfers its clients."))
+    _share(errors, "rebate_rate", intermediary.rebate_rate)
+    _share(errors, "exchange_rebate_share", intermediary.exchange_rebate_share)
+    errors.date_in_range("contract_start", intermediary.contract_start, latest=planning_horizon())
+    errors.date_in_range("contract_end", intermediary.contract_end, latest=planning_horizon())
+    errors.not_before("contract_end", intermediary.contract_end, intermediary.contract_start,
+                      _("The contract cannot end before it starts."))
+    errors.date_in_range("left_on", intermediary.left_on)
+    errors.raise_if_any()
     intermediary.full_clean()
     intermediary.save()
     old, new = diff(before, snapshot(intermediary, INTERMEDIARY_FIELDS))
@@ -218,8 +298,13 @@ def intermediary_reveal_id_number(*, intermediary: Intermediary, by) -> str:
 
 @transaction.atomic
 def intermediary_training_add(*, intermediary: Intermediary, by, trained_on, hours, topic) -> IntermediaryTraining:
-    """Record a training the intermediary attended."""
+    """Record a training the intermediary attended: on a past day, for a non-negative number of hours."""
+    _require_role(by, INTERMEDIARY_EDITORS)
     record = IntermediaryTraining(intermediary=intermediary, trained_on=trained_on, hours=hours, topic=topic)
+    errors = RuleErrors()
+    errors.non_negative("hours", hours)
+    errors.date_in_range("trained_on", trained_on)
+    errors.raise_if_any()
     record.full_clean()
     record.save()
     audit_record(actor=by, action="intermediary.training", obj=intermediary,
@@ -230,6 +315,7 @@ def intermediary_training_add(*, intermediary: Intermediary, by, trained_on, hou
 @transaction.atomic
 def intermediary_relative_add(*, intermediary: Intermediary, by, name, id_number, relation="") -> IntermediaryRelative:
     """Record a relative the intermediary declared, for the conflict check."""
+    _require_role(by, INTERMEDIARY_EDITORS)
     record = IntermediaryRelative(intermediary=intermediary, name=name, id_number=id_number.strip().upper(),
                                   relation=relation)
     record.full_clean()
@@ -243,6 +329,10 @@ def intermediary_relative_add(*, intermediary: Intermediary, by, name, id_number
 def intermediary_link(*, client: Client, intermediary: Intermediary | None, by, valid_from: datetime.date,
                       reason: str = "", source: str = LinkSource.MANUAL) -> IntermediaryLink | None:
     """Attribute a client to an intermediary from a date (None: end the attribution); the old link is closed."""
+    _require_role(by, INTERMEDIARY_EDITORS)
+    errors = RuleErrors()
+    errors.date_in_range("valid_from", valid_from, latest=planning_horizon())
+    errors.raise_if_any()
     current = IntermediaryLink.objects.select_for_update().filter(client=client, valid_to__isnull=True).first()
     if current and intermediary and current.intermediary_id == intermediary.pk:
         return current
@@ -332,30 +422,41 @@ def intermediary_leave(*, intermediary: Intermediary, by, reason: str, left_on: 
     `transfers` maps client id → ("manager", user) or ("intermediary", Intermediary). Clients not listed keep
     their link to the departed intermediary, so those without a manager show up as orphaned until taken.
     """
+    _require_role(by, INTERMEDIARY_EDITORS)
     reason = _require_reason(reason)
     if intermediary.status == IntermediaryStatus.LEFT:
         raise ValidationError(_("This intermediary has already left."))
+    errors = RuleErrors()
+    errors.date_in_range("left_on", left_on)
+    errors.raise_if_any()
     before = snapshot(intermediary, ["status", "left_on"])
     intermediary.status = IntermediaryStatus.LEFT
     intermediary.left_on = left_on
     intermediary.save(update_fields=["status", "left_on", "updated_at"])
     moved = {"manager": 0, "intermediary": 0}
-    clients = {c.pk: c for c in selectors.current_clients_of(Intermediary.objects.filter(pk=intermediary.pk))}
+    clients = {c.pk: c for c in selectors.current_clients_of(Intermediary.objects.filter(pk=intermediary.pk))
+               .visible_to(by)}
     for client_id, (kind, target) in (transfers or {}).items():
         client = clients.get(int(client_id))
         if client is None:
-            raise ValidationError(_("Client %(id)s is not one of this intermediary's clients.") % {"id": client_id})
+            raise ValidationError({"transfers": _("Client %(id)s is not one of this intermediary's clients.")
+                                   % {"id": client_id}})
         if kind == "intermediary":
+            if target.pk == intermediary.pk:
+                raise ValidationError({"transfers": _("A client cannot be transferred to the leaving intermediary.")})
             intermediary_link(client=client, intermediary=target, by=by, valid_from=left_on, reason=reason,
                               source=LinkSource.TRANSFER)
         elif kind == "manager":
+            _check_target(by, target, field="transfers")
             # The attribution ends with the transfer; the history keeps who brought the client.
             intermediary_link(client=client, intermediary=None, by=by, valid_from=left_on, reason=reason)
             if client.account_manager_id != target.pk:
-                assignment = client_reassign(client=client, to_manager=target, by=by, reason=reason)
-                ManagerAssignment.objects.filter(pk=assignment.pk).update(kind=AssignmentKind.INTERMEDIARY_LEFT)
+                _reassign(client=client, to_manager=target, by=by, reason=reason,
+                          kind=AssignmentKind.INTERMEDIARY_LEFT)
             moved["manager"] += 1
             continue
+        else:
+            raise ValidationError({"transfers": _("A client goes to a manager or to another intermediary.")})
         moved[kind] += 1
     audit_record(actor=by, action="intermediary.leave", obj=intermediary, reason=reason, before=before,
                  after={"status": IntermediaryStatus.LEFT, "left_on": left_on, **moved})
@@ -372,8 +473,12 @@ def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, 
     Rounding rule: each client's commission rebate (net commission × rate) and exchange rebate
     (exchange fee × refund rate × share) are rounded half-up to the cent; every total is the sum of the lines.
     `client_sums` lets the month run pass rows it already grouped for every intermediary.
+    The month must lie within the stored settlement data; the refund rate is a share (0 to 1).
     """
-    month = month.replace(day=1)
+    _require_role(by, INTERMEDIARY_EDITORS)
+    month = _settlement_month(month)
+    if not 0 <= exchange_refund_rate <= 1:
+        raise ValidationError({"exchange_refund_rate": _("A share lies between 0 and 1.")})
     statement, _created = RebateStatement.objects.select_for_update().get_or_create(
         intermediary=intermediary, month=month,
         defaults={"rebate_rate": intermediary.rebate_rate, "drafted_by": by},
@@ -409,10 +514,22 @@ def rebate_statement_draft(*, intermediary: Intermediary, month: datetime.date, 
     return statement
 
 
+def _settlement_month(month: datetime.date) -> datetime.date:
+    """The first day of `month`, which must lie between the first and the last month of stored settlement."""
+    span = AccountSettlement.objects.aggregate(first=Min("trade_date"), last=Max("trade_date"))
+    if span["first"] is None:
+        raise ValidationError({"month": _("No settlement data is stored yet.")})
+    first, last = span["first"].replace(day=1), span["last"].replace(day=1)
+    if not first <= month.replace(day=1) <= last:
+        raise ValidationError({"month": _("Choose a month with stored settlement data, from %(first)s to %(last)s.")
+                               % {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"}})
+    return month.replace(day=1)
+
+
 @transaction.atomic
 def rebate_statements_draft_month(*, month: datetime.date, by, exchange_refund_rate: Decimal = Decimal(0)) -> int:
     """Draft the month's statement of every intermediary with attributed rows; confirmed ones stay as they are."""
-    month = month.replace(day=1)
+    month = _settlement_month(month)
     sums = selectors.rebate_client_sums_all(month)
     confirmed = set(RebateStatement.objects.filter(month=month, status=StatementStatus.CONFIRMED)
                     .values_list("intermediary_id", flat=True))
@@ -446,13 +563,18 @@ def referral_create(*, by, prospect_name: str, referred_on: datetime.date, refer
                     referrer_staff=None, referred_client: Client | None = None, prospect_phone: str = "",
                     note: str = "") -> Referral:
     """Record that a client or staff member referred a person, as a prospect or an opened account."""
+    errors = RuleErrors()
+    errors.date_in_range("referred_on", referred_on)
+    if not (prospect_name or "").strip() and referred_client is None:
+        errors.add("prospect_name", _("Name the referred person or their fund account."))
+    if referrer_client is None and referrer_staff is None:
+        errors.add("referrer_client", _("Name the referring client or staff member."))
+    errors.raise_if_any()
     referral = Referral(
         referrer_client=referrer_client, referrer_staff=referrer_staff, referred_client=referred_client,
         prospect_name=prospect_name or (referred_client.name if referred_client else ""),
         prospect_phone=prospect_phone, referred_on=referred_on, note=note, created_by=by,
     )
-    if referrer_client is None and referrer_staff is None:
-        raise ValidationError({"referrer_client": _("Name the referring client or staff member.")})
     if referred_client is not None:
         if referrer_client is not None and referred_client.pk == referrer_client.pk:
             raise ValidationError({"referred_client": _("A client cannot refer themselves.")})
@@ -471,6 +593,10 @@ def referral_advance(*, referral: Referral, status: str, on: datetime.date, by,
                      referred_client: Client | None = None) -> Referral:
     """Move a referral forward (referred → contacted → opened → funded), dating each step."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    errors = RuleErrors()
+    errors.date_in_range("on", on)
+    errors.not_before("on", on, referral.referred_on, _("A step cannot come before the referral."))
+    errors.raise_if_any()
     if REFERRAL_FLOW.index(status) <= REFERRAL_FLOW.index(referral.status):
         raise ValidationError({"status": _("A referral only moves forward.")})
     if status in (ReferralStatus.OPENED, ReferralStatus.FUNDED):
@@ -528,7 +654,12 @@ def relationships_from_import(*, clients, by=None) -> dict:
 @transaction.atomic
 def referral_reward_add(*, referral: Referral, by, what: str, given_on: datetime.date,
                         amount: Decimal | None = None) -> ReferralReward:
-    """Record a reward given for a referral; the recording user is its approver."""
+    """Record a reward given for a referral; the recording user is its approver. Its value is not negative."""
+    _require_role(by, REWARD_APPROVERS)
+    errors = RuleErrors()
+    errors.non_negative("amount", amount)
+    errors.date_in_range("given_on", given_on)
+    errors.raise_if_any()
     reward = ReferralReward(referral=referral, what=what, given_on=given_on, amount=amount, approved_by=by)
     reward.full_clean()
     reward.save()
@@ -543,6 +674,10 @@ def referral_reward_add(*, referral: Referral, by, what: str, given_on: datetime
 def club_membership_set(*, client: Client, by, level: str, status: str,
                         joined_on: datetime.date | None = None) -> ClubMembership:
     """Enrol a client in the club or change its level or status."""
+    _require_role(by, CLUB_EDITORS)
+    errors = RuleErrors()
+    errors.date_in_range("joined_on", joined_on)
+    errors.raise_if_any()
     membership = ClubMembership.objects.filter(client=client).first()
     before = snapshot(membership, ["level", "status", "joined_on"]) if membership else {}
     membership = membership or ClubMembership(client=client, joined_on=joined_on or timezone.localdate())

@@ -15,6 +15,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from clients.models import Branch, Client
 from futures_crm.exports import csv_response
+from futures_crm.forms import add_service_errors
 from futures_crm.roles import Role, user_role
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
@@ -24,7 +25,6 @@ from .access import (
     CLUB_EDITORS,
     CLUB_READERS,
     INTERMEDIARY_EDITORS,
-    INTERMEDIARY_FIRM_WIDE,
     INTERMEDIARY_READERS,
     MANAGEMENT,
     REFERRAL_EDITORS,
@@ -48,28 +48,11 @@ from .forms import (
     TrainingForm,
 )
 from .models import DEFAULT_NOTICE_CHANNEL, ClubMembership, Intermediary, RebateStatement, Referral
+from .parsing import parse_manual_plan, parse_transfers
 
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def _visible_signs(signs: dict, relatives: list, user) -> tuple[dict, list]:
-    """Warning signs and relative matches narrowed to the clients `user` may see.
-
-    A manager may open the page of an intermediary who brought one of their clients; the flags stay
-    (they describe the intermediary), but other managers' clients are not named.
-    """
-    if user_role(user) in INTERMEDIARY_FIRM_WIDE:
-        return signs, relatives
-    visible = set(Client.objects.visible_to(user).values_list("pk", flat=True))
-    narrowed = {
-        "over_trading": [c for c in signs["over_trading"] if c.pk in visible],
-        "negative_equity": [c for c in signs["negative_equity"] if c.pk in visible],
-        "converging": [{**g, "members": [m for m in g.get("members", []) if m.pk in visible]}
-                       for g in signs["converging"]],
-    }
-    return narrowed, [r for r in relatives if r["client"].pk in visible]
 
 
 # ---------------------------------------------------------------- account managers
@@ -98,7 +81,7 @@ class AssignView(StaffRequiredMixin, FormView):
             services.client_reassign(client=client, to_manager=form.cleaned_data["to_manager"],
                                      by=self.request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Account manager changed."))
         return redirect("clients:detail", pk=client.pk)
@@ -135,14 +118,14 @@ class HandoverView(StaffRequiredMixin, FormView):
         try:
             if strategy == HandoverStrategy.MANUAL and manual is None:
                 # The by-hand form starts from a count-balanced proposal the user then edits.
-                plan = services.handover_plan(leaving_manager=leaving, successors=successors,
-                                              strategy=HandoverStrategy.COUNT)
+                plan = services.handover_preview(by=self.request.user, leaving_manager=leaving,
+                                                 successors=successors, strategy=HandoverStrategy.COUNT)
             else:
-                plan = services.handover_plan(leaving_manager=leaving, successors=successors, strategy=strategy,
-                                              manual=manual)
+                plan = services.handover_preview(by=self.request.user, leaving_manager=leaving,
+                                                 successors=successors, strategy=strategy, manual=manual)
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
-            return {"book": book}
+            add_service_errors(form, exc)
+            return {}
         owner = {pk: sid for sid, ids in plan.items() for pk in ids}
         by_id = {s.pk: s for s in successors}
         rows = [{"client": c, "successor": by_id[owner[c.pk]]} for c in book]
@@ -162,7 +145,9 @@ class HandoverView(StaffRequiredMixin, FormView):
             return self.form_invalid(form)
         manual = None
         if form.cleaned_data["strategy"] == HandoverStrategy.MANUAL:
-            manual = {k.removeprefix("to_"): v for k, v in request.POST.items() if k.startswith("to_") and v}
+            # The same shape as the API's `manual`: fund account → successor's employee code.
+            manual = parse_manual_plan({k.removeprefix("to_"): v for k, v in request.POST.items()
+                                        if k.startswith("to_") and v}, successors=form.cleaned_data["successors"])
         preview = self._preview(form, manual=manual)
         if "plan" not in preview:
             return self.render_to_response(self.get_context_data(form=form, **preview))
@@ -173,7 +158,7 @@ class HandoverView(StaffRequiredMixin, FormView):
                 by=request.user, reason=data["reason"], notify=data["notify"],
                 notice_channel=data["notice_channel"] or DEFAULT_NOTICE_CHANNEL)
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            add_service_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form, **preview))
         messages.success(request, _("Handover done: %(n)d clients moved; %(name)s is deactivated.") % {
             "n": handover.client_count, "name": data["leaving_manager"].staff_profile.display_name})
@@ -268,7 +253,6 @@ class ComplianceView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         report = selectors.compliance_report(user=self.request.user)
-        report["signs"], report["relatives"] = _visible_signs(report["signs"], report["relatives"], self.request.user)
         signs = report["signs"]
         clients = signs["over_trading"] + signs["negative_equity"]
         names = Intermediary.objects.in_bulk({g["intermediary_id"] for g in signs["converging"]}
@@ -291,23 +275,17 @@ class IntermediaryDetailView(ScopedQuerysetMixin, DetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         obj = self.object
-        one = Intermediary.objects.filter(pk=obj.pk)
-        signs = selectors.warning_signs(one)
-        conflicts = selectors.relative_conflicts(one)
-        # The flags are about the intermediary, so they are raised before the lists are narrowed.
-        warning_flag = any(signs.values())
-        relatives_flag = bool(conflicts)
-        for g in signs["converging"]:
-            g["members"] = selectors.converging_members(obj, g)
-        signs, conflicts = _visible_signs(signs, conflicts, self.request.user)
+        # The same selector as GET /api/intermediaries/{id}/compliance/: flags of the intermediary, clients scoped.
+        report = selectors.intermediary_compliance(intermediary=obj, user=self.request.user)
+        flags = report["flags"]
         links = obj.links.visible_to(self.request.user).select_related("client", "created_by")
         ctx.update(
-            contract_flag=selectors.contract_expiring(one).exists(),
-            training_flag=selectors.training_missing(one).exists(),
-            relatives_flag=relatives_flag,
-            relatives_conflicts=conflicts,
-            signs=signs,
-            warning_flag=warning_flag,
+            contract_flag=flags["contract"],
+            training_flag=flags["training"],
+            relatives_flag=flags["relatives"],
+            relatives_conflicts=report["relatives"],
+            signs=report["signs"],
+            warning_flag=flags["warning"],
             current_links=[link for link in links if link.valid_to is None],
             past_links=[link for link in links if link.valid_to is not None],
             trainings=obj.trainings.all(),
@@ -316,11 +294,13 @@ class IntermediaryDetailView(ScopedQuerysetMixin, DetailView):
             can_reveal=self.request.user.has_perm("clients.reveal_id_number"),
             can_see_statements=self.role in STATEMENT_READERS,
             statements=obj.statements.all() if self.role in STATEMENT_READERS else [],
-            training_form=TrainingForm(prefix="training"),
-            relative_form=RelativeForm(prefix="relative"),
-            link_form=LinkForm(prefix="link", user=self.request.user),
-            draft_form=StatementDraftForm(prefix="draft", initial={"month": timezone.localdate().replace(day=1)}),
         )
+        # An action that was refused comes back with its bound form (what was typed, and why it was refused).
+        ctx.setdefault("training_form", TrainingForm(prefix="training"))
+        ctx.setdefault("relative_form", RelativeForm(prefix="relative"))
+        ctx.setdefault("link_form", LinkForm(prefix="link", user=self.request.user))
+        ctx.setdefault("draft_form", StatementDraftForm(prefix="draft",
+                                                        initial={"month": timezone.localdate().replace(day=1)}))
         return ctx
 
 
@@ -359,23 +339,27 @@ class IntermediaryEditView(StaffRequiredMixin, FormView):
         return super().get_context_data(title=title, back=back, **kwargs)
 
     def form_valid(self, form):
-        obj = services.intermediary_save(by=self.request.user, intermediary=self.get_object(),
-                                         **{name: form.cleaned_data[name] for name in form.Meta.fields})
+        try:
+            obj = services.intermediary_save(by=self.request.user, intermediary=self.get_object(),
+                                             **{name: form.cleaned_data[name] for name in form.Meta.fields})
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect("referrals:intermediary", pk=obj.pk)
 
 
-class IntermediaryActionView(StaffRequiredMixin, DetailView):
-    """POST-only actions from the intermediary page: training, relative, client link, statement draft."""
+class IntermediaryActionView(IntermediaryDetailView):
+    """POST-only actions from the intermediary page: training, relative, client link, statement draft.
+
+    A refused action renders the page again with its form bound: what was typed stays, the reasons beside it.
+    """
 
     allowed_roles = INTERMEDIARY_EDITORS
     http_method_names = ["post"]
 
-    def get_queryset(self):
-        return Intermediary.objects.visible_to(self.request.user)
-
     def post(self, request, *args, **kwargs):
-        obj = self.get_object()
+        self.object = obj = self.get_object()
         action = kwargs["action"]
         user = request.user
         forms = {"training": TrainingForm, "relative": RelativeForm, "link": LinkForm, "draft": StatementDraftForm}
@@ -384,9 +368,7 @@ class IntermediaryActionView(StaffRequiredMixin, DetailView):
         extra = {"user": user} if action == "link" else {}
         form = forms[action](request.POST, prefix=action, **extra)
         if not form.is_valid():
-            messages.error(request, "; ".join(f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
-                                              for f, e in form.errors.items()))
-            return redirect("referrals:intermediary", pk=obj.pk)
+            return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
         data = form.cleaned_data
         try:
             if action == "training":
@@ -401,9 +383,9 @@ class IntermediaryActionView(StaffRequiredMixin, DetailView):
                                                      exchange_refund_rate=data["exchange_refund_rate"])
                 return redirect("referrals:statement", pk=obj.pk, month=f"{st.month:%Y-%m}")
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, _("Saved."))
+            add_service_errors(form, exc)
+            return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+        messages.success(request, _("Saved."))
         return redirect("referrals:intermediary", pk=obj.pk)
 
 
@@ -419,9 +401,14 @@ class IntermediaryLeaveView(StaffRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        posted = kwargs.get("posted", {})
+        clients = list(selectors.current_clients_of(Intermediary.objects.filter(pk=self.object.pk))
+                       .visible_to(self.request.user).select_related("account_manager__staff_profile")
+                       .order_by("account_id"))
+        for c in clients:
+            c.chosen = posted.get(c.account_id, "")
         ctx.update(
-            clients=selectors.current_clients_of(Intermediary.objects.filter(pk=self.object.pk))
-            .select_related("account_manager__staff_profile").order_by("account_id"),
+            clients=clients,
             managers=selectors.active_managers(user=self.request.user),
             others=Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE).exclude(pk=self.object.pk),
             today=timezone.localdate(),
@@ -430,27 +417,21 @@ class IntermediaryLeaveView(StaffRequiredMixin, DetailView):
 
     def post(self, request, *args, **kwargs):
         self.object = obj = self.get_object()
-        managers = {str(m.pk): m for m in selectors.active_managers(user=request.user)}
-        others = {str(i.pk): i for i in Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE)}
-        transfers = {}
-        for key, value in request.POST.items():
-            if not key.startswith("to_") or not value:
-                continue
-            kind, _sep, target = value.partition(":")
-            pool = managers if kind == "manager" else others if kind == "intermediary" else {}
-            if target not in pool:
-                continue
-            transfers[int(key.removeprefix("to_"))] = (kind, pool[target])
+        # The same shape as the API's `transfers`: fund account → "manager:<employee code>" | "intermediary:<code>".
+        posted = {k.removeprefix("to_"): v for k, v in request.POST.items() if k.startswith("to_") and v}
         try:
-            left_on = datetime.date.fromisoformat(request.POST.get("left_on", ""))
+            try:
+                left_on = datetime.date.fromisoformat(request.POST.get("left_on", ""))
+            except ValueError:
+                raise ValidationError({"left_on": _("Enter a valid date.")}) from None
             moved = services.intermediary_leave(intermediary=obj, by=request.user, left_on=left_on,
-                                                reason=request.POST.get("reason", ""), transfers=transfers)
-        except ValueError:
-            messages.error(request, _("Enter a valid date."))
-            return redirect("referrals:intermediary_leave", pk=obj.pk)
+                                                reason=request.POST.get("reason", ""),
+                                                transfers=parse_transfers(posted, intermediary=obj))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-            return redirect("referrals:intermediary_leave", pk=obj.pk)
+            # The page comes back with what was chosen and typed, and why it was refused.
+            return self.render_to_response(self.get_context_data(
+                errors=exc.messages, posted=posted, left_on=request.POST.get("left_on", ""),
+                reason=request.POST.get("reason", "")))
         messages.success(request, _("%(name)s has left: %(m)d clients to managers, %(i)d to intermediaries.") % {
             "name": obj.name, "m": moved["manager"], "i": moved["intermediary"]})
         return redirect("referrals:intermediary", pk=obj.pk)
@@ -559,7 +540,8 @@ class ReferralCreateView(StaffRequiredMixin, FormView):
                 referrer_staff=self.request.user if d["referrer_is_me"] and not d["referrer_account"] else None,
                 referred_client=d["referred_account"], note=d["note"])
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            add_service_errors(form, exc, aliases={"referrer_client": "referrer_account",
+                                                   "referred_client": "referred_account"})
             return self.form_invalid(form)
         return redirect("referrals:referral", pk=referral.pk)
 
@@ -571,9 +553,10 @@ class ReferralDetailView(ScopedQuerysetMixin, DetailView):
     context_object_name = "referral"
 
     def get_context_data(self, **kwargs):
+        # A refused action comes back with its bound form (what was typed, and why it was refused).
+        kwargs.setdefault("advance_form", AdvanceForm(prefix="advance", user=self.request.user))
+        kwargs.setdefault("reward_form", RewardForm(prefix="reward"))
         return super().get_context_data(
-            advance_form=AdvanceForm(prefix="advance", user=self.request.user),
-            reward_form=RewardForm(prefix="reward"),
             rewards=self.object.rewards.select_related("approved_by__staff_profile"),
             can_edit=self.role in REFERRAL_EDITORS, can_reward=self.role in REWARD_APPROVERS, **kwargs)
 
@@ -595,11 +578,12 @@ class ReferralDetailView(ScopedQuerysetMixin, DetailView):
                 else:
                     services.referral_advance(referral=referral, status=d["status"], on=d["on"], by=request.user,
                                               referred_client=d["referred_account"])
-                messages.success(request, _("Saved."))
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
-        else:
-            messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
+                add_service_errors(form, exc, aliases={"referred_client": "referred_account"})
+        if form.errors:
+            name = "reward_form" if action == "reward" else "advance_form"
+            return self.render_to_response(self.get_context_data(**{name: form}))
+        messages.success(request, _("Saved."))
         return redirect("referrals:referral", pk=referral.pk)
 
 
@@ -650,7 +634,11 @@ class MembershipView(StaffRequiredMixin, FormView):
 
     def form_valid(self, form):
         client = self.get_client()
-        services.club_membership_set(client=client, by=self.request.user, **form.cleaned_data)
+        try:
+            services.club_membership_set(client=client, by=self.request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect("clients:detail", pk=client.pk)
 

@@ -1,6 +1,21 @@
+"""Service configuration in the admin; records with business rules change through the services (audited).
+
+Deadline policies are saved by `deadline_policy_set`; prospects and activities are read-only here (their
+rules, such as an activity's cost not below zero, live in the services the pages and the API call).
+"""
+
 from django.contrib import admin
 
+from . import services
 from .models import Activity, CarePlan, DeadlinePolicy, MessageTemplate, Prospect, Ticket
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DeadlinePolicy)
@@ -8,6 +23,16 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     list_display = ["ticket_type", "priority", "amount", "unit"]
     list_editable = ["amount", "unit"]
     list_filter = ["ticket_type"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A policy is the deadline of one type and priority: editing it never moves it to another.
+        return ["ticket_type", "priority"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the change is audited like the deadline page's.
+        saved = services.deadline_policy_set(ticket_type=obj.ticket_type, priority=obj.priority, amount=obj.amount,
+                                             unit=obj.unit, by=request.user)
+        obj.pk = saved.pk
 
 
 @admin.register(MessageTemplate)
@@ -34,12 +59,12 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prospect)
-class ProspectAdmin(admin.ModelAdmin):
+class ProspectAdmin(ReadOnlyAdmin):
     list_display = ["name", "grade", "source", "owner", "client"]
     list_filter = ["grade", "source"]
     raw_id_fields = ["referrer", "client", "owner"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
     list_display = ["held_on", "kind", "title", "place", "cost"]

@@ -336,7 +336,8 @@ def make_tasks(book: DemoBook) -> int:
     count = 0
     for username, kind, title, due in ROLE_TASKS:
         client = pick(candidates[username])
-        if client is not None:
+        # A small book may have no client of the owner's own: a task never names a client its owner cannot see.
+        if client is not None and Client.objects.visible_to(book.users[username]).filter(pk=client.pk).exists():
             services.task_upsert(client=client, kind=kind, owner=book.users[username], title=title,
                                  due_on=today + due * DAY, source="demo")
             count += 1

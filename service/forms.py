@@ -1,4 +1,4 @@
-"""Forms of the service pages; they only validate input, the services do the writing."""
+"""Forms of the service pages; they only parse input, the services hold the rules and do the writing."""
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -56,7 +56,7 @@ class LinkClientForm(forms.Form):
 
 
 class SatisfactionForm(forms.Form):
-    score = forms.IntegerField(label=_("Satisfaction (0–10)"), min_value=0, max_value=10)
+    score = forms.IntegerField(label=_("Satisfaction (0–10)"))
 
 
 class TaskForm(forms.Form):
@@ -106,7 +106,7 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), max_length=128, required=False)
-    cost = forms.DecimalField(label=_("Cost (CNY)"), max_digits=14, decimal_places=2, min_value=0, initial=0)
+    cost = forms.DecimalField(label=_("Cost (CNY)"), max_digits=14, decimal_places=2, initial=0)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -123,7 +123,7 @@ class RecipientForm(forms.Form):
 
 
 class SurveyForm(forms.Form):
-    satisfaction = forms.IntegerField(label=_("Satisfaction (0–10)"), min_value=0, max_value=10, required=False)
+    satisfaction = forms.IntegerField(label=_("Satisfaction (0–10)"), required=False)
     trades_elsewhere = forms.ChoiceField(label=_("Do you trade futures with any other firm?"), choices=YES_NO,
                                          required=False)
     suggestion = forms.CharField(label=_("Suggestions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -138,9 +138,3 @@ class MessageForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("template") and not data.get("body"):
-            raise forms.ValidationError(_("Choose a template or write the text."))
-        return data

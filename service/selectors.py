@@ -8,6 +8,7 @@ import calendar
 import datetime
 from collections.abc import Callable
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -167,13 +168,38 @@ def lookup_phone(*, user, number: str) -> dict:
     return result
 
 
+def _filter_keys(filterset) -> set[str]:
+    """The parameter names a FilterSet reads (a two-part widget reads one per part)."""
+    keys = set()
+    for name, field in filterset.form.fields.items():
+        widget = field.widget
+        if hasattr(widget, "suffixes"):  # django-filter's range widgets: name_min, name_max…
+            keys |= {widget.suffixed(name, suffix) for suffix in widget.suffixes}
+        elif isinstance(widget, forms.MultiWidget):
+            keys |= {name + part for part in widget.widgets_names}
+        else:
+            keys.add(name)
+    return keys
+
+
 def campaign_clients(*, user, filters: dict):
-    """The clients an activity targets: the client-list filters, plus `product` traded (ContractSettlement)."""
+    """The clients an activity targets: the client-list filters, plus `product` traded (ContractSettlement).
+
+    A filter the list does not know, or a value it cannot read, is refused by name: dropped, it would
+    widen the target to every client the caller sees.
+    """
     data = {k: v for k, v in filters.items() if k != "product" and v not in ("", None)}
     filterset = ClientFilterSet(data, queryset=Client.objects.visible_to(user))
+    unknown = sorted(set(data) - _filter_keys(filterset))
+    if unknown:
+        raise ValidationError({key: _("There is no client filter of this name.") for key in unknown})
     if not filterset.is_valid():
-        # An invalid filter would silently be dropped and target everyone.
         raise ValidationError(filterset.errors)
+    # A yes/no filter reads an unknown word as "any": a value given but read as nothing is refused too.
+    unread = sorted(key for key in data if key in filterset.form.cleaned_data
+                    and filterset.form.cleaned_data[key] in (None, "", []))
+    if unread:
+        raise ValidationError({key: _("This value is not understood.") for key in unread})
     qs = filterset.qs
     product = (filters.get("product") or "").strip()
     if product:

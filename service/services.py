@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from clients.models import AccountSettlement, Client
 from futures_crm.audit import audit_record, diff, snapshot
-from futures_crm.roles import Role
+from futures_crm.roles import API_ONLY_ROLES, Role, user_role
+from futures_crm.validation import RuleErrors, planning_horizon
 
 from . import calendar
 from .choices import (
@@ -59,10 +60,36 @@ logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- tasks
 
+def _may_own(owner, *, client=None, prospect=None) -> bool:
+    """Whether `owner` may own work on this client (or prospect): a staff member of the pages who sees it.
+
+    A task or ticket shows its client to its owner, so naming an owner must not widen who sees a client.
+    """
+    role = user_role(owner)
+    if role is None or role in API_ONLY_ROLES:
+        return False
+    if client is not None and owner.pk != client.account_manager_id and \
+            not Client.objects.visible_to(owner).filter(pk=client.pk).exists():
+        return False
+    return prospect is None or Prospect.objects.visible_to(owner).filter(pk=prospect.pk).exists()
+
+
+def _check_owner(errors: RuleErrors, owner, *, client=None, prospect=None) -> None:
+    if owner is not None and not _may_own(owner, client=client, prospect=prospect):
+        errors.add("owner", _("%(name)s may not see this client: the owner must be a staff member who does.")
+                   % {"name": owner.get_username()}, code="owner")
+
 
 def task_upsert(*, client, kind: str, due_on: datetime.date, owner=None, title: str = "", source: str = "",
                 prospect=None) -> Task:
-    """Open a task for (client, kind), or update the open one: never two open tasks of a kind."""
+    """Open a task for (client, kind), or update the open one: never two open tasks of a kind.
+
+    A named owner must be a staff member allowed to see the client (or prospect); the due date a real date.
+    """
+    errors = RuleErrors()
+    _check_owner(errors, owner, client=client, prospect=prospect)
+    errors.date_in_range("due_on", due_on, latest=planning_horizon())
+    errors.raise_if_any()
     if client is not None:
         branch = client.branch
         if owner is None:
@@ -253,7 +280,7 @@ def ticket_record_satisfaction(*, ticket: Ticket, by, score: int) -> Ticket:
     if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         raise ValidationError(_("Satisfaction is asked after the ticket is resolved."))
     if not 0 <= int(score) <= 10:
-        raise ValidationError(_("Satisfaction is a score from 0 to 10."))
+        raise ValidationError({"score": _("Satisfaction is a score from 0 to 10.")})
     ticket.satisfaction = int(score)
     ticket.save(update_fields=["satisfaction", "updated_at"])
     _event(ticket, by, TicketEventKind.SATISFACTION, str(score))
@@ -320,8 +347,11 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
                  subject: str = "", body: str = "", occasion: str = "", language: str = "zh-hans"):
     """Send one message if the client accepts the channel; every attempt lands in the communications log.
 
-    Returns the log entry, or None when this occasion's message was already sent.
+    Returns the log entry, or None when this occasion's message was already sent. A message has a template
+    or a text.
     """
+    if template is None and not (body or "").strip():
+        raise ValidationError({"body": _("Choose a template or write the text.")})
     if template is not None:
         subject, body = message_render(template=template, client=client, language=language)
     address = client.email if channel == "email" else client.phone
@@ -452,8 +482,11 @@ def prospect_grade(*, prospect: Prospect, by, grade: str, reason: str = "") -> P
 
 @transaction.atomic
 def prospect_visit_add(*, prospect: Prospect, by, said: str, **fields) -> ProspectVisit:
-    """Log a visit or call to a prospect."""
+    """Log a visit or call to a prospect (not in the future: a log is of what happened)."""
     visit = ProspectVisit(prospect=prospect, by=by, said=said, **fields)
+    errors = RuleErrors()
+    errors.happened("at", visit.at, _("A visit cannot be logged in the future."))
+    errors.raise_if_any()
     visit.full_clean()
     visit.save()
     audit_record(actor=by, action="prospect.visit", obj=prospect, after={"visit": visit.pk})
@@ -463,7 +496,7 @@ def prospect_visit_add(*, prospect: Prospect, by, said: str, **fields) -> Prospe
 @transaction.atomic
 def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
     """Link a prospect to the account it opened; visits, grades and the referral stay with it."""
-    from clients.services import client_update
+    from clients.services import client_record_origin
 
     if prospect.client_id:
         raise ValidationError(_("This prospect is already linked to an account."))
@@ -471,13 +504,10 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
         raise ValidationError(_("This account is already linked to another prospect."))
     prospect.client, prospect.converted_at = client, timezone.now()
     prospect.save(update_fields=["client", "converted_at", "updated_at"])
-    changes = {}
-    if prospect.referrer_id and not client.referrer_id:
-        changes["referrer"] = prospect.referrer
-    if prospect.intermediary_code and not client.intermediary_code:
-        changes["intermediary_code"] = prospect.intermediary_code
-    if changes:
-        client_update(client=client, by=by, reason="prospect conversion", **changes)
+    missing_referrer = prospect.referrer_id and not client.referrer_id
+    if missing_referrer or (prospect.intermediary_code and not client.intermediary_code):
+        client_record_origin(client=client, by=by, referrer=prospect.referrer,
+                             intermediary_code=prospect.intermediary_code, reason="prospect conversion")
     # Open follow-ups move with the person.
     Task.objects.filter(prospect=prospect, status=TaskStatus.OPEN).exclude(
         kind__in=Task.objects.filter(client=client, status=TaskStatus.OPEN).values("kind")
@@ -492,7 +522,12 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
 @transaction.atomic
 def activity_create(*, by, kind: str, title: str, held_on: datetime.date, place: str = "",
                     cost: Decimal = Decimal("0"), description: str = "") -> Activity:
-    """Plan an activity (training, seminar, briefing, push, mailing, gift, survey)."""
+    """Plan an activity (training, seminar, briefing, push, mailing, gift, survey): a real date, a cost not
+    below zero."""
+    errors = RuleErrors()
+    errors.non_negative("cost", cost)
+    errors.date_in_range("held_on", held_on, latest=planning_horizon())
+    errors.raise_if_any()
     activity = Activity(kind=kind, title=title, held_on=held_on, place=place, cost=Decimal(cost),
                         description=description, created_by=by)
     activity.full_clean()
@@ -566,6 +601,9 @@ def survey_record(*, client: Client, by, answered_on: datetime.date | None = Non
     """Record a client's survey answers."""
     if satisfaction is not None and not 0 <= int(satisfaction) <= 10:
         raise ValidationError({"satisfaction": _("Satisfaction is a score from 0 to 10.")})
+    errors = RuleErrors()
+    errors.date_in_range("answered_on", answered_on)
+    errors.raise_if_any()
     survey = Survey(client=client, by=by, answered_on=answered_on or timezone.localdate(), satisfaction=satisfaction,
                     trades_elsewhere=trades_elsewhere, suggestion=suggestion, comments=comments, activity=activity)
     survey.full_clean()

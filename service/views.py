@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
 
 from clients.models import Client
+from futures_crm.forms import add_service_errors
 from futures_crm.redirects import safe_next
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
@@ -335,7 +336,11 @@ class CreateThroughServiceView(StaffRequiredMixin, FormView):
     detail_url = ""
 
     def form_valid(self, form):
-        record = type(self).create(by=self.request.user, **form.cleaned_data)
+        try:
+            record = type(self).create(by=self.request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         return redirect(self.detail_url, pk=record.pk)
 
 
@@ -424,9 +429,12 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
             filters = {k: v for k, v in request.POST.items() if k not in ("action", "csrfmiddlewaretoken")}
             try:
                 added = services.activity_target(activity=self.object, by=request.user, filters=filters)
-                messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                # The filters come back as typed, each refused one named.
+                errors = ([f"{name}: {' '.join(texts)}" for name, texts in exc.message_dict.items()]
+                          if hasattr(exc, "error_dict") else exc.messages)
+                return self.render_to_response(self.get_context_data(target_posted=filters, target_errors=errors))
+            messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
             return redirect(request.path)
         return super().post(request, *args, **kwargs)
 
@@ -436,8 +444,9 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         recipients = (self.object.recipients.visible_to(self.request.user)
                       .select_related("client", "client__account_manager"))
-        ctx.update(target_filter=ClientFilterSet(self.object.target_filters or None),
-                   product=(self.object.target_filters or {}).get("product", ""),
+        targeted = kwargs.get("target_posted") or self.object.target_filters or None
+        ctx.update(target_filter=ClientFilterSet(targeted),
+                   product=(targeted or {}).get("product", ""),
                    recipients=recipients[:500], recipient_count=recipients.count(),
                    invite_form=InviteForm(), recipient_statuses=RecipientForm.base_fields["status"].choices,
                    can_write=self.role in self.write_roles,
@@ -482,7 +491,11 @@ class SurveyCreateView(ClientActionView):
         activity = None
         if self.request.GET.get("activity", "").isdigit():
             activity = Activity.objects.filter(pk=self.request.GET["activity"]).first()
-        services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
+        try:
+            services.survey_record(client=self.client, by=self.request.user, activity=activity, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, _("Survey recorded."))
         return redirect("clients:detail", pk=self.client.pk)
 
@@ -496,8 +509,12 @@ class TaskCreateView(ClientActionView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        services.task_upsert(client=self.client, kind=data["kind"], due_on=data["due_on"], owner=data["owner"],
-                             title=data["title"], source=f"manual:{self.request.user.get_username()}")
+        try:
+            services.task_upsert(client=self.client, kind=data["kind"], due_on=data["due_on"], owner=data["owner"],
+                                 title=data["title"], source=f"manual:{self.request.user.get_username()}")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect("clients:detail", pk=self.client.pk)
 
@@ -509,8 +526,12 @@ class MessageSendView(ClientActionView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
-                                      template=data["template"], subject=data["subject"], body=data["body"])
+        try:
+            entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
+                                          template=data["template"], subject=data["subject"], body=data["body"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
         messages.info(self.request, entry.get_result_display())
         return redirect("clients:detail", pk=self.client.pk)
 

@@ -77,11 +77,13 @@ class ClientSerializer(serializers.ModelSerializer):
             "id", "account_id", "name", "client_type", "status", "branch", "account_manager", "profile_complete",
             "id_type", "id_number", "id_number_masked", "birthday", "gender", "phone", "phone_alt", "email",
             "province", "city", "address", "occupation", "industry", "spot_products", "open_date", "close_date",
-            "channel", "intermediary_code", "investor_class", "risk_level", "tags", "is_key",
+            "channel", "intermediary_code", "investor_class", "risk_level", "tags", "is_key", "key_proposed_at",
             "consent_phone", "consent_sms", "consent_email", "consent_wechat",
             "segments", "churn", "lifetime_value", "loyalty",
         ]
-        read_only_fields = ["id", "profile_complete"]
+        # Branch, manager, status, key mark, investor class and risk level stay writable so that a change the
+        # caller may not make is refused by the service with its reason, not silently ignored.
+        read_only_fields = ["id", "profile_complete", "key_proposed_at"]
 
     def _segment(self, obj):
         return getattr(obj, "segment", None)
@@ -117,6 +119,13 @@ class ClientSerializer(serializers.ModelSerializer):
                 data[key] = None if key == "birthday" else ""
             data["phone"] = mask_phone(instance.phone)
         return data
+
+
+class KeyProposalSerializer(serializers.Serializer):
+    """Propose a key client (`decision` "propose"), or decide a waiting proposal ("confirm" or "decline")."""
+
+    decision = serializers.ChoiceField(choices=["propose", "confirm", "decline"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
 
 
 class ContactLogSerializer(serializers.ModelSerializer):

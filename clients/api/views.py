@@ -11,7 +11,13 @@ from futures_crm.roles import CONTACT_LOG_ROLES
 from .. import selectors, services
 from ..filtersets import ClientFilterSet
 from ..models import Branch, Client, StaffProfile
-from .serializers import BranchSerializer, ClientSerializer, ContactLogSerializer, StaffSerializer
+from .serializers import (
+    BranchSerializer,
+    ClientSerializer,
+    ContactLogSerializer,
+    KeyProposalSerializer,
+    StaffSerializer,
+)
 
 
 class ClientViewSet(ScopedModelViewSet):
@@ -44,6 +50,22 @@ class ClientViewSet(ScopedModelViewSet):
         serializer.is_valid(raise_exception=True)
         entry = services.contact_log_add(client=client, by=request.user, **serializer.validated_data)
         return Response(ContactLogSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=KeyProposalSerializer, responses={200: ClientSerializer})
+    @action(detail=True, methods=["post"], url_path="key-client", serializer_class=KeyProposalSerializer,
+            filterset_class=None, pagination_class=None)
+    def key_client(self, request, pk=None):
+        """An account manager proposes the client as a key client; a branch manager (or above) decides."""
+        client = self.get_object()
+        body = KeyProposalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        decision, note = body.validated_data["decision"], body.validated_data["note"]
+        if decision == "propose":
+            client = services.client_key_propose(client=client, by=request.user, note=note)
+        else:
+            client = services.client_key_decide(client=client, by=request.user, confirm=decision == "confirm",
+                                                reason=note)
+        return Response(ClientSerializer(client, context=self.get_serializer_context()).data)
 
     def get_permissions(self):
         if self.action == "contacts":

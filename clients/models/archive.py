@@ -107,6 +107,13 @@ class Client(TimeStampedModel):
     risk_level = models.CharField(_("risk level"), max_length=2, choices=RiskLevel.choices, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     is_key = models.BooleanField(_("key client"), default=False, help_text=_("Marked key by hand."))
+    # An account manager's proposal that the client be a key client, waiting for a branch manager's decision.
+    key_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("key client proposed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    key_proposed_at = models.DateTimeField(_("key client proposed at"), null=True, blank=True)
+    key_proposal_note = models.CharField(_("why a key client"), max_length=255, blank=True)
     consent_phone = models.BooleanField(_("accepts calls"), default=True)
     consent_sms = models.BooleanField(_("accepts SMS"), default=True)
     consent_email = models.BooleanField(_("accepts e-mail"), default=True)

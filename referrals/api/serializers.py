@@ -187,8 +187,7 @@ class HandoverRequestSerializer(serializers.Serializer):
 class StatementDraftSerializer(serializers.Serializer):
     intermediary = serializers.SlugRelatedField(slug_field="code", queryset=Intermediary.objects.all())
     month = serializers.DateField(help_text="Any day of the month.")
-    exchange_refund_rate = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1,
-                                                    default=0)
+    exchange_refund_rate = serializers.DecimalField(max_digits=5, decimal_places=4, default=0)
 
 
 class RewardSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from clients.models import Client
@@ -34,6 +34,7 @@ from ..models import (
     RebateStatement,
     Referral,
 )
+from ..parsing import parse_manual_plan, parse_transfers
 from .serializers import (
     AdvanceSerializer,
     AssignmentSerializer,
@@ -93,18 +94,21 @@ class IntermediaryViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def compliance(self, request, pk=None):
         """Each check's flag for this intermediary, with the clients behind the warning signs."""
-        obj = self.get_object()
-        one = Intermediary.objects.filter(pk=obj.pk)
-        signs = selectors.warning_signs(one)
+        report = selectors.intermediary_compliance(intermediary=self.get_object(), user=request.user)
+        flags, signs = report["flags"], report["signs"]
+        # The flags describe the intermediary; the account numbers are only those of clients the caller sees.
         return Response({
-            "contract_expiring": selectors.contract_expiring(one).exists(),
-            "training_missing": selectors.training_missing(one).exists(),
-            "relative_clients": [r["client"].account_id for r in selectors.relative_conflicts(one)],
+            "contract_expiring": flags["contract"],
+            "training_missing": flags["training"],
+            "relative_conflict": flags["relatives"],
+            "warning_signs": flags["warning"],
+            "relative_clients": [r["client"].account_id for r in report["relatives"]],
             "over_trading": [c.account_id for c in signs["over_trading"]],
             "negative_equity": [c.account_id for c in signs["negative_equity"]],
             "converging_trades": [
                 {"trade_date": g["trade_date"], "instrument": g["instrument"], "direction": g["direction"],
-                 "clients": g["clients"]} for g in signs["converging"]],
+                 "clients": g["clients"], "members": [c.account_id for c in g["members"]]}
+                for g in signs["converging"]],
         })
 
     @extend_schema(request=LeaveSerializer, responses={200: dict})
@@ -115,19 +119,9 @@ class IntermediaryViewSet(ScopedModelViewSet):
         serializer = LeaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        visible = dict(Client.objects.visible_to(request.user).filter(account_id__in=d["transfers"].keys())
-                       .values_list("account_id", "pk"))
-        managers = {u.staff_profile.employee_code: u for u in selectors.active_managers(user=request.user)}
-        others = {i.code: i for i in Intermediary.objects.exclude(pk=obj.pk)}
-        transfers = {}
-        for account, target in d["transfers"].items():
-            kind, _sep, code = target.partition(":")
-            pool = managers if kind == "manager" else others if kind == "intermediary" else {}
-            if account not in visible or code not in pool:
-                raise ValidationError({"transfers": [f"{account}: {target}"]})
-            transfers[visible[account]] = (kind, pool[code])
         moved = services.intermediary_leave(intermediary=obj, by=request.user, reason=d["reason"],
-                                            left_on=d["left_on"], transfers=transfers)
+                                            left_on=d["left_on"],
+                                            transfers=parse_transfers(d["transfers"], intermediary=obj))
         return Response(moved)
 
     @extend_schema(request=TrainingSerializer, responses={201: TrainingSerializer})
@@ -226,17 +220,9 @@ class HandoverViewSet(viewsets.GenericViewSet):
         serializer = HandoverRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        managers = selectors.active_managers(user=request.user)
-        if not managers.filter(pk=d["leaving_manager"].pk).exists() or \
-                managers.filter(pk__in=[s.pk for s in d["successors"]]).count() != len(d["successors"]):
-            raise NotFound
-        manual = None
-        if d.get("manual"):
-            by_code = {u.staff_profile.employee_code: u.pk for u in d["successors"]}
-            accounts = dict(Client.objects.filter(account_id__in=d["manual"].keys()).values_list("account_id", "pk"))
-            manual = {accounts.get(acc): by_code.get(code) for acc, code in d["manual"].items()}
-        plan = services.handover_plan(leaving_manager=d["leaving_manager"], successors=d["successors"],
-                                      strategy=d["strategy"], manual=manual)
+        manual = parse_manual_plan(d["manual"], successors=d["successors"]) if d.get("manual") else None
+        plan = services.handover_preview(by=request.user, leaving_manager=d["leaving_manager"],
+                                         successors=d["successors"], strategy=d["strategy"], manual=manual)
         if not d["confirm"]:
             codes = {u.pk: u.staff_profile.employee_code for u in d["successors"]}
             accounts = dict(Client.objects.filter(pk__in=[pk for ids in plan.values() for pk in ids])

@@ -100,7 +100,7 @@ class TicketAssignSerializer(serializers.Serializer):
 
 
 class SatisfactionSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=0, max_value=10)
+    score = serializers.IntegerField()
 
 
 class ProspectVisitSerializer(serializers.ModelSerializer):
@@ -186,11 +186,6 @@ class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
                                             allow_null=True, default=None)
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        if not attrs.get("template") and not attrs.get("body"):
-            raise serializers.ValidationError("template or body is required")
-        return attrs
 
 
 class LinkClientSerializer(serializers.Serializer):

@@ -154,11 +154,13 @@ def test_duplicate_account_and_required_fields_are_field_errors(client, staff, b
     assert "该字段是必填项" in response.content.decode()
 
 
-def test_edit_keeps_the_stored_id_number_and_audits_a_reassignment(client, staff, book):
+def test_edit_keeps_the_stored_id_number_and_the_manager_changes_only_by_reassignment(client, staff, book):
     zhang = book["zhang"]
     client.force_login(staff["bm_sh"])
     form = client.get(f"/clients/{zhang.pk}/edit/").context["form"]
     assert form.initial["id_number"] == "" and zhang.id_number not in str(form)
+    # The manager and the branch are shown, not edited: they change through the reassignment page.
+    assert form.fields["account_manager"].disabled and form.fields["branch"].disabled
     data = {k: v for k, v in form.initial.items() if v is not None and k != "id"}
     data.update(account_manager=staff["am2"].pk, city="杭州", tags_text="", branch=zhang.branch_id,
                 birthday="", open_date="2024-01-02", close_date="")
@@ -167,10 +169,16 @@ def test_edit_keeps_the_stored_id_number_and_audits_a_reassignment(client, staff
     response = client.post(f"/clients/{zhang.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
     zhang.refresh_from_db()
-    assert zhang.id_number == book["zhang"].id_number and zhang.account_manager == staff["am2"]
+    assert zhang.id_number == book["zhang"].id_number and zhang.account_manager == staff["am1"]
     entry = AuditEntry.objects.get(client=zhang)
-    assert entry.action == "client.reassign"
-    assert entry.before["account_manager"] == staff["am1"].pk and entry.after["city"] == "杭州"
+    assert entry.action == "client.update" and entry.after == {"city": "杭州"}
+    response = client.post(f"/relationships/clients/{zhang.pk}/assign/", {"to_manager": staff["am2"].pk,
+                                                                            "reason": "客户要求"})
+    assert response.status_code == 302
+    zhang.refresh_from_db()
+    assert zhang.account_manager == staff["am2"]
+    entry = AuditEntry.objects.get(client=zhang, action="client.reassign")
+    assert entry.before["account_manager"] == staff["am1"].pk
     client.force_login(staff["compliance"])
     trail = client.get(f"/clients/{zhang.pk}/?tab=audit").content.decode()
     assert "王经理 (AM001)" in trail and "李经理 (AM002)" in trail and "client.reassign" in trail

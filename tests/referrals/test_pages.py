@@ -39,9 +39,11 @@ def test_manual_handover_page_uses_the_per_client_choice(client, staff, branches
     client.force_login(staff["admin"])
     params = {"leaving_manager": staff["am1"].pk, "successors": [staff["am2"].pk, am3.pk], "strategy": "manual"}
     page = client.get(reverse("referrals:handover"), params)
-    assert f'name="to_{a.pk}"' in page.content.decode()
+    # The same shape as the API's `manual`: fund account → successor's employee code.
+    assert f'name="to_{a.account_id}"' in page.content.decode()
+    code = am3.staff_profile.employee_code
     client.post(reverse("referrals:handover"), {**params, "reason": "离职", "notice_channel": "sms",
-                                                 f"to_{a.pk}": am3.pk, f"to_{b.pk}": am3.pk})
+                                                 f"to_{a.account_id}": code, f"to_{b.account_id}": code})
     assert set(Client.objects.filter(pk__in=[a.pk, b.pk]).values_list("account_manager", flat=True)) == {am3.pk}
 
 
@@ -87,8 +89,9 @@ def test_leaving_intermediary_page(client, staff, book):
     client.force_login(staff["compliance"])
     page = client.get(reverse("referrals:intermediary_leave", args=[ib.pk])).content.decode()
     assert book["wang"].account_id in page
+    # The same shape as the API's `transfers`: fund account → "intermediary:<code>" or "manager:<employee code>".
     client.post(reverse("referrals:intermediary_leave", args=[ib.pk]), {
-        "left_on": "2026-11-24", "reason": "合同终止", f"to_{book['wang'].pk}": f"intermediary:{ib2.pk}"})
+        "left_on": "2026-11-24", "reason": "合同终止", f"to_{book['wang'].account_id}": f"intermediary:{ib2.code}"})
     ib.refresh_from_db()
     assert ib.status == "left"
     assert IntermediaryLink.objects.get(client=book["wang"], valid_to__isnull=True).intermediary == ib2

@@ -9,7 +9,7 @@ from django.urls import reverse
 from referrals import services
 from referrals.models import ClubMembership, Intermediary, RebateStatement
 
-from .conftest import link
+from .conftest import link, settle
 
 pytestmark = pytest.mark.django_db
 ROLES = ["admin", "head", "bm_sh", "bm_bj", "am1", "am2", "agent", "marketing", "compliance", "backoffice"]
@@ -36,6 +36,7 @@ def world(staff, book):
     }
     services.client_reassign(client=book["zhang"], to_manager=staff["am1"], by=staff["admin"], reason="首次分配") \
         if book["zhang"].account_manager_id != staff["am1"].pk else None
+    settle(book["zhang"], day)  # a statement is drafted for a month of stored settlement
     statement = services.rebate_statement_draft(intermediary=ib1, month=day, by=staff["compliance"])
     return {"IB001": ib1, "IB002": ib2, **refs, **clubs, "statement": statement}
 
