@@ -569,6 +569,13 @@ REGISTRY: list[Write] = [
         only="page only: no API operation records a suitability assessment",
     ),
     Write(
+        "client.key_propose", target=side_client,
+        page=Page("clients/<int:pk>/key-client/", lambda c: f"/clients/{c.obj.pk}/key-client/",
+                  lambda c: {"decision": "propose", "note": "年成交额大"}),
+        apis=(Api("POST", "/api/clients/{id}/key-client/", lambda c: f"/api/clients/{c.obj.pk}/key-client/",
+                  lambda c: {"decision": "propose", "note": "年成交额大"}),),
+    ),
+    Write(
         "client.reveal_id", target=side_client,
         page=Page("clients/<int:pk>/reveal-id/", lambda c: f"/clients/{c.obj.pk}/reveal-id/", lambda c: {}),
         only="page only: the client API never returns a full ID number (the reveal is audited on the page)",
@@ -650,7 +657,8 @@ REGISTRY: list[Write] = [
         "intermediary.leave", target=side_record("intermediary"),
         page=Page("relationships/intermediaries/<int:pk>/leave/",
                   lambda c: f"/relationships/intermediaries/{c.obj.pk}/leave/", lambda c: {
-                      "left_on": _d(), "reason": "合同终止", f"to_{c.side.client.pk}": f"manager:{c.side.peer.pk}"}),
+                      "left_on": _d(), "reason": "合同终止",
+                      f"to_{c.side.client.account_id}": f"manager:{code_of(c.side.peer)}"}),
         apis=(Api("POST", "/api/intermediaries/{id}/leave/", lambda c: f"/api/intermediaries/{c.obj.pk}/leave/",
                   lambda c: {"left_on": _d(), "reason": "合同终止",
                              "transfers": {c.side.client.account_id: f"manager:{code_of(c.side.peer)}"}}),),
@@ -1083,35 +1091,7 @@ BYPASSES: list[Bypass] = [
 
 # case id → one line. Each is an expected failure (xfail, strict): when the fix lands it passes, the strict
 # xfail turns red, and the entry is deleted. Case ids: "<write>/<actor>/<in|out>" or "bypass/<id>".
-KNOWN_BYPASSES: dict[str, str] = {
-    # the page refuses, the API lets it through
-    "client.create/am/out": "API: an account manager opens a client in another manager's book (the page "
-                            "offers only themselves)",
-    "client.create/bm/out": "API: a branch manager opens a client in another branch (the page offers only "
-                            "their branch and its managers)",
-    "bypass/am-client-branch": "API: PATCH branch moves an account manager's client to another branch",
-    "bypass/am-client-manager-peer": "API: PATCH account_manager moves the client into another manager's book, "
-                                     "with no assignment history",
-    "bypass/am-client-manager-agent": "API: PATCH account_manager hands the client to a service agent",
-    "bypass/am-client-create-other-branch": "API: an account manager opens a client in another branch",
-    "bypass/am-client-birthday-2099": "API: a birthday in 2099 (the page refuses a future birthday)",
-    "bypass/am-client-risk-c5": "API: risk level C5 without a suitability assessment (the page has no such field)",
-    "bypass/am-client-professional": "API: investor class professional without a suitability assessment",
-    "bypass/bm-assign-other-branch": "API: a branch manager assigns a client to another branch's manager",
-    "bypass/bm-assign-backoffice": "API: a branch manager assigns a client to the back-office system account",
-    "bypass/comp-training-negative-hours": "API: negative training hours (the page form refuses them)",
-    "bypass/mkt-activity-cost-negative": "API: an activity costing −1 (the page form refuses it)",
-    # both doors let it through: the rule is in neither, the service must hold it
-    "bypass/am-client-is-key": "page and API: an account manager marks a key client (the branch manager decides)",
-    "bypass/am-client-status": "page and API: an account manager changes the client's status",
-    "bypass/head-client-open-date-0001": "page and API: an open date in year 0001",
-    "bypass/am-task-owner-outsider": "page and API: a task owned by someone who may not see the client",
-    "bypass/mkt-activity-target-unknown-filter": "page and API: an unknown filter key targets every client",
-    "bypass/comp-training-date-0001": "page and API: a training dated in year 0001",
-    "bypass/mkt-reward-negative": "page and API: a referral reward of −1,000,000,000",
-    "bypass/mkt-activity-date-9999": "page and API: an activity held in year 9999",
-    "bypass/comp-rebate-month-9999": "page and API: a rebate statement for month 9999-12 is a server error (500)",
-}
+KNOWN_BYPASSES: dict[str, str] = {}
 
 
 # ---------------------------------------------------------------- completeness: every write is registered
