@@ -8,6 +8,7 @@ import calendar
 import datetime
 from collections.abc import Callable
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -175,7 +176,10 @@ def campaign_clients(*, user, filters: dict):
         # An invalid filter would silently be dropped and target everyone.
         raise ValidationError(filterset.errors)
     qs = filterset.qs
-    product = (filters.get("product") or "").strip()
+    try:  # the product goes into SQL as text: a NUL byte there was a DataError (a 500), not an answer
+        product = forms.CharField(required=False, max_length=32).clean(filters.get("product"))
+    except ValidationError as exc:
+        raise ValidationError({"product": exc.messages}) from None
     if product:
         from clients.models import ContractSettlement
 
