@@ -105,6 +105,13 @@ class IntermediaryForm(forms.ModelForm):
                                              if c[0] != IntermediaryStatus.LEFT]
 
 
+class LeaveForm(forms.Form):
+    """The departure of an intermediary (the transfers are the page's per-client choices)."""
+
+    left_on = forms.DateField(label=_("Left on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label=_("Date"), widget=DATE)
     hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1, min_value=0)

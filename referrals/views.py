@@ -40,6 +40,7 @@ from .forms import (
     AssignForm,
     HandoverForm,
     IntermediaryForm,
+    LeaveForm,
     LinkForm,
     MembershipForm,
     ReferralForm,
@@ -420,12 +421,18 @@ class IntermediaryLeaveView(StaffRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        posted = self.request.POST if self.request.method == "POST" else {}
+        clients = list(selectors.current_clients_of(Intermediary.objects.filter(pk=self.object.pk))
+                       .select_related("account_manager__staff_profile").order_by("account_id"))
+        for c in clients:  # a refused form comes back with each client's choice as it was
+            kind, _sep, target = posted.get(f"to_{c.pk}", "").partition(":")
+            c.chosen_manager = int(target) if kind == "manager" and target.isdigit() else None
+            c.chosen_intermediary = int(target) if kind == "intermediary" and target.isdigit() else None
         ctx.update(
-            clients=selectors.current_clients_of(Intermediary.objects.filter(pk=self.object.pk))
-            .select_related("account_manager__staff_profile").order_by("account_id"),
+            clients=clients,
             managers=selectors.active_managers(user=self.request.user),
             others=Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE).exclude(pk=self.object.pk),
-            today=timezone.localdate(),
+            form=ctx.get("form") or LeaveForm(initial={"left_on": timezone.localdate()}),
         )
         return ctx
 
@@ -435,26 +442,26 @@ class IntermediaryLeaveView(StaffRequiredMixin, DetailView):
         others = {str(i.pk): i for i in Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE)}
         transfers = {}
         for key, value in request.POST.items():
-            if not key.startswith("to_") or not value:
+            client_id = key.removeprefix("to_")
+            if not key.startswith("to_") or not client_id.isdigit() or not value:
                 continue
             kind, _sep, target = value.partition(":")
             pool = managers if kind == "manager" else others if kind == "intermediary" else {}
             if target not in pool:
                 continue
-            transfers[int(key.removeprefix("to_"))] = (kind, pool[target])
-        try:
-            left_on = datetime.date.fromisoformat(request.POST.get("left_on", ""))
-            moved = services.intermediary_leave(intermediary=obj, by=request.user, left_on=left_on,
-                                                reason=request.POST.get("reason", ""), transfers=transfers)
-        except ValueError:
-            messages.error(request, _("Enter a valid date."))
-            return redirect("referrals:intermediary_leave", pk=obj.pk)
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-            return redirect("referrals:intermediary_leave", pk=obj.pk)
-        messages.success(request, _("%(name)s has left: %(m)d clients to managers, %(i)d to intermediaries.") % {
-            "name": obj.name, "m": moved["manager"], "i": moved["intermediary"]})
-        return redirect("referrals:intermediary", pk=obj.pk)
+            transfers[int(client_id)] = (kind, pool[target])
+        form = LeaveForm(request.POST)
+        if form.is_valid():
+            try:
+                moved = services.intermediary_leave(intermediary=obj, by=request.user, transfers=transfers,
+                                                    **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("%(name)s has left: %(m)d clients to managers, %(i)d to intermediaries.")
+                                 % {"name": obj.name, "m": moved["manager"], "i": moved["intermediary"]})
+                return redirect("referrals:intermediary", pk=obj.pk)
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 class StatementView(StaffRequiredMixin, DetailView):
