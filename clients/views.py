@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
 
+from futures_crm import people
 from futures_crm.forms import add_service_errors
 from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, KEY_CLIENT_ROLES, SUITABILITY_ROLES, Role
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
@@ -25,7 +26,7 @@ EXPORT_COLUMNS = [
     (_("Status"), lambda c: c.get_status_display()),
     (_("Branch"), lambda c: c.branch.code),
     (_("Account manager"),
-     lambda c: c.account_manager.staff_profile.employee_code if c.account_manager_id else ""),
+     lambda c: people.employee_code(c.account_manager) if c.account_manager_id else ""),
     (_("ID number"), lambda c: mask_id_number(c.id_number)),
     (_("Open date"), lambda c: c.open_date or ""),
     (_("Channel"), lambda c: c.get_channel_display()),

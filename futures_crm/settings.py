@@ -206,6 +206,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+# A worker takes one task at a time: with late acknowledgement (the nightly tasks), a task a killed worker
+# held goes back to the queue instead of being lost with its prefetched neighbours. With Redis, a task
+# whose worker died without a word is handed out again once it has been unacknowledged this many seconds:
+# longer than the longest step (the first night of a 250-day history summarises for ~10 minutes).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
 CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
     # Batches whose worker died (no heartbeat for two minutes) are marked failed.
@@ -214,7 +220,10 @@ CELERY_BEAT_SCHEDULE = {
 # The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
 # On a holiday there is no new day, and the task skips a day that already has a successful run.
 NIGHTLY_AT = env("NIGHTLY_AT", default="18:30")
-NIGHTLY_STALE_MINUTES = env.int("NIGHTLY_STALE_MINUTES", default=30)
+# A run whose heartbeat is older than this is taken for dead and may be taken over by a new start; a step
+# at work beats every NIGHTLY_HEARTBEAT_SECONDS, so a live run is never taken for stale.
+NIGHTLY_STALE_MINUTES = env.float("NIGHTLY_STALE_MINUTES", default=2)
+NIGHTLY_HEARTBEAT_SECONDS = env.float("NIGHTLY_HEARTBEAT_SECONDS", default=20)
 # How many shard tasks the per-client steps split into (one per Celery worker process is a good start).
 NIGHTLY_SHARDS = env.int("NIGHTLY_SHARDS", default=1)
 CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {

@@ -22,3 +22,6 @@ urlpatterns = [
     path("lookup/", LookupView.as_view(), name="lookup"),
     path("segments/", include("segmentation.urls")),
 ]
+
+# An oversized form or API request is a 413 that explains itself, in the user's language.
+handler400 = "futures_crm.errors.bad_request"

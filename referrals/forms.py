@@ -107,6 +107,13 @@ class IntermediaryForm(forms.ModelForm):
         return {*super()._get_validation_exclusions(), "rebate_rate"}
 
 
+class LeaveForm(forms.Form):
+    """The departure of an intermediary (the transfers are the page's per-client choices)."""
+
+    left_on = forms.DateField(label=_("Left on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class TrainingForm(forms.Form):
     trained_on = forms.DateField(label=_("Date"), widget=DATE)
     hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1)

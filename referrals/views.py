@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from clients.models import Branch, Client
+from futures_crm import people
 from futures_crm.exports import csv_response
 from futures_crm.forms import add_service_errors
 from futures_crm.roles import Role, user_role
@@ -39,6 +40,7 @@ from .forms import (
     AssignForm,
     HandoverForm,
     IntermediaryForm,
+    LeaveForm,
     LinkForm,
     MembershipForm,
     ReferralForm,
@@ -411,7 +413,7 @@ class IntermediaryLeaveView(StaffRequiredMixin, DetailView):
             clients=clients,
             managers=selectors.active_managers(user=self.request.user),
             others=Intermediary.objects.filter(status=IntermediaryStatus.ACTIVE).exclude(pk=self.object.pk),
-            today=timezone.localdate(),
+            form=ctx.get("form") or LeaveForm(initial={"left_on": timezone.localdate()}),
         )
         return ctx
 
@@ -492,7 +494,7 @@ class ReferralListView(FilteredListView):
         (gettext_lazy("Referred person"), lambda r: r.prospect_name),
         (gettext_lazy("Referred account"), lambda r: r.referred_client.account_id if r.referred_client else ""),
         (gettext_lazy("Referred by"), lambda r: r.referrer_client.account_id if r.referrer_client
-         else r.referrer_staff.staff_profile.employee_code if r.referrer_staff else ""),
+         else people.employee_code(r.referrer_staff, r.referrer_staff.username) if r.referrer_staff else ""),
         (gettext_lazy("Status"), lambda r: r.get_status_display()),
         (gettext_lazy("Referred on"), lambda r: r.referred_on),
         (gettext_lazy("Contacted on"), lambda r: r.contacted_on or ""),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import threading
 import time
 import traceback
+import zlib
 
 from django.conf import settings
 from django.core.mail import mail_admins
@@ -34,7 +36,15 @@ SHARDED_STEPS = {"metrics", "axes", "signals", "value"}
 
 
 class NightlyLocked(RuntimeError):
-    """Another nightly run holds the engine."""
+    """Another nightly run holds the engine; `run` is that run when it is known."""
+
+    def __init__(self, message: str, run: NightlyRun | None = None):
+        super().__init__(message)
+        self.run = run
+
+
+class NoSettlementData(ValueError):
+    """The day asked for has no settlement data to run on."""
 
 
 # ---------------------------------------------------------------- policy
@@ -73,7 +83,7 @@ def engine_lock(*, shared: bool = False):
     with connection.cursor() as cur:
         cur.execute(f"SELECT pg_try_advisory_lock{kind}(%s)", [LOCK_KEY])
         if not cur.fetchone()[0]:
-            raise NightlyLocked(_("Another nightly run is in progress."))
+            raise refusal(live_run())
     try:
         yield
     finally:
@@ -82,40 +92,103 @@ def engine_lock(*, shared: bool = False):
 
 
 def _stale_after() -> datetime.timedelta:
-    return datetime.timedelta(minutes=getattr(settings, "NIGHTLY_STALE_MINUTES", 30))
+    return datetime.timedelta(minutes=settings.NIGHTLY_STALE_MINUTES)
+
+
+def live_run() -> NightlyRun | None:
+    """The run recorded as running whose heartbeat is fresh (a step at work, or a chain between two steps)."""
+    return (NightlyRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__gte=timezone.now() - _stale_after())
+            .order_by("-started_at", "-pk").first())
+
+
+def refusal(run: NightlyRun | None) -> NightlyLocked:
+    """The refusal of a start while `run` holds the engine, naming it (in the caller's language)."""
+    if run is None:
+        return NightlyLocked(_("Another nightly run is in progress."))
+    return NightlyLocked(
+        _("Nightly run #%(id)s for %(day)s holds the engine (running since %(started)s, last sign of life "
+          "%(heartbeat)s); start again once it has finished.") % {
+            "id": run.pk, "day": run.trade_date.isoformat(),
+            "started": timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+            "heartbeat": timezone.localtime(run.heartbeat_at).strftime("%H:%M:%S")},
+        run=run)
 
 
 def run_start(*, day: datetime.date | None = None, by=None, full: bool = False) -> NightlyRun:
     """Open a run record for `day` (default: newest imported day). Call under engine_lock().
 
-    A run recorded as running whose heartbeat is fresh is a Celery chain between two steps: refuse.
-    One whose heartbeat is stale was killed: mark it failed and clear its staging rows.
+    Refused (NightlyLocked, naming the run) while a run recorded as running has a fresh heartbeat: a step at
+    work beats every NIGHTLY_HEARTBEAT_SECONDS, so a heartbeat older than NIGHTLY_STALE_MINUTES means the
+    run was killed: it is marked failed and its staging rows cleared. A day without settlement data is
+    refused (NoSettlementData) before anything is recorded.
     """
-    live = NightlyRun.objects.filter(status=RunStatus.RUNNING)
-    if live.filter(heartbeat_at__gte=timezone.now() - _stale_after()).exists():
-        raise NightlyLocked(_("Another nightly run is in progress."))
-    live.update(status=RunStatus.FAILED, error="abandoned (no sign of life)", finished_at=timezone.now())
-    engine.clear_stage()
+    holder = live_run()
+    if holder is not None:
+        raise refusal(holder)
     day = day or engine.latest_trade_date()
     if day is None:
-        raise ValueError("No settlement data has been imported yet.")
+        raise NoSettlementData(_("No settlement data has been imported yet."))
     engine.refresh_calendar(day)
-    engine.calendar_for(day)  # refuses a day without settlement data before anything is recorded
+    try:
+        engine.calendar_for(day)
+    except ValueError:
+        raise NoSettlementData(_("%(day)s has no settlement data: choose a trading day that has been imported.")
+                               % {"day": day.isoformat()}) from None
+    NightlyRun.objects.filter(status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, error="abandoned (no sign of life)", finished_at=timezone.now())
+    engine.clear_stage()
     return NightlyRun.objects.create(trade_date=day, policy_version=current_policy().version, triggered_by=by,
                                      mode="full" if full else "")
 
 
-@transaction.atomic
-def _record_step(run_id: int, name: str, seconds: float, rows) -> NightlyRun:
+def run_open(*, day: datetime.date | None = None, by=None, full: bool = False) -> NightlyRun:
+    """Open a run at once (the page and the API), so a refusal is an answer rather than a failed task."""
+    with engine_lock():
+        return run_start(day=day, by=by, full=full)
+
+
+class _Heartbeat:
+    """Beats the run's heartbeat from a thread of its own while a long step works, so a live run is never
+    taken for a stale one. Its own database connection: the step's transaction does not hold the run row."""
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"nightly-heartbeat-{run_id}", daemon=True)
+
+    def _beat(self):
+        from django.db import connections
+
+        try:
+            while not self.stop.wait(settings.NIGHTLY_HEARTBEAT_SECONDS):
+                NightlyRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+                    heartbeat_at=timezone.now())
+        except Exception:  # a missed beat must not end the step; the next one may get through
+            log.exception("nightly heartbeat of run %s", self.run_id)
+        finally:
+            connections.close_all()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def _record_step(run: NightlyRun, label: str, seconds: float, rows) -> NightlyRun:
+    """Record a step in the step's own transaction: a step is recorded exactly when its work is committed."""
     # Locked: the shards of a step finish side by side and must not overwrite each other's entries.
-    run = NightlyRun.objects.select_for_update().get(pk=run_id)
-    run.steps = [s for s in run.steps if s["name"] != name] + [
-        {"name": name, "seconds": round(seconds, 3), "rows": rows}]
-    if name == STEP_NAMES[-1]:
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = timezone.now()
-    run.save(update_fields=["steps", "status", "finished_at", "heartbeat_at"])
-    return run
+    locked = NightlyRun.objects.select_for_update().get(pk=run.pk)
+    locked.steps = [s for s in locked.steps if s["name"] != label] + [
+        {"name": label, "seconds": round(seconds, 3), "rows": rows}]
+    locked.mode = run.mode or locked.mode
+    if label == STEP_NAMES[-1]:
+        locked.status = RunStatus.SUCCEEDED
+        locked.finished_at = timezone.now()
+    locked.save(update_fields=["steps", "mode", "status", "finished_at", "heartbeat_at"])
+    return locked
 
 
 def run_fail(run: NightlyRun, exc: BaseException) -> None:
@@ -131,23 +204,41 @@ def run_fail(run: NightlyRun, exc: BaseException) -> None:
     )
 
 
+def _step_lock(run_id: int, label: str) -> bool:
+    """A transaction lock on one step of one run: a redelivered copy of a step still at work is refused."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [run_id, zlib.crc32(label.encode()) & 0x7FFFFFFF])
+        return cur.fetchone()[0]
+
+
 def run_step(run_id: int, name: str, shard: tuple[int, int] = (0, 1)) -> int:
     """Execute one step (or one shard of it) of a run, timing it and counting its rows.
 
-    A failure fails the run and alerts the administrators.
+    Idempotent, for a task delivered twice (its worker killed, the broker redelivering it): the step's work
+    and its entry in `run.steps` commit together, a step already recorded is skipped, and a copy of a step
+    another worker is running is refused (NightlyLocked) without touching the run. A failure of the work
+    fails the run and alerts the administrators.
     """
-    run = NightlyRun.objects.get(pk=run_id)
-    if run.status != RunStatus.RUNNING:
-        raise RuntimeError(f"run {run_id} is {run.status}, not running")
-    started = time.monotonic()
-    try:
-        with transaction.atomic():  # a step is all or nothing
-            rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
-    except Exception as exc:
-        run_fail(run, exc)
-        raise
     label = name if shard[1] == 1 else f"{name}[{shard[0]}/{shard[1]}]"
-    _record_step(run_id, label, time.monotonic() - started, rows)
+    failure = None
+    with transaction.atomic():
+        if not _step_lock(run_id, label):
+            raise NightlyLocked(f"step {label} of run {run_id} is being run by another worker")
+        run = NightlyRun.objects.get(pk=run_id)
+        if any(s["name"] == label for s in run.steps):
+            return run_id
+        if run.status != RunStatus.RUNNING:
+            raise RuntimeError(f"run {run_id} is {run.status}, not running")
+        started = time.monotonic()
+        try:
+            with _Heartbeat(run_id), transaction.atomic():  # a step is all or nothing, its record included
+                rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
+                _record_step(run, label, time.monotonic() - started, rows)
+        except Exception as exc:
+            failure = exc
+    if failure is not None:
+        run_fail(run, failure)
+        raise failure
     return run_id
 
 
@@ -186,8 +277,7 @@ def _step_prepare(run: NightlyRun):
     pruned = engine.prune_client_days(cal)
     # Any day other than D (re)summarised means the rolling sums of yesterday no longer hold.
     rolling = run.mode != "full" and days == [cal.day] and engine.can_roll_forward(cal)
-    run.mode = "rolling" if rolling else "full"
-    run.save(update_fields=["mode"])
+    run.mode = "rolling" if rolling else "full"  # saved with the step's record (the run row stays unlocked)
     engine.clear_stage(run.pk)
     return {"days_summarised": len(days), "client_days": summarised, "client_days_pruned": pruned}
 

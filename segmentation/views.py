@@ -64,18 +64,28 @@ class RunListView(FilteredListView):
         return NightlyRun.objects.select_related("triggered_by")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=RunForm(), **kwargs)
+        return super().get_context_data(form=getattr(self, "run_form", None) or RunForm(), **kwargs)
 
     def post(self, request):
-        from .tasks import nightly
+        """Open the run at once, so a refusal (another run holds the engine, a day without settlement data,
+        a date that is not one) shows on the page, with what was typed kept; then queue its steps."""
+        from .tasks import run_chain
 
         form = RunForm(request.POST)
         if form.is_valid():
-            day = form.cleaned_data["day"]
-            day_iso = day.isoformat() if day else None
-            transaction.on_commit(lambda: nightly.delay(day_iso, request.user.pk))
-            messages.success(request, _("The nightly run has been started."))
-        return redirect("segmentation:runs")
+            try:
+                run = services.run_open(day=form.cleaned_data["day"], by=request.user)
+            except services.NightlyLocked as exc:
+                form.add_error(None, str(exc))
+            except services.NoSettlementData as exc:
+                form.add_error("day", str(exc))
+            else:
+                transaction.on_commit(lambda: run_chain(run.pk).apply_async(), robust=True)
+                messages.success(request, _("Nightly run #%(id)s for %(day)s has been started.") % {
+                    "id": run.pk, "day": run.trade_date.isoformat()})
+                return redirect("segmentation:runs")
+        self.run_form = form
+        return self.get(request)
 
 
 class PolicyView(StaffRequiredMixin, FormView):

@@ -8,6 +8,7 @@ from clients.choices import ContactChannel
 
 from .choices import (
     ActivityKind,
+    DeadlineUnit,
     MessageChannel,
     Priority,
     ProspectGrade,
@@ -33,6 +34,50 @@ class TicketOpenForm(forms.Form):
     caller_phone = forms.CharField(label=_("Caller phone"), max_length=32, required=False)
     queue = forms.ChoiceField(label=_("Queue"), choices=[("", _("Automatic routing"))] + Queue.choices,
                               required=False)
+
+
+class CareRunForm(forms.Form):
+    on = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DeadlineTableForm(forms.Form):
+    """The deadline table: an amount and a unit per ticket type and priority; an empty amount leaves the cell
+    as it is. What was typed comes back with its error when a cell is wrong."""
+
+    MAX_AMOUNT = 999  # far beyond any real deadline, and safe for the calendar arithmetic
+
+    def __init__(self, *args, policies: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for t, t_label in TicketType.choices:
+            for pr, pr_label in Priority.choices:
+                policy = policies.get((t, pr))
+                label = f"{t_label} · {pr_label}"
+                self.fields[f"{t}-{pr}-amount"] = forms.IntegerField(
+                    label=label, required=False, min_value=0, max_value=self.MAX_AMOUNT,
+                    initial=policy.amount if policy else None,
+                    widget=forms.TextInput(attrs={"size": 3, "inputmode": "numeric", "aria-label": label}))
+                self.fields[f"{t}-{pr}-unit"] = forms.ChoiceField(
+                    label=_("Unit"), choices=DeadlineUnit.choices, required=False,
+                    initial=policy.unit if policy else None, widget=forms.Select(attrs={"aria-label": _("Unit")}))
+
+    def cell(self, ticket_type: str, priority: str) -> dict:
+        return {"amount": self[f"{ticket_type}-{priority}-amount"], "unit": self[f"{ticket_type}-{priority}-unit"]}
+
+    def clean(self):
+        data = super().clean()
+        for t, _l in TicketType.choices:
+            for pr, _p in Priority.choices:
+                if data.get(f"{t}-{pr}-amount") is not None and not data.get(f"{t}-{pr}-unit"):
+                    self.add_error(f"{t}-{pr}-unit", _("Choose the unit of this deadline."))
+        return data
+
+    def entries(self):
+        """(ticket type, priority, amount, unit) of every cell with an amount."""
+        for t, _l in TicketType.choices:
+            for pr, _p in Priority.choices:
+                amount = self.cleaned_data.get(f"{t}-{pr}-amount")
+                if amount is not None:
+                    yield t, pr, amount, self.cleaned_data[f"{t}-{pr}-unit"]
 
 
 class TicketStatusForm(forms.Form):

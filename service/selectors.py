@@ -201,7 +201,10 @@ def campaign_clients(*, user, filters: dict):
     if unread:
         raise ValidationError({key: _("This value is not understood.") for key in unread})
     qs = filterset.qs
-    product = (filters.get("product") or "").strip()
+    try:  # the product goes into SQL as text: a NUL byte there was a DataError (a 500), not an answer
+        product = forms.CharField(required=False, max_length=32).clean(filters.get("product"))
+    except ValidationError as exc:
+        raise ValidationError({"product": exc.messages}) from None
     if product:
         from clients.models import ContractSettlement
 

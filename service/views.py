@@ -1,7 +1,5 @@
 """Service pages: my day, tickets, tasks, screen-pop, prospects, activities, surveys, care."""
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +27,8 @@ from .filtersets import (
 )
 from .forms import (
     ActivityForm,
+    CareRunForm,
+    DeadlineTableForm,
     InviteForm,
     LinkClientForm,
     MessageForm,
@@ -217,32 +217,35 @@ class DeadlinePolicyView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        policies = {(p.ticket_type, p.priority): p for p in DeadlinePolicy.objects.all()}
+        form = ctx.get("form") or DeadlineTableForm(policies=self.policies())
         ctx["rows"] = [
-            {"type": t, "label": label,
-             "cells": [{"priority": pr, "policy": policies.get((t, pr))} for pr, _l in Priority.choices]}
+            {"type": t, "label": label, "cells": [{"priority": pr, **form.cell(t, pr)} for pr, _l in Priority.choices]}
             for t, label in TicketType.choices
         ]
-        ctx.update(priorities=Priority.choices, units=DeadlineUnit.choices,
+        ctx.update(form=form, priorities=Priority.choices, units=DeadlineUnit.choices,
                    can_write=self.role in roles.POLICY_WRITE_ROLES, default=services.DEFAULT_DEADLINE)
         return ctx
+
+    @staticmethod
+    def policies() -> dict:
+        return {(p.ticket_type, p.priority): p for p in DeadlinePolicy.objects.all()}
 
     def post(self, request, *args, **kwargs):
         if self.role not in roles.POLICY_WRITE_ROLES:
             raise PermissionDenied
-        try:
-            with transaction.atomic():
-                for t, _label in TicketType.choices:
-                    for pr, _l in Priority.choices:
-                        amount = request.POST.get(f"{t}-{pr}-amount", "").strip()
-                        unit = request.POST.get(f"{t}-{pr}-unit", "")
-                        if amount:
-                            services.deadline_policy_set(ticket_type=t, priority=pr, amount=int(amount), unit=unit,
-                                                         by=request.user)
-            messages.success(request, _("Saved."))
-        except (ValueError, ValidationError) as exc:
-            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
-        return redirect("service:deadlines")
+        form = DeadlineTableForm(request.POST, policies=self.policies())
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    for t, pr, amount, unit in form.entries():
+                        services.deadline_policy_set(ticket_type=t, priority=pr, amount=amount, unit=unit,
+                                                     by=request.user)
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("service:deadlines")
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 # ---------------------------------------------------------------- tasks
@@ -583,12 +586,16 @@ class CareView(FilteredListView):
         ctx = super().get_context_data(**kwargs)
         ctx["plans"] = CarePlan.objects.select_related("template")
         ctx["can_run"] = self.role in roles.CARE_ADMIN_ROLES
+        ctx["run_form"] = getattr(self, "run_form", None) or CareRunForm()
         return ctx
 
     def post(self, request, *args, **kwargs):
         if self.role not in roles.CARE_ADMIN_ROLES:
             raise PermissionDenied
-        day = request.POST.get("on") or timezone.localdate().isoformat()
-        counts = services.care_run(on=datetime.date.fromisoformat(day))
+        form = CareRunForm(request.POST)
+        if not form.is_valid():  # the page again, with the date as typed and what is wrong with it
+            self.run_form = form
+            return self.get(request, *args, **kwargs)
+        counts = services.care_run(on=form.cleaned_data["on"] or timezone.localdate())
         messages.success(request, ", ".join(f"{k}: {v['tasks']}/{v['messages']}" for k, v in counts.items()))
         return redirect("service:care")

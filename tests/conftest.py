@@ -64,7 +64,10 @@ def celery_worker_live(transactional_db):
 
     if app.conf.task_always_eager:
         pytest.fail("CELERY_BROKER_URL is not set: the Celery tests need Redis (see `make test`)")
-    with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+    # Prefetch 4, not the workers' 1: this in-process thread-pool worker (Celery's synchronous loop) starts a
+    # task it received with prefetch 1 only on its next ~10 s poll; real prefork workers start it at once.
+    with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=30,
+                      prefetch_multiplier=4):
         yield app
 
 

@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from futures_crm import people
+
 from ..identity import mask_id_number, mask_phone
 from ..models import Branch, Client, ContactLog, StaffProfile
 from ..selectors import sees_personal_data
@@ -54,7 +56,13 @@ class LoyaltySerializer(serializers.Serializer):
 
 @extend_schema_field(OpenApiTypes.STR)
 class EmployeeCodeField(serializers.SlugRelatedField):
-    """A staff member by employee code (the back-office's `manager_code`)."""
+    """A staff member by employee code (the back-office's `manager_code`).
+
+    A user without a staff profile (a superuser made with `createsuperuser`) has no code: null, never an error.
+    """
+
+    def to_representation(self, obj):
+        return people.employee_code(obj) or None
 
 
 class ClientSerializer(serializers.ModelSerializer):

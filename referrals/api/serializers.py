@@ -88,7 +88,7 @@ class LinkSerializer(serializers.ModelSerializer):
 
 class AssignmentSerializer(serializers.ModelSerializer):
     client = ScopedClientField()
-    from_manager = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True)
+    from_manager = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True, allow_null=True)
     to_manager = staff_field(allow_null=True)
     by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -120,7 +120,7 @@ class RebateStatementSerializer(serializers.ModelSerializer):
 
 class ReferralSerializer(serializers.ModelSerializer):
     referrer_client = ScopedClientField(required=False, allow_null=True)
-    referrer_staff = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True)
+    referrer_staff = EmployeeCodeField(slug_field=EMPLOYEE, read_only=True, allow_null=True)
     referred_client = ScopedClientField(required=False, allow_null=True)
     prospect_name = serializers.CharField(required=False, allow_blank=True, max_length=128)
 

@@ -29,4 +29,12 @@ class RunStartSerializer(serializers.Serializer):
 
 class RunStartedSerializer(serializers.Serializer):
     started = serializers.BooleanField()
+    run = serializers.IntegerField(help_text="The id of the run opened; its steps are queued.")
+    trade_date = serializers.DateField()
+    url = serializers.URLField()
+
+
+class RunRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    run = serializers.IntegerField(allow_null=True, help_text="The run that holds the engine, when known.")
     trade_date = serializers.DateField(allow_null=True)

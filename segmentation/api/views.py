@@ -2,18 +2,29 @@
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from clients.models import Client
 from futures_crm.api.permissions import RolePermission
 
+from .. import services
 from ..filtersets import NightlyRunFilterSet
 from ..models import NightlyRun, SegmentTransition
 from ..selectors import RUN_ROLES
-from .serializers import NightlyRunSerializer, RunStartedSerializer, RunStartSerializer, SegmentTransitionSerializer
+from ..tasks import run_chain
+from .serializers import (
+    NightlyRunSerializer,
+    RunRefusedSerializer,
+    RunStartedSerializer,
+    RunStartSerializer,
+    SegmentTransitionSerializer,
+)
 
 
 class SegmentHistoryView(generics.ListAPIView):
@@ -39,15 +50,26 @@ class NightlyRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     read_roles = RUN_ROLES
     write_roles = RUN_ROLES
 
-    @extend_schema(request=RunStartSerializer, responses={202: RunStartedSerializer})
+    @extend_schema(request=RunStartSerializer,
+                   responses={202: RunStartedSerializer, 400: OpenApiTypes.OBJECT, 409: RunRefusedSerializer})
     @action(detail=False, methods=["post"], url_path="start")
     def start(self, request):
-        """Start the nightly chain for a trading day (default: the newest imported)."""
-        from ..tasks import nightly
+        """Open a run for a trading day (default: the newest imported) and queue its steps.
 
+        202 with the run; 409 naming the run that holds the engine; 400 for a day without settlement data.
+        """
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        day = data.validated_data.get("trade_date")
-        day_iso = day.isoformat() if day else None
-        transaction.on_commit(lambda: nightly.delay(day_iso, request.user.pk))
-        return Response({"started": True, "trade_date": day}, status=status.HTTP_202_ACCEPTED)
+        try:
+            run = services.run_open(day=data.validated_data.get("trade_date"), by=request.user)
+        except services.NightlyLocked as exc:
+            holder = exc.run
+            return Response({"detail": str(exc), "run": holder.pk if holder else None,
+                             "trade_date": holder.trade_date if holder else None},
+                            status=status.HTTP_409_CONFLICT)
+        except services.NoSettlementData as exc:
+            raise ValidationError({"trade_date": [str(exc)]}) from exc
+        transaction.on_commit(lambda: run_chain(run.pk).apply_async(), robust=True)
+        return Response({"started": True, "run": run.pk, "trade_date": run.trade_date,
+                         "url": reverse("nightly-run-detail", args=[run.pk], request=request)},
+                        status=status.HTTP_202_ACCEPTED)

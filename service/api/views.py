@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -171,7 +171,9 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @action(detail=True, methods=["post"])
     def target(self, request, pk=None):
         """Body: client-list filters (branch, account_manager, client_type, purpose, …) plus `product`."""
-        added = services.activity_target(activity=self.get_object(), by=request.user,
+        activity = self.get_object()
+        serializers.Serializer(data=request.data).is_valid(raise_exception=True)  # an object, not a list or 1
+        added = services.activity_target(activity=activity, by=request.user,
                                          filters={k: str(v) for k, v in request.data.items()})
         return Response({"added": added})
 

@@ -51,8 +51,8 @@ def browser_page(live_server):
     assert outside == [], f"the page requested resources outside 127.0.0.1: {outside}"
 
 
-def test_find_by_initials_log_a_contact_and_switch_to_chinese(browser_page, live_server, staff, book):
-    page, outside = browser_page
+def sign_in_as_am1(page, live_server) -> str:
+    """Log in as am1 and return the site's address."""
     base = live_server.url.replace("localhost", "127.0.0.1")
     page.goto(f"{base}/login/")
     page.fill("#id_username", "am1")
@@ -60,6 +60,12 @@ def test_find_by_initials_log_a_contact_and_switch_to_chinese(browser_page, live
     page.click("button[type=submit]")
     # Login lands on "my day" (the service issue's landing page); the client list is in the nav.
     page.wait_for_url(f"{base}/service/my-day/")
+    return base
+
+
+def test_find_by_initials_log_a_contact_and_switch_to_chinese(browser_page, live_server, staff, book):
+    page, outside = browser_page
+    base = sign_in_as_am1(page, live_server)
     page.goto(f"{base}/clients/")
 
     page.fill("#id_q", "zs")
@@ -97,3 +103,22 @@ def test_find_by_initials_log_a_contact_and_switch_to_chinese(browser_page, live
     page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
     assert "/api/clients/" in page.locator(".swagger-ui").inner_text()
     assert outside == []
+
+
+def test_a_paste_too_large_to_send_stays_on_the_page_with_what_was_typed(browser_page, live_server, staff, book):
+    """static/js/app.js refuses to send a form larger than the server reads, and says so above it."""
+    page, outside = browser_page
+    base = sign_in_as_am1(page, live_server)
+    page.goto(f"{base}/clients/{book['zhang'].pk}/")
+    form = page.locator("form.contact-form")
+    form.locator("select[name=channel]").select_option("phone")
+    # A 3 MB paste (the server reads 2.5 MB at most), set at once: typing it would take minutes.
+    form.locator("textarea[name=summary]").evaluate("(area) => { area.value = '行情'.repeat(1500000); }")
+    form.locator("button[type=submit]").click()
+    notice = form.locator(".too-large")
+    notice.wait_for()
+    # 3 million characters are 25.7 MB as a form sends them (percent-encoded UTF-8): that is what is counted.
+    assert "This form is too large to send (25.7 MB; at most 2.5 MB)" in notice.inner_text()
+    assert page.url == f"{base}/clients/{book['zhang'].pk}/"
+    assert form.locator("textarea[name=summary]").evaluate("(area) => area.value.length") == 3_000_000
+    assert not book["zhang"].contact_logs.exists() and outside == []

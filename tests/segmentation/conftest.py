@@ -1,9 +1,12 @@
 """Settlement rows written straight with the ORM (the importer is another issue), and a night runner."""
 
+import contextlib
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 
 from clients.models import AccountSettlement, ContractSettlement
 from segmentation import services
@@ -59,6 +62,40 @@ class Book:
         AccountSettlement.objects.bulk_create(self.accounts, batch_size=2000)
         ContractSettlement.objects.bulk_create(self.contracts, batch_size=2000)
         self.accounts, self.contracts = [], []
+
+
+@contextlib.contextmanager
+def held_in_another_session(lock):
+    """Hold `lock()` (a context manager) in a thread with a database session of its own while the block runs:
+    what another worker holding the engine, or a step, looks like from here."""
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with lock():
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
+@pytest.fixture
+def trader(branches, staff):
+    """A client of am1's with an account and a position on each of the 64 weekdays from START."""
+    from ..factories import ClientFactory
+
+    c = ClientFactory(branch=branches[0], account_manager=staff["am1"])
+    Book().days(c, weekdays(64), equity=600_000, lots=2, position=1).save()
+    return c
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 
 import datetime
 import random
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 
 from segmentation import engine, services
 from segmentation.models import (
@@ -19,16 +18,9 @@ from segmentation.models import (
 from service.models import Task
 
 from ..factories import ClientFactory
-from .conftest import Book, weekdays
+from .conftest import Book, held_in_another_session, weekdays
 
 DAYS = weekdays(64)
-
-
-@pytest.fixture
-def trader(branches, staff):
-    c = ClientFactory(branch=branches[0], account_manager=staff["am1"])
-    Book().days(c, DAYS, equity=600_000, lots=2, position=1).save()
-    return c
 
 
 def test_override_wins_until_it_expires_then_the_rule_returns(trader, staff, night):
@@ -165,26 +157,10 @@ def test_a_killed_run_is_taken_over_once_stale(trader, night, settings):
 def test_advisory_lock_refuses_a_second_concurrent_run(branches):
     c = ClientFactory(branch=branches[0])
     Book().days(c, DAYS, equity=100).save()
-    held, release = threading.Event(), threading.Event()
-
-    def holder():
-        try:
-            with services.engine_lock():
-                held.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=holder)
-    t.start()
-    try:
-        assert held.wait(10)
+    with held_in_another_session(services.engine_lock):
         with pytest.raises(services.NightlyLocked):
             services.run_night(day=DAYS[-1])
         assert not NightlyRun.objects.exists()
-    finally:
-        release.set()
-        t.join()
     assert services.run_night(day=DAYS[-1]).status == "succeeded"
     with connection.cursor() as cur:  # and the lock is free again
         cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND database ="

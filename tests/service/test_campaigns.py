@@ -82,3 +82,18 @@ def test_target_page_and_api(page, api, staff, book, branches, seminar):
     rows = api(staff["am2"]).get(f"/api/activities/{seminar.pk}/recipients/").json()["results"]
     assert rows == []  # am2's only client is not a recipient, and the others are not theirs
     assert api(staff["am1"]).post(f"/api/activities/{seminar.pk}/target/", {}, format="json").status_code == 403
+
+
+def test_target_answers_bad_input_with_a_400(page, api, staff, book, seminar):
+    """Found by schemathesis: a body that is not an object, and a NUL byte in the product (a DataError)."""
+    client = api(staff["marketing"])
+    url = f"/api/activities/{seminar.pk}/target/"
+    for body in ([], True, "rb"):
+        response = client.post(url, body, format="json")
+        assert response.status_code == 400 and "non_field_errors" in response.json(), body
+    response = client.post(url, {"product": "rb\x00"}, format="json")
+    assert response.status_code == 400 and response.json()["product"] == ["Null characters are not allowed."]
+    r = page(staff["marketing"]).post(f"/service/activities/{seminar.pk}/", {"action": "target", "product": "cu\x00"},
+                                      follow=True)
+    assert r.status_code == 200 and "Null characters are not allowed." in r.content.decode()
+    assert not seminar.recipients.exists()
