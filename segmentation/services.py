@@ -81,6 +81,11 @@ def engine_lock(*, shared: bool = False):
     """
     kind = "_shared" if shared else ""
     with connection.cursor() as cur:
+        if connection.pg_version >= 140000:
+            # A worker killed in the middle of a step leaves its database session behind, still holding this
+            # lock until its statement ends; checking the client every 2 s ends such a session (and frees the
+            # lock) within seconds, so the step's retry is not refused for long.
+            cur.execute("SET client_connection_check_interval = 2000")
         cur.execute(f"SELECT pg_try_advisory_lock{kind}(%s)", [LOCK_KEY])
         if not cur.fetchone()[0]:
             raise refusal(live_run())
