@@ -236,8 +236,10 @@ def run_step(run_id: int, name: str, shard: tuple[int, int] = (0, 1)) -> int:
             raise RuntimeError(f"run {run_id} is {run.status}, not running")
         started = time.monotonic()
         try:
-            with _Heartbeat(run_id), transaction.atomic():  # a step is all or nothing, its record included
-                rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
+            with transaction.atomic():  # a step is all or nothing, its record included
+                # The heartbeat stops before the record locks the run row: its thread must never wait on it.
+                with _Heartbeat(run_id):
+                    rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
                 _record_step(run, label, time.monotonic() - started, rows)
         except Exception as exc:
             failure = exc
