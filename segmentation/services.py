@@ -81,6 +81,11 @@ def engine_lock(*, shared: bool = False):
     """
     kind = "_shared" if shared else ""
     with connection.cursor() as cur:
+        if connection.pg_version >= 140000:
+            # A worker killed in the middle of a step leaves its database session behind, still holding this
+            # lock until its statement ends; checking the client every 2 s ends such a session (and frees the
+            # lock) within seconds, so the step's retry is not refused for long.
+            cur.execute("SET client_connection_check_interval = 2000")
         cur.execute(f"SELECT pg_try_advisory_lock{kind}(%s)", [LOCK_KEY])
         if not cur.fetchone()[0]:
             raise refusal(live_run())
@@ -231,8 +236,10 @@ def run_step(run_id: int, name: str, shard: tuple[int, int] = (0, 1)) -> int:
             raise RuntimeError(f"run {run_id} is {run.status}, not running")
         started = time.monotonic()
         try:
-            with _Heartbeat(run_id), transaction.atomic():  # a step is all or nothing, its record included
-                rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
+            with transaction.atomic():  # a step is all or nothing, its record included
+                # The heartbeat stops before the record locks the run row: its thread must never wait on it.
+                with _Heartbeat(run_id):
+                    rows = STEPS[name](run, shard) if name in SHARDED_STEPS else STEPS[name](run)
                 _record_step(run, label, time.monotonic() - started, rows)
         except Exception as exc:
             failure = exc

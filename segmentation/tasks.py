@@ -44,11 +44,19 @@ def _run_id(value) -> int:
     return int(value)
 
 
+# A step refused the engine is tried again: a redelivered step may find the session of its killed worker
+# still holding the lock for a few seconds, or a copy of itself at work (then it is skipped once recorded).
+LOCKED_RETRY = {"countdown": 5, "max_retries": 60}
+
+
 def _step(name):
-    @shared_task(name=f"segmentation.nightly_{name}", **NIGHTLY_TASK)
-    def step(run_id) -> int:
-        with services.engine_lock():
-            return services.run_step(_run_id(run_id), name)
+    @shared_task(name=f"segmentation.nightly_{name}", bind=True, **NIGHTLY_TASK)
+    def step(self, run_id) -> int:
+        try:
+            with services.engine_lock():
+                return services.run_step(_run_id(run_id), name)
+        except services.NightlyLocked as exc:
+            raise self.retry(exc=exc, **LOCKED_RETRY) from exc
 
     step.__doc__ = f"Nightly step: {name}."
     return step
@@ -57,11 +65,14 @@ def _step(name):
 STEP_TASKS = {name: _step(name) for name in services.STEP_NAMES}
 
 
-@shared_task(name="segmentation.nightly_shard", **NIGHTLY_TASK)
-def nightly_shard(run_id, name: str, shard: int, shards: int) -> int:
+@shared_task(name="segmentation.nightly_shard", bind=True, **NIGHTLY_TASK)
+def nightly_shard(self, run_id, name: str, shard: int, shards: int) -> int:
     """One shard of a per-client step; the other shards run at the same time on other workers."""
-    with services.engine_lock(shared=True):
-        return services.run_step(_run_id(run_id), name, (shard, shards))
+    try:
+        with services.engine_lock(shared=True):
+            return services.run_step(_run_id(run_id), name, (shard, shards))
+    except services.NightlyLocked as exc:
+        raise self.retry(exc=exc, **LOCKED_RETRY) from exc
 
 
 def _step_links(shards: int) -> list:

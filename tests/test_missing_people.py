@@ -5,6 +5,7 @@ audit entry made by the system (no actor), a reward whose approver was deleted, 
 import html
 import re
 from collections import deque
+from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -104,3 +105,56 @@ def test_naming_a_person_survives_absence(world):
     assert display_name(None) == "—" and employee_code(None) == ""
     assert display_name(world["root"]) == "root" and employee_code(world["root"]) == ""
     assert display_name(world["am"]) == "王经理" and employee_code(world["am"]) == "AM101"
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: action and fields (name → (kind, value)), as a browser would fill them."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self.current = [], None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.current = {"action": a.get("action") or "", "fields": {}}
+            self.forms.append(self.current)
+        elif self.current is not None and tag in ("input", "textarea", "select") and a.get("name"):
+            kind = a.get("type", "text") if tag == "input" else tag
+            self.current["fields"].setdefault(a["name"], (kind, a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.current = None
+
+
+BAD = {"date": "2025-02-30", "number": "abc", "text": "abc", "textarea": "abc", "select": "abc", "email": "abc",
+       "datetime-local": "abc", "tel": "abc", "search": "abc"}
+
+
+def test_every_form_posted_with_bad_numbers_and_dates_answers_without_a_server_error(world):
+    """Each POST form a superuser reaches, every field typed wrong: a page that says so, never a 500."""
+    browser = _browser(world["root"])
+    pages = ["/", f"/service/tickets/{world['complaint'].pk}/", f"/clients/{world['clients'][0].pk}/",
+             f"/relationships/referrals/{world['referral'].pk}/",
+             f"/relationships/intermediaries/{world['intermediary'].pk}/", "/service/tickets/deadlines/",
+             f"/service/activities/{world['activity'].pk}/", f"/service/prospects/{world['prospect'].pk}/",
+             "/service/tickets/new/", "/service/care/", "/segments/runs/", "/segments/policy/",
+             f"/relationships/intermediaries/{world['intermediary'].pk}/leave/", "/relationships/handover/",
+             "/relationships/referrals/new/", "/relationships/intermediaries/new/", "/service/prospects/new/",
+             f"/clients/{world['clients'][0].pk}/edit/", "/account/"]
+    failed, posted = [], 0
+    for url in pages:
+        parser = _Forms()
+        parser.feed(browser.get(url).content.decode())
+        for form in parser.forms:
+            action = form["action"] or url
+            if action.startswith(("/logout/", "/i18n/")):
+                continue
+            data = {name: value if kind in ("hidden", "submit", "checkbox", "radio") else BAD.get(kind, "abc")
+                    for name, (kind, value) in form["fields"].items()}
+            response = browser.post(action, data)
+            posted += 1
+            if response.status_code >= 500:
+                failed.append(f"{action} {data}: {response.status_code}")
+    assert failed == [] and posted > 20, (posted, failed)

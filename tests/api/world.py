@@ -16,6 +16,7 @@ from clients.models import AccountSettlement, ContactLog, ContractSettlement
 from futures_crm.audit import audit_record
 from futures_crm.roles import Role
 from referrals.models import ManagerAssignment, ReferralReward
+from segmentation.models import NightlyRun
 from tests.factories import BranchFactory, ClientFactory, make_staff
 
 DAYS = [datetime.date(2025, 3, 3) + datetime.timedelta(days=i) for i in range(5)]  # Monday to Friday
@@ -71,21 +72,24 @@ def build_world() -> dict:
                                          contract_start=DAYS[0], contract_end=DAYS[0] + datetime.timedelta(days=365),
                                          rebate_rate=Decimal("0.3"), exchange_rebate_share=Decimal("0.1"),
                                          branch=sh)
-    rel.intermediary_link(client=clients[1], intermediary=intermediary, by=root, valid_from=DAYS[0])
+    link = rel.intermediary_link(client=clients[1], intermediary=intermediary, by=root, valid_from=DAYS[0])
     prospect = svc.prospect_create(by=root, name="潜在客户", source="referral")
     svc.prospect_create(by=am, name="潜在客户乙", source="referral")
     activity = svc.activity_create(by=root, kind="seminar", title="策略会", held_on=DAYS[-1])
-    svc.survey_record(client=clients[0], by=root, satisfaction=9)
-    rel.club_membership_set(client=clients[0], by=root, level="silver", status="active")
+    survey = svc.survey_record(client=clients[0], by=root, satisfaction=9)
+    membership = rel.club_membership_set(client=clients[0], by=root, level="silver", status="active")
     audit_record(actor=None, action="client.update", obj=clients[0], client=clients[0], after={"tags": "key"})
     # Records whose person is gone (a user deleted: SET_NULL) or was never there (the system).
-    ManagerAssignment.objects.create(client=clients[0], to_manager=am, at=timezone.now(), by=None, reason="导入")
+    assignment = ManagerAssignment.objects.create(client=clients[0], to_manager=am, at=timezone.now(), by=None,
+                                                  reason="导入")
+    run = NightlyRun.objects.create(trade_date=DAYS[-2], policy_version=1, status="failed", error="boom")
     ReferralReward.objects.create(referral=referral, what="礼品", given_on=DAYS[1], approved_by=None)
     ContactLog.objects.create(client=clients[0], channel="phone", summary="电话回访", by=None)
     return {
         "root": root, "admin": admin, "am": am, "am2": am2, "bm": bm, "clients": clients, "complaint": complaint,
         "consultation": consult, "task": task, "referral": referral, "intermediary": intermediary,
-        "prospect": prospect, "activity": activity,
+        "prospect": prospect, "activity": activity, "link": link, "survey": survey, "membership": membership,
+        "assignment": assignment, "run": run,
         "tokens": {name: Token.objects.create(user=u).key for name, u in
                    {"root": root, "admin": admin, "am": am}.items()},
     }
