@@ -14,7 +14,8 @@ cd "$work/crm"
 pgdata="$work/crm/var/pgdata"
 set -m  # each `make run` in its own process group, so the server and its autoreloader stop together
 
-postgres_here() { ps -ww -eo args | grep -v grep | grep -q "bin/postgres -D $pgdata"; }
+# No `grep -q`: it stops reading early, and under pipefail the SIGPIPE upstream would fail the check.
+postgres_here() { ps -ww -eo args | grep -v grep | grep "bin/postgres -D $pgdata" >/dev/null; }
 
 start() {  # start `make run` into $1, wait for the login page; sets pid and elapsed (seconds)
   local log=$1 t0=$SECONDS
