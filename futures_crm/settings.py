@@ -222,8 +222,8 @@ CELERY_BEAT_SCHEDULE = {
 NIGHTLY_AT = env("NIGHTLY_AT", default="18:30")
 # A run whose heartbeat is older than this is taken for dead and may be taken over by a new start; a step
 # at work beats every NIGHTLY_HEARTBEAT_SECONDS, so a live run is never taken for stale.
-NIGHTLY_STALE_MINUTES = env.float("NIGHTLY_STALE_MINUTES", default=2)
-NIGHTLY_HEARTBEAT_SECONDS = env.float("NIGHTLY_HEARTBEAT_SECONDS", default=20)
+NIGHTLY_STALE_MINUTES = env.int("NIGHTLY_STALE_MINUTES", default=2)
+NIGHTLY_HEARTBEAT_SECONDS = env.int("NIGHTLY_HEARTBEAT_SECONDS", default=20)
 # How many shard tasks the per-client steps split into (one per Celery worker process is a good start).
 NIGHTLY_SHARDS = env.int("NIGHTLY_SHARDS", default=1)
 CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
