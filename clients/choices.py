@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ClientType(models.TextChoices):
@@ -27,9 +28,9 @@ class Gender(models.TextChoices):
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("account status", "Active")
     DORMANT = "dormant", _("Dormant")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
 
 class Channel(models.TextChoices):

@@ -2,20 +2,47 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from .choices import AccountStatus, Channel, ClientType, RiskLevel
 from .forms import ManagerChoiceField
 from .models import Branch, Client
 from .selectors import sees_personal_data
 
+# (field path, `ordering` value, label)
 SORTS = (
-    ("account_id", "account_id"),
-    ("name_pinyin", "name"),
-    ("open_date", "open_date"),
-    ("branch__code", "branch"),
+    ("account_id", "account_id", _("Fund account")),
+    ("name_pinyin", "name", _("Name")),
+    ("open_date", "open_date", _("Open date")),
+    ("branch__code", "branch", _("Branch")),
 )
 CONTRIBUTED_BEFORE = "profile_complete"  # where the filters other apps register stand in the form
+
+
+def _descending(label) -> str:
+    return pgettext("sort order", "%s (descending)") % label
+
+
+descending = lazy(_descending, str)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """Sort options with labels in the reader's language.
+
+    django-filter labels a sort by its parameter ("Account id") and formats "(descending)" once, at import,
+    in English (it has no zh_Hans catalogue); here every option is a lazy label, translated when shown.
+    """
+
+    def __init__(self, *, sorts, **kwargs):
+        self.sorts = tuple(sorts)
+        super().__init__(fields=[(path, value) for path, value, _label in self.sorts],
+                         field_labels={path: label for path, _value, label in self.sorts}, **kwargs)
+
+    def build_choices(self, fields, labels):
+        return [choice for path, value in fields.items()
+                for choice in ((value, labels[path]), (f"-{value}", descending(labels[path])))]
 
 
 class ManagerFilter(django_filters.ModelChoiceFilter):
@@ -41,7 +68,7 @@ class ClientFilterSet(django_filters.FilterSet):
     key_proposed = django_filters.BooleanFilter(field_name="key_proposed_at", lookup_expr="isnull", exclude=True,
                                                 label=_("Proposed as a key client"))
     profile_complete = django_filters.BooleanFilter(label=_("Profile complete"))
-    ordering = django_filters.OrderingFilter(fields=SORTS, label=_("Sort"))
+    ordering = OrderingFilter(sorts=SORTS, label=_("Sort"))
 
     class Meta:
         model = Client
@@ -58,9 +85,8 @@ class ClientFilterSet(django_filters.FilterSet):
             f.field_name = f.field_name or name  # what the FilterSet metaclass does for declared filters
         current = cls.base_filters["ordering"]
         known = set(current.param_map)
-        fields = [(path, name) for name, path in current.param_map.items()]
-        fields += [(path, name) for path, name in sorts if name not in known]
-        ordering = django_filters.OrderingFilter(fields=fields, label=current.label)
+        ordering = OrderingFilter(sorts=current.sorts + tuple(s for s in sorts if s[1] not in known),
+                                  label=current.label)
         ordering.field_name = "ordering"
         for klass in [cls, *_subclasses(cls)]:
             klass.declared_filters = _merged(klass.declared_filters, filters, ordering)

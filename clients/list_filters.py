@@ -5,7 +5,7 @@ segments, churn score, loyalty) registers them here from its AppConfig.ready(), 
 client-page panel (panels.py):
 - `filters` (URL parameter → django-filter Filter): ClientFilterSet and its subclasses offer them, so the
   client list page, its CSV export, the API (and its schema) and campaign targeting all read them;
-- `sorts` ((field path, `ordering` value) pairs): added to the FilterSet's `ordering`;
+- `sorts` ((field path, `ordering` value, label) triples): added to the FilterSet's `ordering`;
 - `key_clients` (a Q on Client): clients that count as key besides those marked by hand (`key_client_q`).
 """
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IntermediaryKind(models.TextChoices):
@@ -8,7 +9,7 @@ class IntermediaryKind(models.TextChoices):
 
 
 class IntermediaryStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("intermediary status", "Active")
     SUSPENDED = "suspended", _("Suspended")
     LEFT = "left", _("Left")
 
@@ -61,6 +62,6 @@ class ClubLevel(models.TextChoices):
 
 
 class MembershipStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("membership status", "Active")
     SUSPENDED = "suspended", _("Suspended")
     LEFT = "left", _("Left")

@@ -3,6 +3,7 @@
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -12,7 +13,7 @@ from .models import RebateStatement
 
 
 def statement_header() -> list[str]:
-    return [_("Fund account"), _("Client"), _("Trading days"), _("Commission"), _("Exchange fee"),
+    return [_("Fund account"), _("Client"), pgettext("count", "Trading days"), _("Commission"), _("Exchange fee"),
             _("Net commission"), _("Commission rebate"), _("Exchange rebate"), _("Rebate")]
 
 

@@ -7,6 +7,7 @@ offers what the service accepts; any other rule is the service's.
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 from clients.models import Client
@@ -128,7 +129,7 @@ class RelativeForm(forms.Form):
 
 class LinkForm(UserScopedForm):
     client = ScopedClientField(label=_("Fund account"))
-    valid_from = forms.DateField(label=_("From"), widget=DATE, initial=timezone.localdate)
+    valid_from = forms.DateField(label=pgettext_lazy("date range", "From"), widget=DATE, initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
 

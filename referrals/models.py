@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 from clients.querysets import ClientScopedQuerySet
@@ -48,7 +49,7 @@ class Intermediary(TimeStampedModel):
     exchange_rebate_share = models.DecimalField(_("share of exchange rebates"), null=True, blank=True, **SHARE)
     branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="intermediaries")
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_on = models.DateField(pgettext_lazy("intermediary", "left on"), null=True, blank=True)
 
     objects = IntermediaryQuerySet.as_manager()
 
@@ -117,8 +118,8 @@ class IntermediaryLink(TimeStampedModel):
                                verbose_name=_("client"))
     intermediary = models.ForeignKey(Intermediary, on_delete=models.PROTECT, related_name="links",
                                      verbose_name=_("intermediary"))
-    valid_from = models.DateField(_("from"))
-    valid_to = models.DateField(_("to"), null=True, blank=True)
+    valid_from = models.DateField(pgettext_lazy("date range", "from"))
+    valid_to = models.DateField(pgettext_lazy("date range", "to"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=LinkSource.choices, default=LinkSource.MANUAL)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("by"))
@@ -149,7 +150,7 @@ class Handover(TimeStampedModel):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                            verbose_name=_("by"))
     reason = models.TextField(_("reason"), blank=True)
-    client_count = models.PositiveIntegerField(_("clients"), default=0)
+    client_count = models.PositiveIntegerField(pgettext_lazy("count", "clients"), default=0)
     notified = models.BooleanField(_("clients notified"), default=False)
 
     class Meta:
@@ -167,9 +168,9 @@ class ManagerAssignment(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="manager_assignments",
                                verbose_name=_("client"))
     from_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("from"))
+                                     related_name="+", verbose_name=pgettext_lazy("change", "from"))
     to_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("to"))
+                                   related_name="+", verbose_name=pgettext_lazy("change", "to"))
     at = models.DateTimeField(_("when"), db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("by"))
@@ -232,7 +233,7 @@ class RebateLine(models.Model):
                                   verbose_name=_("statement"))
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("client"))
-    trading_days = models.PositiveSmallIntegerField(_("trading days"))
+    trading_days = models.PositiveSmallIntegerField(pgettext_lazy("count", "trading days"))
     commission = models.DecimalField(_("commission"), **MONEY)
     exchange_fee = models.DecimalField(_("exchange fee"), **MONEY)
     net_commission = models.DecimalField(_("net commission"), **MONEY)

@@ -10,8 +10,8 @@ from .choices import RunStatus
 from .models import FundSize, NightlyRun, Purpose, Tenure, Volume
 
 CLIENT_SORTS = (
-    ("segment__churn_score", "churn_score"),
-    ("segment__lifetime_value", "lifetime_value"),
+    ("segment__churn_score", "churn_score", _("Churn risk")),
+    ("segment__lifetime_value", "lifetime_value", _("Lifetime value")),
 )
 
 

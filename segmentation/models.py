@@ -186,10 +186,10 @@ class SegmentTransition(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="segment_transitions",
                                verbose_name=_("client"))
     axis = models.CharField(_("axis"), max_length=16, choices=Axis.choices)
-    from_value = models.CharField(_("from"), max_length=16, blank=True)
-    to_value = models.CharField(_("to"), max_length=16)
+    from_value = models.CharField(pgettext_lazy("change", "from"), max_length=16, blank=True)
+    to_value = models.CharField(pgettext_lazy("change", "to"), max_length=16)
     on_date = models.DateField(_("date"))
-    source = models.CharField(_("by"), max_length=8, choices=TransitionSource.choices)
+    source = models.CharField(pgettext_lazy("source", "by"), max_length=8, choices=TransitionSource.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("person"))
     reason = models.CharField(_("reason"), max_length=255, blank=True)

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TaskKind(models.TextChoices):
@@ -15,7 +16,7 @@ class TaskKind(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task status", "Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -33,7 +34,7 @@ class TicketStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING = "waiting", _("Waiting for client")
     RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 OPEN_TICKET_STATUSES = [TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING]
@@ -62,7 +63,7 @@ class DeadlineUnit(models.TextChoices):
 
 
 class TicketEventKind(models.TextChoices):
-    CREATED = "created", _("Opened")
+    CREATED = "created", pgettext_lazy("ticket event", "Opened")
     STATUS = "status", _("Status change")
     NOTE = "note", _("Internal note")
     REPLY = "reply", _("Reply to client")
@@ -72,7 +73,7 @@ class TicketEventKind(models.TextChoices):
 
 
 class CarePlanKind(models.TextChoices):
-    BIRTHDAY = "birthday", _("Birthday")
+    BIRTHDAY = "birthday", pgettext_lazy("care occasion", "Birthday")
     SPRING_FESTIVAL = "spring_festival", _("Spring Festival")
     MID_AUTUMN = "mid_autumn", _("Mid-Autumn Festival")
     NATIONAL_DAY = "national_day", _("National Day")
@@ -90,7 +91,7 @@ class MessageResult(models.TextChoices):
     SENT = "sent", _("Sent")
     REFUSED = "refused", _("Not sent: client opted out")
     NO_ADDRESS = "no_address", _("Not sent: no address")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("message result", "Failed")
 
 
 class ProspectGrade(models.TextChoices):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 
@@ -82,8 +83,10 @@ class ProspectFilterSet(django_filters.FilterSet):
 
 class ActivityFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Kind"))
-    held_from = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("From"))
-    held_to = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("To"))
+    held_from = django_filters.DateFilter(field_name="held_on", lookup_expr="gte",
+                                       label=pgettext_lazy("date range", "From"))
+    held_to = django_filters.DateFilter(field_name="held_on", lookup_expr="lte",
+                                     label=pgettext_lazy("date range", "To"))
 
     class Meta:
         model = Activity
@@ -93,8 +96,10 @@ class ActivityFilterSet(django_filters.FilterSet):
 class SurveyFilterSet(django_filters.FilterSet):
     account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
     branch = django_filters.NumberFilter(field_name="client__branch", label=_("Branch"))
-    answered_from = django_filters.DateFilter(field_name="answered_on", lookup_expr="gte", label=_("From"))
-    answered_to = django_filters.DateFilter(field_name="answered_on", lookup_expr="lte", label=_("To"))
+    answered_from = django_filters.DateFilter(field_name="answered_on", lookup_expr="gte",
+                                           label=pgettext_lazy("date range", "From"))
+    answered_to = django_filters.DateFilter(field_name="answered_on", lookup_expr="lte",
+                                         label=pgettext_lazy("date range", "To"))
     trades_elsewhere = django_filters.BooleanFilter(label=_("Trades futures with another firm"))
     satisfaction_max = django_filters.NumberFilter(field_name="satisfaction", lookup_expr="lte",
                                                    label=_("Satisfaction at most"))

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 from clients.querysets import ClientScopedQuerySet
@@ -132,7 +133,7 @@ class DeadlinePolicy(TimeStampedModel):
 
     ticket_type = models.CharField(_("type"), max_length=32, choices=TicketType.choices)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
-    amount = models.PositiveIntegerField(_("amount"))
+    amount = models.PositiveIntegerField(pgettext_lazy("number of units", "amount"))
     unit = models.CharField(_("unit"), max_length=16, choices=DeadlineUnit.choices)
 
     class Meta:
@@ -153,8 +154,9 @@ class TicketEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("by"))
     kind = models.CharField(_("kind"), max_length=16, choices=TicketEventKind.choices)
-    from_status = models.CharField(_("from"), max_length=16, choices=TicketStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=TicketStatus.choices, blank=True)
+    from_status = models.CharField(pgettext_lazy("change", "from"), max_length=16, choices=TicketStatus.choices,
+                                   blank=True)
+    to_status = models.CharField(pgettext_lazy("change", "to"), max_length=16, choices=TicketStatus.choices, blank=True)
     text = models.TextField(_("text"), blank=True)
 
     class Meta:
@@ -217,7 +219,7 @@ class CarePlan(TimeStampedModel):
     # Heavy loss: the day's P&L below minus this share of the previous balance (0.20 = a 20 % loss).
     loss_ratio = models.DecimalField(_("heavy-loss ratio"), max_digits=5, decimal_places=4, default="0.2000")
     key_clients_only = models.BooleanField(_("tasks for key clients only"), default=False)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("care plan", "active"), default=True)
 
     class Meta:
         ordering = ["kind"]
@@ -322,8 +324,9 @@ class ProspectGradeChange(models.Model):
     prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="grade_changes",
                                  verbose_name=_("prospect"))
     at = models.DateTimeField(_("when"), auto_now_add=True)
-    from_grade = models.CharField(_("from"), max_length=1, choices=ProspectGrade.choices, blank=True)
-    to_grade = models.CharField(_("to"), max_length=1, choices=ProspectGrade.choices)
+    from_grade = models.CharField(pgettext_lazy("change", "from"), max_length=1, choices=ProspectGrade.choices,
+                                  blank=True)
+    to_grade = models.CharField(pgettext_lazy("change", "to"), max_length=1, choices=ProspectGrade.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("by"))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from futures_crm.models import TimeStampedModel
 from futures_crm.roles import Role
@@ -53,8 +54,8 @@ class StaffProfile(TimeStampedModel):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    is_active = models.BooleanField(pgettext_lazy("staff member", "active"), default=True)
+    left_on = models.DateField(pgettext_lazy("staff member", "left on"), null=True, blank=True)
 
     class Meta:
         ordering = ["employee_code"]

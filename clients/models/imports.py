@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..querysets import ClientScopedQuerySet
 
@@ -109,7 +110,7 @@ class ImportBatch(models.Model):
 
 
 class QuarantineStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("quarantine status", "Open")
     FIXED = "fixed", _("Fixed and imported")
     DISCARDED = "discarded", _("Discarded")
     REJECTED_FILE = "rejected_file", _("Part of a rejected file")
@@ -157,10 +158,10 @@ class SettlementAlert(models.Model):
                                verbose_name=_("client"))
     trade_date = models.DateField(_("trading day"))
     kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(pgettext_lazy("sum of money", "amount"), **MONEY)
     batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts",
                               verbose_name=_("batch"))
-    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("alert", "raised"), auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+", verbose_name=_("acknowledged by"))
