@@ -45,8 +45,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
                 for axis, enum in selectors.AXIS_VALUES.items()
             ]
             ctx["curve_points"] = curve_points(data["concentration"]["curve"])
-            share = data["concentration"]["top20_share"]
-            ctx["top20_pct"] = f"{Decimal(share) * 100:.1f}" if share is not None else None
+            ctx["window_days"] = selectors.window_days(data.get("as_of"))
             ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
         return ctx
 
