@@ -95,7 +95,7 @@ def client_panel(client, user) -> dict:
     metrics = ClientMetrics.objects.filter(client=client).first()
     policy = (Policy.objects.filter(version=segment.policy_version).first() if segment else None)
     pins = {o.axis: o for o in SegmentOverride.objects.filter(client=client, removed_at__isnull=True)
-            .select_related("by")}
+            .select_related("by__staff_profile")}
     reasons = axis_reasons(segment, metrics, policy, client) if segment and policy else {}
     axes = []
     if segment:
@@ -111,7 +111,7 @@ def client_panel(client, user) -> dict:
         "loyalty": [{"code": c, "label": c.label, "met": segment is not None and c.value in segment.loyalty_criteria}
                     for c in LoyaltyCriterion],
         "transitions": [_labelled(t) for t in
-                        SegmentTransition.objects.filter(client=client).select_related("by")[:50]],
+                        SegmentTransition.objects.filter(client=client).select_related("by__staff_profile")[:50]],
         "annual_net_commission": metrics.net_commission_250 if metrics else None,
         "window_days": window_days(segment.as_of) if segment else 0,
         "can_override": user_role(user) in OVERRIDE_ROLES,

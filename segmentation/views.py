@@ -100,7 +100,7 @@ class PolicyView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         policy = services.current_policy()
         return super().get_context_data(
-            policy=policy, versions=Policy.objects.select_related("created_by")[:20],
+            policy=policy, versions=Policy.objects.select_related("created_by__staff_profile")[:20],
             rows=[(label, policy.value(key)) for key, (_d, label) in DEFAULTS.items()],
             can_edit=self.role in selectors.POLICY_EDITOR_ROLES, **kwargs)
 
