@@ -6,8 +6,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from futures_crm.filters import StaffChoiceFilter
+
 from .choices import AccountStatus, Channel, ClientType, RiskLevel
-from .forms import ManagerChoiceField
 from .models import Branch, Client
 from .selectors import sees_personal_data
 
@@ -45,17 +46,11 @@ class OrderingFilter(django_filters.OrderingFilter):
                 for choice in ((value, labels[path]), (f"-{value}", descending(labels[path])))]
 
 
-class ManagerFilter(django_filters.ModelChoiceFilter):
-    """Managers listed by name and employee code, not by login name."""
-
-    field_class = ManagerChoiceField
-
-
 class ClientFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     account_id = django_filters.CharFilter(label=_("Fund account"))
     branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), label=_("Branch"))
-    account_manager = ManagerFilter(
+    account_manager = StaffChoiceFilter(
         queryset=get_user_model().objects.filter(staff_profile__role="account_manager")
         .select_related("staff_profile").order_by("staff_profile__employee_code"),
         label=_("Account manager"),

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from futures_crm.forms import StaffChoiceField
 from futures_crm.roles import Role
 
 from .models import Branch, Client, ContactLog, SuitabilityAssessment
@@ -28,12 +29,6 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class ManagerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        profile = obj.staff_profile
-        return f"{profile.display_name} ({profile.employee_code})"
-
-
 class ClientForm(forms.ModelForm):
     """Open or edit a client. It only parses: `client_create`/`client_update` hold the rules.
 
@@ -50,7 +45,7 @@ class ClientForm(forms.ModelForm):
             "birthday": DateInput, "open_date": DateInput, "close_date": DateInput,
             "address": forms.TextInput(attrs={"size": 60}),
         }
-        field_classes = {"account_manager": ManagerChoiceField}
+        field_classes = {"account_manager": StaffChoiceField}
 
     def __init__(self, *args, user, role, **kwargs):
         super().__init__(*args, **kwargs)

@@ -66,6 +66,9 @@ class ClientListView(FilteredListView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_create"] = self.role in CLIENT_EDITOR_ROLES
         ctx["personal"] = selectors.sees_personal_data(self.request.user)
+        # The churn scores are the nightly run's: the page says which trading day they are from.
+        ctx["churn_as_of"] = max((s.as_of for c in ctx["page_obj"] if (s := getattr(c, "segment", None))),
+                                 default=None)
         return ctx
 
 

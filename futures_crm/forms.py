@@ -1,6 +1,20 @@
 """Form helpers shared by the pages: forms parse, services decide, and a refusal lands back on the form."""
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+
+from . import people
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """Staff offered as "姓名 (工号)", not by login name (give it a queryset with `staff_profile` joined)."""
+
+    def label_from_instance(self, obj):
+        return people.label(obj)
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    label_from_instance = StaffChoiceField.label_from_instance
 
 
 def add_service_errors(form, exc: ValidationError, aliases: dict | None = None) -> None:

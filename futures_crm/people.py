@@ -1,5 +1,7 @@
 """How a person is named on pages, exports and the API when the person, or their staff profile, may be missing.
 
+On pages staff read "姓名 (工号)" (`label`), never a login name unless the user has no staff profile.
+
 A record's owner, actor or author can be nobody (a queue, the system, a deleted user), and a superuser made
 with `createsuperuser` has no staff profile: these helpers never fail on either.
 """
@@ -31,3 +33,10 @@ def employee_code(user, default: str = "") -> str:
     """The staff profile's employee code, else `default`."""
     profile = staff_profile(user)
     return profile.employee_code if profile is not None and profile.employee_code else default
+
+
+def label(user, default: str = NOBODY) -> str:
+    """"Display name (employee code)" as pages show staff; a user without a staff profile by user name."""
+    code = employee_code(user)
+    name = display_name(user, default)
+    return f"{name} ({code})" if code else name

@@ -11,22 +11,13 @@ from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 from clients.models import Client
+from futures_crm.forms import StaffChoiceField, StaffMultipleChoiceField
 
 from . import selectors
 from .choices import ClubLevel, HandoverStrategy, IntermediaryStatus, MembershipStatus, ReferralStatus
 from .models import DEFAULT_NOTICE_CHANNEL, Intermediary
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-class ManagerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        profile = obj.staff_profile
-        return f"{profile.display_name} ({profile.employee_code})"
-
-
-class ManagerMultipleChoiceField(forms.ModelMultipleChoiceField):
-    label_from_instance = ManagerChoiceField.label_from_instance
 
 
 class ScopedClientField(forms.CharField):
@@ -56,7 +47,7 @@ class UserScopedForm(forms.Form):
 
 
 class AssignForm(UserScopedForm):
-    to_manager = ManagerChoiceField(queryset=None, label=_("New account manager"))
+    to_manager = StaffChoiceField(queryset=None, label=_("New account manager"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user, **kwargs):
@@ -65,8 +56,8 @@ class AssignForm(UserScopedForm):
 
 
 class HandoverForm(UserScopedForm):
-    leaving_manager = ManagerChoiceField(queryset=None, label=_("Leaving manager"))
-    successors = ManagerMultipleChoiceField(queryset=None, label=_("Successors"),
+    leaving_manager = StaffChoiceField(queryset=None, label=_("Leaving manager"))
+    successors = StaffMultipleChoiceField(queryset=None, label=_("Successors"),
                                             widget=forms.SelectMultiple(attrs={"size": 6}))
     strategy = forms.ChoiceField(choices=HandoverStrategy.choices, label=_("Spread"))
     # Not required for the preview (a GET); the handover service insists on it when confirming.

@@ -14,6 +14,7 @@ from clients.identity import mask_id_number
 from clients.imports.writer_common import column_defaults
 from clients.models import AccountSettlement, Client, ContactLog, StaffProfile
 from clients.selectors import assignable_managers
+from futures_crm import people
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.models import AuditEntry
 from futures_crm.roles import user_role
@@ -67,11 +68,6 @@ def _require_role(by, roles) -> None:
         raise PermissionDenied(_("Your role cannot make this change."))
 
 
-def _name(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    return f"{profile.display_name} ({profile.employee_code})" if profile else user.get_username()
-
-
 def _not_assignable(by, users) -> list:
     """Those of `users` who are not active account managers `by` may assign clients to."""
     allowed = set(assignable_managers(user=by).filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True))
@@ -84,7 +80,7 @@ def _check_target(by, to_manager, field: str = "to_manager") -> None:
         raise ValidationError({field: _("Choose the new account manager.")})
     if _not_assignable(by, [to_manager]):
         raise ValidationError({field: _("%(name)s is not an active account manager you may assign clients to.")
-                               % {"name": _name(to_manager)}})
+                               % {"name": people.label(to_manager)}})
 
 
 # ---------------------------------------------------------------- account managers
@@ -131,13 +127,13 @@ def _check_handover(*, by, leaving_manager, successors) -> None:
     errors = RuleErrors()
     if _not_assignable(by, [leaving_manager]):
         errors.add("leaving_manager", _("%(name)s is not an active account manager of your scope.")
-                   % {"name": _name(leaving_manager)})
+                   % {"name": people.label(leaving_manager)})
     if any(s.pk == leaving_manager.pk for s in successors):
         errors.add("successors", _("The leaving manager cannot be a successor."))
     outside = _not_assignable(by, [s for s in successors if s.pk != leaving_manager.pk])
     if outside:
         errors.add("successors", _("Not active account managers you may assign clients to: %(names)s.")
-                   % {"names": ", ".join(_name(u) for u in outside)})
+                   % {"names": ", ".join(people.label(u) for u in outside)})
     errors.raise_if_any()
 
 

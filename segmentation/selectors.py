@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
 from . import rollups
 from .choices import Axis, LoyaltyCriterion, Signal
-from .models import ClientMetrics, DashboardRollup, Policy, SegmentOverride, SegmentTransition, Volume
+from .engine import W250
+from .models import (
+    ClientMetrics,
+    ClientSegment,
+    DashboardRollup,
+    Policy,
+    SegmentOverride,
+    SegmentTransition,
+    TradingDay,
+    Volume,
+)
 
 
 def _pct(value) -> str:
@@ -84,7 +95,7 @@ def client_panel(client, user) -> dict:
     metrics = ClientMetrics.objects.filter(client=client).first()
     policy = (Policy.objects.filter(version=segment.policy_version).first() if segment else None)
     pins = {o.axis: o for o in SegmentOverride.objects.filter(client=client, removed_at__isnull=True)
-            .select_related("by")}
+            .select_related("by__staff_profile")}
     reasons = axis_reasons(segment, metrics, policy, client) if segment and policy else {}
     axes = []
     if segment:
@@ -100,11 +111,20 @@ def client_panel(client, user) -> dict:
         "loyalty": [{"code": c, "label": c.label, "met": segment is not None and c.value in segment.loyalty_criteria}
                     for c in LoyaltyCriterion],
         "transitions": [_labelled(t) for t in
-                        SegmentTransition.objects.filter(client=client).select_related("by")[:50]],
+                        SegmentTransition.objects.filter(client=client).select_related("by__staff_profile")[:50]],
         "annual_net_commission": metrics.net_commission_250 if metrics else None,
+        "window_days": window_days(segment.as_of) if segment else 0,
         "can_override": user_role(user) in OVERRIDE_ROLES,
         "axis_choices": AXIS_VALUES,
     }
+
+
+def window_days(as_of, n: int = W250) -> int:
+    """How many trading days of data an n-day window held on `as_of`: fewer than n while the history is younger
+    (60 days imported: the "250-day" figures cover 60)."""
+    if as_of is None:
+        return 0
+    return TradingDay.objects.filter(day__lte=as_of).order_by("-day")[:n].count()
 
 
 def active_policy() -> Policy:
@@ -152,7 +172,9 @@ def dashboard_figures(user, branch_id: int | None = None) -> tuple[dict | None, 
     """The dashboard's figures in the user's scope: firm or a branch from the nightly rollup, own book live."""
     role = user_role(user)
     if role == Role.ACCOUNT_MANAGER:
-        return rollups.figures("c.account_manager_id = %(am)s", {"am": user.pk}), "own"
+        # Computed live over the own book, from the segments the last nightly run wrote.
+        as_of = ClientSegment.objects.filter(client__account_manager=user).aggregate(d=Max("as_of"))["d"]
+        return rollups.figures("c.account_manager_id = %(am)s", {"am": user.pk}) | {"as_of": as_of}, "own"
     if role == Role.BRANCH_MANAGER:
         branch_id = user.staff_profile.branch_id
     elif role not in FIRM_WIDE_ROLES:

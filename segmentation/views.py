@@ -45,8 +45,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
                 for axis, enum in selectors.AXIS_VALUES.items()
             ]
             ctx["curve_points"] = curve_points(data["concentration"]["curve"])
-            share = data["concentration"]["top20_share"]
-            ctx["top20_pct"] = f"{Decimal(share) * 100:.1f}" if share is not None else None
+            ctx["window_days"] = selectors.window_days(data.get("as_of"))
             ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
         return ctx
 
@@ -101,7 +100,7 @@ class PolicyView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         policy = services.current_policy()
         return super().get_context_data(
-            policy=policy, versions=Policy.objects.select_related("created_by")[:20],
+            policy=policy, versions=Policy.objects.select_related("created_by__staff_profile")[:20],
             rows=[(label, policy.value(key)) for key, (_d, label) in DEFAULTS.items()],
             can_edit=self.role in selectors.POLICY_EDITOR_ROLES, **kwargs)
 

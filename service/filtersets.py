@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
+from futures_crm.filters import StaffChoiceFilter
 
 from .choices import (
     OPEN_TICKET_STATUSES,
@@ -25,7 +26,8 @@ from .choices import (
 )
 from .models import Activity, CommunicationLog, Prospect, Survey, Task, Ticket
 
-STAFF = get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
+STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
+         .order_by("staff_profile__employee_code"))
 
 
 class TicketFilterSet(django_filters.FilterSet):
@@ -36,7 +38,7 @@ class TicketFilterSet(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     channel = django_filters.ChoiceFilter(choices=ContactChannel.choices, label=_("Channel"))
     queue = django_filters.ChoiceFilter(choices=Queue.choices, label=_("Queue"))
-    owner = django_filters.ModelChoiceFilter(queryset=STAFF, label=_("Owner"))
+    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
@@ -56,7 +58,7 @@ class TaskFilterSet(django_filters.FilterSet):
     account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
     kind = django_filters.ChoiceFilter(choices=TaskKind.choices, label=_("Kind"))
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
-    owner = django_filters.ModelChoiceFilter(queryset=STAFF, label=_("Owner"))
+    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
     source = django_filters.CharFilter(field_name="source", lookup_expr="startswith", label=_("Source"))
 
@@ -69,7 +71,7 @@ class ProspectFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     grade = django_filters.ChoiceFilter(choices=ProspectGrade.choices, label=_("Grade"))
     source = django_filters.ChoiceFilter(choices=ProspectSource.choices, label=_("Source"))
-    owner = django_filters.ModelChoiceFilter(queryset=STAFF, label=_("Owner"))
+    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
     converted = django_filters.BooleanFilter(field_name="client", lookup_expr="isnull", exclude=True,
                                              label=_("Converted"))
 

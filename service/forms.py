@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from clients.choices import ContactChannel
+from futures_crm.forms import StaffChoiceField
 
 from .choices import (
     ActivityKind,
@@ -21,7 +22,8 @@ from .choices import (
 )
 from .models import MessageTemplate
 
-STAFF = get_user_model().objects.filter(staff_profile__isnull=False, is_active=True).order_by("username")
+STAFF = (get_user_model().objects.filter(staff_profile__isnull=False, is_active=True).select_related("staff_profile")
+         .order_by("staff_profile__employee_code"))
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -91,7 +93,7 @@ class TicketCommentForm(forms.Form):
 
 
 class TicketAssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=STAFF, required=False)
+    owner = StaffChoiceField(label=_("Owner"), queryset=STAFF, required=False)
     queue = forms.ChoiceField(label=_("Queue"), choices=Queue.choices)
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
@@ -108,8 +110,8 @@ class TaskForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.CALL_BACK)
     title = forms.CharField(label=_("Title"), max_length=255, required=False)
     due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=STAFF, required=False,
-                                   help_text=_("Empty: the client's account manager"))
+    owner = StaffChoiceField(label=_("Owner"), queryset=STAFF, required=False,
+                             help_text=_("Empty: the client's account manager"))
 
 
 class TaskCompleteForm(forms.Form):

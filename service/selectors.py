@@ -18,6 +18,7 @@ from clients.filtersets import ClientFilterSet
 from clients.identity import mask_id_number, mask_phone, normalise_phone
 from clients.models import Client, SettlementAlert
 from clients.selectors import sees_personal_data
+from futures_crm import people
 from futures_crm.roles import Role, user_role
 
 from .choices import OPEN_TICKET_STATUSES, Queue, TaskStatus, TicketStatus, TicketType
@@ -138,6 +139,7 @@ def lookup_phone(*, user, number: str) -> dict:
             "client_type": c.get_client_type_display(),
             "branch": str(c.branch),
             "manager": getattr(getattr(c.account_manager, "staff_profile", None), "display_name", ""),
+            "manager_code": people.employee_code(c.account_manager),
             "phone": c.phone if personal else mask_phone(c.phone),
             "id_number": mask_id_number(c.id_number),
             "birthday": c.birthday if personal else None,
@@ -147,6 +149,7 @@ def lookup_phone(*, user, number: str) -> dict:
                          if segment else None),
             "churn_score": segment.churn_score if segment else None,
             "churn_signals": segment.churn_signals if segment else [],
+            "as_of": segment.as_of if segment else None,  # the trading day the segments and churn are from
             "open_tickets": [
                 {"id": t.pk, "subject": t.subject, "type": t.get_ticket_type_display(),
                  "status": t.get_status_display(), "deadline": t.deadline}
@@ -161,9 +164,10 @@ def lookup_phone(*, user, number: str) -> dict:
         })
     if not clients:
         result["prospects"] = [
-            {"id": p.pk, "name": p.name, "grade": p.grade, "owner": p.owner.get_username() if p.owner_id else ""}
+            {"id": p.pk, "name": p.name, "grade": p.grade, "owner": p.owner.get_username() if p.owner_id else "",
+             "owner_name": people.label(p.owner, "")}
             for p in Prospect.objects.visible_to(user).filter(phone=digits, client__isnull=True)
-            .select_related("owner")[:3]
+            .select_related("owner__staff_profile")[:3]
         ]
     return result
 

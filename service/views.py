@@ -181,7 +181,7 @@ class TicketDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         ticket = self.object
         ctx.update(
-            events=ticket.events.select_related("by"),
+            events=ticket.events.select_related("by__staff_profile"),
             next_statuses=[(s, TicketStatus(s).label) for s in sorted(services.TRANSITIONS[ticket.status])],
             comment_form=TicketCommentForm(),
             assign_form=TicketAssignForm(initial={"owner": ticket.owner_id, "queue": ticket.queue}),
@@ -255,7 +255,7 @@ class TaskListView(FilteredListView):
     title = gettext_lazy("Tasks")
     filterset_class = TaskFilterSet
     template_name = "service/task_list.html"
-    queryset = Task.objects.select_related("client", "prospect", "owner")
+    queryset = Task.objects.select_related("client", "prospect", "owner__staff_profile")
     export_name = "tasks.csv"
     export_columns = [
         (gettext_lazy("Kind"), lambda t: t.get_kind_display()),
@@ -320,7 +320,7 @@ class ProspectListView(FilteredListView):
     title = gettext_lazy("Prospects")
     filterset_class = ProspectFilterSet
     template_name = "service/prospect_list.html"
-    queryset = Prospect.objects.select_related("owner", "client")
+    queryset = Prospect.objects.select_related("owner__staff_profile", "client")
     export_name = "prospects.csv"
     export_columns = [
         (gettext_lazy("Name"), lambda p: p.name),
@@ -367,8 +367,8 @@ class ProspectDetailView(ActionMixin, ScopedQuerysetMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(visits=self.object.visits.select_related("by"),
-                   grades=self.object.grade_changes.select_related("by"),
+        ctx.update(visits=self.object.visits.select_related("by__staff_profile"),
+                   grades=self.object.grade_changes.select_related("by__staff_profile"),
                    visit_form=ProspectVisitForm(), grade_form=ProspectGradeForm(initial={"grade": self.object.grade}),
                    convert_form=ProspectConvertForm(), can_write=self.role in self.write_roles)
         return ctx
@@ -571,7 +571,7 @@ class CareView(FilteredListView):
     title = gettext_lazy("Client care")
     filterset_class = CommunicationFilterSet
     template_name = "service/care.html"
-    queryset = CommunicationLog.objects.select_related("client", "template", "by")
+    queryset = CommunicationLog.objects.select_related("client", "template", "by__staff_profile")
     export_name = "communications.csv"
     export_columns = [
         (gettext_lazy("When"), lambda c: timezone.localtime(c.sent_at).strftime("%Y-%m-%d %H:%M")),

@@ -49,7 +49,8 @@ class ImportListView(ImportRoleMixin, FormView):
     def get_context_data(self, **kwargs):
         import_fail_stale()
         ctx = super().get_context_data(**kwargs)
-        ctx["batches"] = ImportBatch.objects.visible_to(self.request.user).select_related("created_by")[:100]
+        ctx["batches"] = (ImportBatch.objects.visible_to(self.request.user)
+                          .select_related("created_by__staff_profile")[:100])
         ctx["open_quarantine"] = QuarantinedRow.objects.filter(status=QuarantineStatus.OPEN).count()
         return ctx
 
@@ -78,7 +79,7 @@ class ImportDetailView(ImportRoleMixin, DetailView):
     context_object_name = "batch"
 
     def get_queryset(self):
-        return ImportBatch.objects.visible_to(self.request.user).select_related("created_by")
+        return ImportBatch.objects.visible_to(self.request.user).select_related("created_by__staff_profile")
 
     def get_object(self, queryset=None):
         import_fail_stale()  # a batch whose worker is gone is shown failed, not running
@@ -170,7 +171,7 @@ class AlertListView(FilteredListView):
     title = _("Settlement alerts")
     template_name = "clients/imports/alert_list.html"
     filterset_class = SettlementAlertFilterSet
-    queryset = SettlementAlert.objects.select_related("client", "client__account_manager")
+    queryset = SettlementAlert.objects.select_related("client__account_manager__staff_profile")
     strict = False  # a parameter the filters cannot read is ignored, not an empty page
 
     def get_filterset_kwargs(self, filterset_class):

@@ -183,4 +183,4 @@ def test_client_page_shows_settlement_panel(client, staff, book, write_csv):
     login(client, staff["am1"])
     html = client.get(reverse("clients:detail", args=[zhang.pk])).content.decode()
     assert 'id="settlement-panel"' in html
-    assert "100970.25" in html and "19.8%" in html  # equity, and risk degree 20000 ÷ 100970.25
+    assert "100,970.25" in html and "19.8%" in html  # equity, and risk degree 20000 ÷ 100970.25

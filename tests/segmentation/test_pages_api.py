@@ -165,3 +165,33 @@ def test_unclassified_client_page_still_renders(branches, staff):
     c = ClientFactory(branch=branches[0], account_manager=staff["am1"])
     html = browser(staff["am1"]).get(reverse("clients:detail", args=[c.pk])).content.decode()
     assert "has not classified this client yet" in html
+
+
+@pytest.mark.parametrize("lang, as_of, window", [
+    ("en", "as of {d} (trading day)", "over the last 64 trading days"),
+    ("zh-hans", "截至 {d}（交易日）", "最近 64 个交易日"),
+])
+def test_dashboard_says_which_trading_day_and_what_window_its_figures_are_from(nightly_book, staff, lang, as_of,
+                                                                                 window):
+    """64 trading days imported: the figures cover 64 days, not "250", and come from the last night's day."""
+    last = DAYS[-1].isoformat()
+    for who in ("head", "am1"):  # the firm's stored rollup, and an account manager's own book computed live
+        b = browser(staff[who])
+        b.cookies["django_language"] = lang
+        html = b.get(reverse("segmentation:dashboard")).content.decode()
+        assert as_of.format(d=last) in html, who
+    assert window in html and "250" not in html
+
+
+@pytest.mark.parametrize("lang, as_of", [("en", "as of {d} (trading day)"), ("zh-hans", "截至 {d}（交易日）")])
+def test_client_page_dates_its_segments_and_groups_its_value(nightly_book, staff, lang, as_of):
+    zhao = nightly_book["zhao"]  # pays commission every day: a lifetime value in the tens of thousands
+    zhao.segment.refresh_from_db()
+    b = browser(staff["am1"])
+    b.cookies["django_language"] = lang
+    html = b.get(reverse("clients:detail", args=[zhao.pk])).content.decode()
+    assert html.count(as_of.format(d=DAYS[-1].isoformat())) >= 2  # the summary card and the panel
+    ltv = zhao.segment.lifetime_value
+    assert ltv >= 1000 and f'<strong id="ltv">{ltv:,.2f}</strong>' in html and f">{ltv}<" not in html
+    listed = b.get(reverse("clients:list")).content.decode()
+    assert as_of.format(d=DAYS[-1].isoformat()) in listed  # the churn column

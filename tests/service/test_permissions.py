@@ -121,7 +121,7 @@ def test_survey_list_summarises_visible_surveys(page, staff, book):
                            answered_on="2026-11-01")
     services.survey_record(client=book["li"], by=staff["am2"], satisfaction=10, trades_elsewhere=False)
     html = page(staff["am1"]).get("/service/surveys/").content.decode()
-    assert "7.0" in html and "50%" in html and "李四" not in html
+    assert "7.0" in html and "50.0%" in html and "李四" not in html
     # Every answer is kept, none overwritten; the nightly loyalty step reads each client's newest
     # (tests/segmentation/test_signals_value.py).
     answers = Survey.objects.order_by("client_id", "answered_on").values_list("client_id", "satisfaction",
