@@ -1,26 +1,74 @@
-"""Navigation entries the current user's role may use; apps add theirs to NAV_ITEMS."""
+"""Navigation: the menus of entries the current user's role may use; apps add theirs with `register_nav`."""
+
+from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .roles import API_ONLY_ROLES, Role, user_role
 
 ALL_PAGE_ROLES = set(Role) - API_ONLY_ROLES
 
-# (url name, label, roles that see it). Apps append their own entries in AppConfig.ready().
-NAV_ITEMS: list[tuple[str, str, set]] = [
-    ("clients:list", _("Clients"), ALL_PAGE_ROLES),
-]
+# The top bar's menus, in order. A menu with one entry for the user is a plain link.
+NAV_GROUPS = {
+    "clients": pgettext_lazy("main menu", "Clients"),
+    "service": pgettext_lazy("main menu", "Service"),
+    "relationships": pgettext_lazy("main menu", "Relationships"),
+    "analysis": pgettext_lazy("main menu", "Analysis"),
+    "admin": pgettext_lazy("main menu", "Administration"),
+}
+
+
+class NavItem(NamedTuple):
+    url_name: str
+    label: str
+    roles: set
+    group: str
+    # URL names (shell patterns) of the pages that belong to this entry's section: its menu item is highlighted
+    # there. Every page's URL name belongs to one section (tests/test_navigation.py checks it).
+    section: tuple = ()
+
+    def is_current(self, view_name: str) -> bool:
+        return view_name == self.url_name or any(fnmatchcase(view_name, p) for p in self.section)
+
+
+NAV_ITEMS: list[NavItem] = []
+
+
+def register_nav(*items: NavItem) -> None:
+    """Add entries to the menus (once each: AppConfig.ready() may run again in tests)."""
+    known = {item.url_name for item in NAV_ITEMS}
+    NAV_ITEMS.extend(item for item in items if item.url_name not in known)
+
+
+register_nav(NavItem("clients:list", pgettext_lazy("main menu", "Clients"), ALL_PAGE_ROLES, "clients",
+                     ("clients:create", "clients:detail", "clients:edit", "clients:contact_add",
+                      "clients:suitability_add", "clients:reveal_id", "clients:key_client")))
+
+
+def nav_menus(role, view_name: str, is_staff: bool = False) -> list[dict]:
+    """The menus a role sees, each with its entries (url, label, current) and whether it holds the current page.
+    Staff users (`is_staff`) also get the Django admin site under Administration."""
+    menus = {key: {"key": key, "label": label, "entries": [], "current": False} for key, label in NAV_GROUPS.items()}
+    admin_site = NavItem("admin:index", pgettext_lazy("main menu", "Admin site"), {role}, "admin", ("admin:*",))
+    for item in NAV_ITEMS + ([admin_site] if is_staff else []):
+        if role not in item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        current = item.is_current(view_name)
+        menus[item.group]["entries"].append({"url": url, "label": item.label, "name": item.url_name,
+                                             "current": current})
+        menus[item.group]["current"] |= current
+    return [menu for menu in menus.values() if menu["entries"]]
 
 
 def navigation(request):
     role = user_role(getattr(request, "user", None))
-    items = []
-    if role is not None:
-        for url_name, label, roles in NAV_ITEMS:
-            if role in roles:
-                try:
-                    items.append({"url": reverse(url_name), "label": label, "name": url_name})
-                except NoReverseMatch:
-                    continue
-    return {"nav_items": items, "user_role": role}
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else ""
+    menus = nav_menus(role, view_name, request.user.is_staff) if role is not None else []
+    return {"nav_menus": menus, "user_role": role}

@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
 from .exports import csv_response
-from .roles import API_ONLY_ROLES, user_role
+from .roles import API_ONLY_ROLES, Role, user_role
 
 
 class StaffRequiredMixin(LoginRequiredMixin):
@@ -83,9 +83,19 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
                             ([value(row) for _header, value in self.export_columns] for row in rows))
 
 
-class HomeView(StaffRequiredMixin, TemplateView):
-    template_name = "home.html"
+# Where each role starts its day: the page made for its work (the firm's or the branch's figures come from the
+# dashboard, which scopes itself by role).
+LANDING_PAGES = {
+    Role.ADMIN: "segmentation:dashboard",
+    Role.HEAD_OFFICE: "segmentation:dashboard",
+    Role.BRANCH_MANAGER: "segmentation:dashboard",
+    Role.ACCOUNT_MANAGER: "service:my_day",
+    Role.SERVICE_AGENT: "service:lookup",
+    Role.COMPLIANCE: "referrals:compliance",
+    Role.MARKETING: "service:activities",
+}
 
+
+class HomeView(StaffRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
-        # The landing page is the user's "my day" (service desk).
-        return redirect("service:my_day")
+        return redirect(LANDING_PAGES.get(self.role, "service:my_day"))

@@ -10,7 +10,7 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from clients.imports.hooks import register_clients_imported
         from clients.panels import Panel, register
-        from futures_crm.context_processors import ALL_PAGE_ROLES, NAV_ITEMS
+        from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
 
         from .access import CLUB_READERS, INTERMEDIARY_READERS, MANAGEMENT, REFERRAL_READERS
         from .services import relationships_from_import
@@ -19,13 +19,14 @@ class ReferralsConfig(AppConfig):
         # A clients file's referrer and intermediary columns become referrals and links in its transaction.
         register_clients_imported(relationships_from_import)
 
-        for item in [
-            ("referrals:workload", _("Managers"), MANAGEMENT),
-            ("referrals:intermediaries", _("Intermediaries"), INTERMEDIARY_READERS),
-            ("referrals:referrals", _("Referrals"), REFERRAL_READERS),
-            ("referrals:club", _("Club"), CLUB_READERS),
-        ]:
-            if item[0] not in {n for n, *_rest in NAV_ITEMS}:
-                NAV_ITEMS.append(item)
+        register_nav(
+            NavItem("referrals:workload", _("Managers"), MANAGEMENT, "relationships",
+                    ("referrals:handover", "referrals:key_clients", "referrals:orphans", "referrals:assign")),
+            NavItem("referrals:intermediaries", _("Intermediaries"), INTERMEDIARY_READERS, "relationships",
+                    ("referrals:intermediary*", "referrals:compliance", "referrals:statement")),
+            NavItem("referrals:referrals", _("Referrals"), REFERRAL_READERS, "relationships",
+                    ("referrals:referral", "referrals:referral_new", "referrals:conversion")),
+            NavItem("referrals:club", _("Club"), CLUB_READERS, "relationships", ("referrals:membership",)),
+        )
         register(Panel(key="relationships", template="referrals/panel_relationships.html",
                        context=relationships_panel_context, order=40, roles=frozenset(ALL_PAGE_ROLES)))

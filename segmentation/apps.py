@@ -10,7 +10,7 @@ class SegmentationConfig(AppConfig):
     def ready(self):
         from clients import list_filters
         from clients.panels import Panel, register
-        from futures_crm.context_processors import NAV_ITEMS
+        from futures_crm.context_processors import NavItem, register_nav
         from service.selectors import register_my_day_section
 
         from . import filtersets, selectors
@@ -21,5 +21,8 @@ class SegmentationConfig(AppConfig):
             key="segmentation", filters=filtersets.client_list_filters(), sorts=filtersets.CLIENT_SORTS,
             key_clients=filtersets.key_clients()))
         register_my_day_section("churn", selectors.high_churn_clients)
-        NAV_ITEMS.append(("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES))
-        NAV_ITEMS.append(("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES))
+        register_nav(
+            NavItem("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES, "analysis",
+                    ("segmentation:policy", "segmentation:override*")),
+            NavItem("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES, "admin"),
+        )

@@ -9,21 +9,21 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from clients.panels import Panel, register
-        from futures_crm.context_processors import NAV_ITEMS
+        from futures_crm.context_processors import NavItem, register_nav
 
         from . import roles, selectors
 
         register(Panel(key="service", template="service/client_panel.html", context=selectors.client_panel,
                        order=50, roles=frozenset(roles.PAGE_ROLES)))
-        entries = [
-            ("service:my_day", _("My day"), roles.PAGE_ROLES),
-            ("service:lookup", _("Caller lookup"), roles.PAGE_ROLES),
-            ("service:tickets", _("Tickets"), roles.PAGE_ROLES),
-            ("service:tasks", _("Tasks"), roles.PAGE_ROLES),
-            ("service:prospects", _("Prospects"), roles.PAGE_ROLES),
-            ("service:activities", _("Activities"), roles.PAGE_ROLES),
-            ("service:surveys", _("Surveys"), roles.PAGE_ROLES),
-            ("service:care", _("Client care"), roles.PAGE_ROLES),
-        ]
-        known = {name for name, _label, _roles in NAV_ITEMS}
-        NAV_ITEMS.extend(e for e in entries if e[0] not in known)
+        register_nav(
+            NavItem("service:my_day", _("My day"), roles.PAGE_ROLES, "service"),
+            NavItem("service:lookup", _("Caller lookup"), roles.PAGE_ROLES, "service", ("lookup",)),
+            NavItem("service:tickets", _("Tickets"), roles.PAGE_ROLES, "service",
+                    ("service:ticket_*", "service:deadlines")),
+            NavItem("service:tasks", _("Tasks"), roles.PAGE_ROLES, "service", ("service:task_*",)),
+            NavItem("service:surveys", _("Surveys"), roles.PAGE_ROLES, "service", ("service:survey_*",)),
+            NavItem("service:care", _("Client care"), roles.PAGE_ROLES, "service", ("service:message_*",)),
+            NavItem("service:prospects", _("Prospects"), roles.PAGE_ROLES, "clients", ("service:prospect_*",)),
+            NavItem("service:activities", _("Activities"), roles.PAGE_ROLES, "relationships",
+                    ("service:activity_*",)),
+        )

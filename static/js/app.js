@@ -49,3 +49,28 @@ document.addEventListener("submit", function (event) {
   notice.textContent = document.body.getAttribute("data-too-large")
     .replace("{size}", formatBytes(size)).replace("{limit}", formatBytes(limit));
 });
+
+// Main menu drop-downs are <details> (they open and close without JS, by mouse or keyboard). With JS, one is
+// open at a time, and a click elsewhere or Escape closes it (Escape gives the focus back to its summary).
+var menus = function () { return document.querySelectorAll(".mainnav details"); };
+document.addEventListener("toggle", function (event) {
+  var opened = event.target;
+  if (!opened.matches || !opened.matches(".mainnav details") || !opened.open) {
+    return;
+  }
+  menus().forEach(function (other) { if (other !== opened) { other.open = false; } });
+}, true);
+document.addEventListener("click", function (event) {
+  menus().forEach(function (menu) { if (menu.open && !menu.contains(event.target)) { menu.open = false; } });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") {
+    return;
+  }
+  menus().forEach(function (menu) {
+    if (menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+});

@@ -32,7 +32,7 @@ def test_agent_answers_a_call(live_server, browser_page, staff, book, tmp_path):
     page.fill("#id_username", staff["agent"].username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/service/my-day/")
+    page.wait_for_url(f"{live_server.url}/service/lookup/")  # the desk starts on the caller lookup
 
     # The phone rings: the number arrives with a country code and spaces.
     page.fill("input[name=phone]", "+86 138 0000 1111")
