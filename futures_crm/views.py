@@ -1,12 +1,14 @@
 """Base views: role checks, row-level scoping and the one filtered list page shared by every app."""
 
+from pathlib import PurePath
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
-from .exports import csv_response
+from .exports import EXPORT_FORMATS, export_response
 from .roles import API_ONLY_ROLES, Role, user_role
 
 
@@ -36,12 +38,13 @@ class ScopedQuerysetMixin(StaffRequiredMixin):
 
 class FilteredListView(ScopedQuerysetMixin, FilterView):
     """The list page of every app: the rows the user may see, narrowed by the app's FilterSet, paginated,
-    sortable by the FilterSet's `ordering`, and `?export=csv` streams exactly the filtered rows.
+    sortable by the FilterSet's `ordering`, and `?export=csv` or `?export=xlsx` exports exactly the filtered rows.
 
     A subclass names its `filterset_class` and either a `queryset` (scoped here with `visible_to(user)`) or
     its own `get_queryset` (a selector that scopes). `export_columns`, (header, function of the row) pairs,
-    turn the CSV export on, under `export_name`. The context adds `query_string` (the filters without the
-    page, for paging and export links) and `sort_links` (per `ordering` value: its URL and arrow).
+    turn the CSV and XLSX exports on, under `export_name` (its extension follows the format). The context
+    adds `query_string` (the filters without the page, for paging and export links) and `sort_links` (per
+    `ordering` value: its URL and arrow).
     """
 
     template_name = "generic/list.html"
@@ -72,15 +75,17 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
         return links
 
     def render_to_response(self, context, **kwargs):
-        if self.export_columns and self.request.GET.get("export") == "csv":
-            return self.export(self.object_list)
+        fmt = self.request.GET.get("export")
+        if self.export_columns and fmt in EXPORT_FORMATS:
+            return self.export(self.object_list, fmt)
         return super().render_to_response(context, **kwargs)
 
-    def export(self, queryset):
-        """The filtered rows (all of them, not the page) as CSV, one column per `export_columns` entry."""
+    def export(self, queryset, fmt="csv"):
+        """The filtered rows (all of them, not the page) as CSV or XLSX, one column per `export_columns` entry."""
         rows = queryset.iterator(chunk_size=2000)
-        return csv_response(self.export_name, [str(header) for header, _value in self.export_columns],
-                            ([value(row) for _header, value in self.export_columns] for row in rows))
+        return export_response(fmt, PurePath(self.export_name).stem,
+                               [str(header) for header, _value in self.export_columns],
+                               ([value(row) for _header, value in self.export_columns] for row in rows))
 
 
 # Where each role starts its day: the page made for its work (the firm's or the branch's figures come from the

@@ -1,13 +1,9 @@
 """Rebate statement exports: CSV and XLSX carry exactly the stored lines and totals (to the cent)."""
 
-import io
-
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from futures_crm.exports import FORMULA_STARTS
+from futures_crm.exports import export_response
 
 from .models import RebateStatement
 
@@ -28,32 +24,18 @@ def statement_csv_rows(statement: RebateStatement) -> list[list]:
     return rows
 
 
-def statement_filename(statement: RebateStatement, ext: str) -> str:
-    return f"rebate-{statement.intermediary.code}-{statement.month:%Y-%m}.{ext}"
+def statement_preamble(statement: RebateStatement) -> list[list]:
+    """The workbook's title block above the table: whose statement, which month, on which rates."""
+    return [[_("Rebate statement"), str(statement.intermediary), f"{statement.month:%Y-%m}",
+             statement.get_status_display()],
+            [_("Rebate rate"), statement.rebate_rate, _("Share of exchange rebates"),
+             statement.exchange_rebate_share, _("Exchange refund rate"), statement.exchange_refund_rate],
+            []]
 
 
-def statement_xlsx(statement: RebateStatement) -> bytes:
-    """The statement as a workbook: a title block, the lines, the total; money cells formatted 0.00."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{statement.month:%Y-%m}"
-    ws.append([_("Rebate statement"), str(statement.intermediary), f"{statement.month:%Y-%m}",
-               statement.get_status_display()])
-    ws.append([_("Rebate rate"), statement.rebate_rate, _("Share of exchange rebates"),
-               statement.exchange_rebate_share, _("Exchange refund rate"), statement.exchange_refund_rate])
-    ws.append([])
+def statement_export(statement: RebateStatement, fmt: str):
+    """The statement as CSV (the table) or XLSX (the title block, then the table; money cells 0.00)."""
     rows = statement_csv_rows(statement)
-    for row in rows:
-        ws.append([str(v) if i < 2 else v for i, v in enumerate(row)])
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
-    for row in ws.iter_rows(min_row=5, min_col=4, max_col=9):
-        for cell in row:
-            cell.number_format = "#,##0.00"
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"  # openpyxl would store it as a live formula; keep it text
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    name = f"rebate-{statement.intermediary.code}-{statement.month:%Y-%m}"
+    preamble = {"preamble": statement_preamble(statement)} if fmt == "xlsx" else {}
+    return export_response(fmt, name, rows[0], rows[1:], **preamble)

@@ -5,17 +5,18 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from clients.models import Branch, Client
 from futures_crm import people
-from futures_crm.exports import csv_response
+from futures_crm.exports import EXPORT_FORMATS, export_response
 from futures_crm.forms import add_service_errors
 from futures_crm.roles import Role, user_role
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
@@ -184,14 +185,16 @@ class WorkloadView(StaffRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         branches, chosen = _branch_filter(request, request.user)
         rows = selectors.manager_workload(user=request.user, branch=chosen)
-        if request.GET.get("export") == "csv":
+        if (fmt := request.GET.get("export")) in EXPORT_FORMATS:
             header = [_("Employee code"), _("Account manager"), _("Branch"), _("Clients"), _("Equity"),
                       _("Net commission (20 trading days)"), _("Open tasks")]
-            return csv_response("workload.csv", header, (
+            return export_response(fmt, "workload", header, (
                 [r["manager"].staff_profile.employee_code, r["manager"].staff_profile.display_name,
                  r["branch"].code if r["branch"] else "", r["clients"], r["equity"], r["net_commission"],
                  r["open_tasks"]] for r in rows))
-        return self.render_to_response(self.get_context_data(rows=rows, branches=branches, chosen=chosen))
+        query_string = urlencode({"branch": chosen.pk}) if chosen else ""  # for the export links
+        return self.render_to_response(self.get_context_data(rows=rows, branches=branches, chosen=chosen,
+                                                             query_string=query_string))
 
 
 class KeyClientsView(StaffRequiredMixin, ListView):
@@ -456,16 +459,8 @@ class StatementView(StaffRequiredMixin, DetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = st = self.get_object()
-        fmt = request.GET.get("export")
-        if fmt == "csv":
-            rows = exports.statement_csv_rows(st)
-            return csv_response(exports.statement_filename(st, "csv"), rows[0], rows[1:])
-        if fmt == "xlsx":
-            response = HttpResponse(
-                exports.statement_xlsx(st),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            response["Content-Disposition"] = f'attachment; filename="{exports.statement_filename(st, "xlsx")}"'
-            return response
+        if (fmt := request.GET.get("export")) in EXPORT_FORMATS:
+            return exports.statement_export(st, fmt)
         return self.render_to_response(self.get_context_data(
             lines=st.lines.select_related("client"), can_confirm=(
                 self.role in INTERMEDIARY_EDITORS and st.status == StatementStatus.DRAFT)))

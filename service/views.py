@@ -123,7 +123,7 @@ class TicketListView(FilteredListView):
         (gettext_lazy("Priority"), lambda t: t.get_priority_display()),
         (gettext_lazy("Fund account"), lambda t: t.client.account_id if t.client_id else ""),
         (gettext_lazy("Subject"), lambda t: t.subject),
-        (gettext_lazy("Deadline"), lambda t: timezone.localtime(t.deadline).strftime("%Y-%m-%d %H:%M")),
+        (gettext_lazy("Deadline"), lambda t: t.deadline),
         (gettext_lazy("Owner"), lambda t: t.owner.username if t.owner_id else ""),
     ]
 
@@ -574,7 +574,7 @@ class CareView(FilteredListView):
     queryset = CommunicationLog.objects.select_related("client", "template", "by__staff_profile")
     export_name = "communications.csv"
     export_columns = [
-        (gettext_lazy("When"), lambda c: timezone.localtime(c.sent_at).strftime("%Y-%m-%d %H:%M")),
+        (gettext_lazy("When"), lambda c: c.sent_at),
         (gettext_lazy("Fund account"), lambda c: c.client.account_id),
         (gettext_lazy("Channel"), lambda c: c.get_channel_display()),
         (gettext_lazy("Template"), lambda c: c.template.code if c.template_id else ""),

@@ -1,8 +1,9 @@
 """A reusable row-level access check: a user sees exactly the records they may, everywhere.
 
-An app describes where its records show up (a `Surface`: page list, page detail, CSV export,
-search, API list and detail) and calls `visibility_failures(user, surface, visible, hidden)`;
-the test asserts the returned list is empty, so one run names every leak at once.
+An app describes where its records show up (a `Surface`: page list, page detail, CSV export and the
+same list's XLSX read cell by cell, search, API list and detail) and calls
+`visibility_failures(user, surface, visible, hidden)`; the test asserts the returned list is empty, so
+one run names every leak at once.
 
     surface = Surface(page_list="/clients/", export="/clients/?export=csv", api_list="/api/clients/",
                       page_detail=lambda c: f"/clients/{c.pk}/", api_detail=lambda c: f"/api/clients/{c.pk}/",
@@ -13,10 +14,12 @@ Hidden records must be a 404 on detail pages and endpoints (never a 403 that con
 Keep the fixture small enough to fit one page (50 rows) of lists.
 """
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import openpyxl
 from django.test import Client as PageClient
 from rest_framework.test import APIClient
 
@@ -28,7 +31,7 @@ class Surface:
     marker: Callable  # obj -> text that identifies it in HTML, CSV and JSON (e.g. the account number)
     page_list: str | None = None
     page_detail: Callable | None = None  # obj -> URL
-    export: str | None = None  # URL of the CSV export of the list
+    export: str | None = None  # URL of the CSV export of the list (`export=xlsx` in its place is checked too)
     api_list: str | None = None
     api_detail: Callable | None = None  # obj -> URL
     search_term: Callable | None = None  # obj -> what a user types to find it
@@ -48,6 +51,9 @@ def _api(user) -> APIClient:
 
 
 def _body(response) -> str:
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+        return "\n".join(str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None)
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8-sig")
     return response.content.decode()
@@ -87,6 +93,8 @@ def visibility_failures(user, surface: Surface, *, visible, hidden, pages=True, 
         check_list("page list", page.get(surface.page_list))
     if pages and surface.export:
         check_list("export", page.get(surface.export))
+        if "export=csv" in surface.export:
+            check_list("xlsx export", page.get(surface.export.replace("export=csv", "export=xlsx")))
     if pages and surface.page_detail:
         check_detail("page detail", surface.page_detail)
     if api and surface.api_list:

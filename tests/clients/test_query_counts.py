@@ -8,7 +8,7 @@ from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
-URLS = ["/clients/", "/clients/?export=csv", "/clients/?q=zs&ordering=-name"]
+URLS = ["/clients/", "/clients/?export=csv", "/clients/?export=xlsx", "/clients/?q=zs&ordering=-name"]
 
 
 def count(fetch) -> int:

@@ -60,7 +60,7 @@ def test_statement_draft_confirm_and_exports_through_pages(client, staff, book):
     assert "3.51" in page  # 7.01 × 0.5 = 3.505 → 3.51 (half-up)
     csv_text = b"".join(client.get(url, {"export": "csv"}).streaming_content).decode("utf-8-sig")
     assert csv_text.strip().splitlines()[-1].endswith(",3.51")
-    wb = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).content))
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(client.get(url, {"export": "xlsx"}).streaming_content)))
     assert "8001" in str(list(wb.active.iter_rows(values_only=True))[4][0])
     client.post(url)
     assert RebateStatement.objects.get().status == "confirmed"
