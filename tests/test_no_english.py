@@ -40,12 +40,12 @@ SKIPPED_ROUTES = {"clients/imports/<int:pk>/progress/", "clients/imports/<int:pk
 # Routes that answer with a redirect for every role rather than a page.
 REDIRECTS = {"": "the home page sends each role to its landing page"}
 
-# Latin words that are codes or names in any language, each with its reason.
+# Lower-case Latin words that are codes, each with its reason (short capitals such as SHFE, CSV, CNY, API are codes
+# by is_code; numbers, dates, e-mail addresses and ids with digits too).
 ALLOWED = {
-    "CSV": "a file format", "XLSX": "a file format", "PDF": "a file format", "API": "the interface's name",
-    "json": "the encoding of rows sent as JSON, shown like utf-8 or gbk", "gbk": "a file encoding",
-    "ID": "as in 身份证 ID number", "CRM": "the product's name (期货 CRM)",
-    "rb": "futures product code (rebar), in the products placeholder", "cu": "futures product code (copper), ditto",
+    "json": "the encoding of rows sent as JSON, shown where a file's would read utf-8",
+    "rb": "futures product code (rebar), in the activity's products placeholder",
+    "cu": "futures product code (copper), ditto",
     "English": "the language switcher names each language in itself",
 }
 
