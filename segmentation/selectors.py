@@ -71,6 +71,11 @@ def axis_reasons(segment, metrics: ClientMetrics | None, policy: Policy, client)
     }
 
 
+def _versus(figure, threshold) -> str:
+    """A signal's figure set against its threshold, in the reader's language."""
+    return _("%(figure)s against %(threshold)s") % {"figure": figure, "threshold": threshold}
+
+
 def signal_reasons(metrics: ClientMetrics | None, policy: Policy) -> list:
     """Every signal with its weight and the figures it looked at."""
     m, p = metrics, policy.value
@@ -78,11 +83,11 @@ def signal_reasons(metrics: ClientMetrics | None, policy: Policy) -> list:
         return []
     return [
         (Signal.EQUITY_OUTFLOW, p("w_equity_outflow"),
-         f"{_money(m.withdrawals_20 - m.deposits_20)} vs {_pct(p('outflow_share'))} × {_money(m.equity_20_ago)}"),
+         _versus(_money(m.withdrawals_20 - m.deposits_20), f"{_pct(p('outflow_share'))} × {_money(m.equity_20_ago)}")),
         (Signal.VOLUME_DROP, p("w_volume_drop"),
-         f"{m.lots_20} vs {_pct(p('volume_drop_share'))} × {m.lots_prev_60} / 3"),
+         _versus(m.lots_20, f"{_pct(p('volume_drop_share'))} × {m.lots_prev_60} / 3")),
         (Signal.HEAVY_LOSS, p("w_heavy_loss"),
-         f"{_money(m.net_pnl_20)} vs {_pct(p('heavy_loss_share'))} × {_money(m.equity_20_ago)}"),
+         _versus(_money(m.net_pnl_20), f"{_pct(p('heavy_loss_share'))} × {_money(m.equity_20_ago)}")),
         (Signal.COMPLAINT_OVERDUE, p("w_complaint_overdue"), ""),
         (Signal.ORPHANED, p("w_orphaned"), ""),
         (Signal.TURNED_DORMANT, p("w_turned_dormant"), ""),

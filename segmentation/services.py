@@ -50,12 +50,16 @@ class NoSettlementData(ValueError):
 # ---------------------------------------------------------------- policy
 
 
+# The note of the first version: a code, shown in the reader's language (views.PolicyView).
+DEFAULTS_NOTE = "defaults"
+
+
 def current_policy() -> Policy:
     """The newest policy version (version 1, the rules' defaults, on first use)."""
     policy = Policy.objects.order_by("-version").first()
     if policy is None:
         policy, _created = Policy.objects.get_or_create(version=1, defaults={"params": default_params(),
-                                                                             "note": "defaults"})
+                                                                             "note": DEFAULTS_NOTE})
     return policy
 
 

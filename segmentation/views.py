@@ -99,8 +99,12 @@ class PolicyView(StaffRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         policy = services.current_policy()
+        versions = list(Policy.objects.select_related("created_by__staff_profile")[:20])
+        for v in versions:
+            if v.note == services.DEFAULTS_NOTE:
+                v.note = _("the rules' defaults")
         return super().get_context_data(
-            policy=policy, versions=Policy.objects.select_related("created_by__staff_profile")[:20],
+            policy=policy, versions=versions,
             rows=[(label, policy.value(key)) for key, (_d, label) in DEFAULTS.items()],
             can_edit=self.role in selectors.POLICY_EDITOR_ROLES, **kwargs)
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Branch
 
-PLACEHOLDER_BRANCH = "UNASSIGNED"
+PLACEHOLDER_BRANCH = Branch.PLACEHOLDER
 WARNING_EXAMPLES = 20
 
 

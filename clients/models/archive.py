@@ -32,12 +32,17 @@ class Branch(TimeStampedModel):
     city = models.CharField(_("city"), max_length=64, blank=True)
     is_complete = models.BooleanField(_("profile complete"), default=True)
 
+    # The import's branch for the clients an accounts file names before a clients file gives their branch.
+    PLACEHOLDER = "UNASSIGNED"
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("branch")
         verbose_name_plural = _("branches")
 
     def __str__(self):
+        if self.code == self.PLACEHOLDER:  # its stored name is the code; readers see what it means
+            return str(_("Branch not known yet"))
         return f"{self.name} ({self.code})" if self.name != self.code else self.code
 
 
