@@ -49,7 +49,8 @@ class ImportListView(ImportRoleMixin, FormView):
     def get_context_data(self, **kwargs):
         import_fail_stale()
         ctx = super().get_context_data(**kwargs)
-        ctx["batches"] = ImportBatch.objects.visible_to(self.request.user).select_related("created_by")[:100]
+        ctx["batches"] = (ImportBatch.objects.visible_to(self.request.user)
+                          .select_related("created_by__staff_profile")[:100])
         ctx["open_quarantine"] = QuarantinedRow.objects.filter(status=QuarantineStatus.OPEN).count()
         return ctx
 
@@ -78,7 +79,7 @@ class ImportDetailView(ImportRoleMixin, DetailView):
     context_object_name = "batch"
 
     def get_queryset(self):
-        return ImportBatch.objects.visible_to(self.request.user).select_related("created_by")
+        return ImportBatch.objects.visible_to(self.request.user).select_related("created_by__staff_profile")
 
     def get_object(self, queryset=None):
         import_fail_stale()  # a batch whose worker is gone is shown failed, not running
@@ -100,7 +101,7 @@ class ImportProgressView(ImportRoleMixin, View):
         batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
         return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "live": batch.live,
                              "progress": batch.progress, "phase_display": phase_display(batch),
-                             "message": batch.report.get("message", "")})
+                             "message": batch.message})
 
 
 class RejectedRowsCsvView(ImportRoleMixin, View):
