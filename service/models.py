@@ -165,6 +165,9 @@ class TicketEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=16, choices=TicketStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=TicketStatus.choices, blank=True)
     text = models.TextField(_("text"), blank=True)
+    # A step the system words (an assignment, an escalation): its code and parameters (futures_crm.texts).
+    text_code = models.CharField(_("text code"), max_length=64, blank=True)
+    text_params = models.JSONField(_("text parameters"), default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -173,6 +176,10 @@ class TicketEvent(models.Model):
 
     def __str__(self):
         return f"#{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text_shown(self) -> str:
+        return texts.shown(self, "text")
 
 
 class Notification(models.Model):

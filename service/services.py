@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import AccountSettlement, Client
-from futures_crm import texts
+from futures_crm import people, texts
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import API_ONLY_ROLES, Role, user_role
 from futures_crm.validation import RuleErrors, planning_horizon
@@ -174,9 +174,10 @@ def ticket_route(*, ticket_type: str, client) -> tuple[str, object]:
     return Queue.SERVICE_DESK, None
 
 
-def _event(ticket, by, kind, text="", from_status="", to_status=""):
+def _event(ticket, by, kind, text: str | texts.Text = "", from_status="", to_status=""):
     return TicketEvent.objects.create(ticket=ticket, by=by if getattr(by, "is_authenticated", False) else None,
-                                      kind=kind, text=text, from_status=from_status, to_status=to_status)
+                                      kind=kind, from_status=from_status, to_status=to_status,
+                                      **texts.fields(text, "text"))
 
 
 @transaction.atomic
@@ -245,8 +246,8 @@ def ticket_assign(*, ticket: Ticket, by, owner=None, queue: str | None = None, r
     ticket.save(update_fields=["owner", "queue", "updated_at"])
     old, new = diff(before, snapshot(ticket, fields))
     if new:
-        who = owner.get_username() if owner else "—"
-        _event(ticket, by, TicketEventKind.ASSIGN, f"{ticket.get_queue_display()} / {who}. {reason}".strip())
+        _event(ticket, by, TicketEventKind.ASSIGN, texts.text("ticket.assigned", queue=ticket.queue, reason=reason,
+                                                              owner=people.display_name(owner, "")))
         audit_record(actor=by, action="ticket.reassign", obj=ticket, client=ticket.client, before=old, after=new,
                      reason=reason)
     return ticket
@@ -317,7 +318,7 @@ def tickets_escalate_overdue(*, at: datetime.datetime) -> int:
             Notification.objects.bulk_create([Notification(recipient=m, ticket=ticket,
                                                            **texts.fields(message, "message")) for m in managers])
             _event(ticket, None, TicketEventKind.ESCALATED,
-                   ", ".join(m.get_username() for m in managers) or _("no branch manager found"))
+                   texts.text("ticket.escalated", notified=[people.display_name(m) for m in managers]))
             audit_record(actor=None, action="ticket.escalate", obj=ticket, client=ticket.client,
                          after={"escalated_at": at, "notified": [m.pk for m in managers]})
             for manager in (m for m in managers if m.email):  # each in the recipient's language

@@ -48,12 +48,13 @@ class TaskCompleteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["done", "cancelled"], default="done")
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
+    generated_texts = ("text",)
     by = serializers.CharField(source="by.username", default=None, read_only=True)
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "at", "by", "kind", "from_status", "to_status", "text"]
+        fields = ["id", "at", "by", "kind", "from_status", "to_status", "text", "text_code", "text_params"]
 
 
 class TicketSerializer(serializers.ModelSerializer):

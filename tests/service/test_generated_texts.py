@@ -126,10 +126,36 @@ def test_older_rows_written_out_are_given_their_codes(staff, book):
     typed = Task.objects.create(client=book["zhang"], kind="call_back", **mine, title="回电")
     prospect = services.prospect_create(by=staff["am1"], name="钱老板", source="staff")
     ProspectGradeChange.objects.filter(prospect=prospect).update(reason="初始等级", reason_code="")
+    ticket = services.ticket_open(by=staff["agent"], client=book["zhang"], ticket_type="suggestion", channel="web",
+                                  subject="夜盘")
+    old = ticket.events.create(kind="escalated", text="未找到营业部负责人")
     importlib.import_module("service.migrations.0005_generated_texts_from_older_rows").forward(apps, None)
+    importlib.import_module("service.migrations.0006_ticket_event_texts_as_codes").forward(apps, None)
+    old.refresh_from_db()
+    assert (old.text_code, old.text_params) == ("ticket.escalated", {"notified": []})
     found = {t.pk: (t.title_code, t.title_params) for t in Task.objects.all()}
     assert found == {nightly.pk: ("task.hedging_plan", {}), risk.pk: ("task.retention", {"score": "65"}),
                      care.pk: ("task.care.birthday", {"date": "2026-12-05"}), typed.pk: ("", {})}
     assert ProspectGradeChange.objects.get(prospect=prospect).reason_code == "prospect.first_grade"
     zh = page(staff["am1"], "zh-hans").get(reverse("service:tasks")).content.decode()
     assert "为新套保客户制定套期保值方案" in zh and "客户挽留：流失风险评分 65" in zh and "回电" in zh
+
+
+def test_ticket_timeline_steps_read_in_the_readers_language(staff, book, api):
+    ticket = services.ticket_open(by=staff["agent"], client=book["wang"], ticket_type="trading_consultation",
+                                  channel="phone", subject="出金", opened_at=at(2026, 11, 23, 9, 30))
+    services.ticket_assign(ticket=ticket, by=staff["head"], owner=None, queue="compliance", reason="转合规")
+    staff["bm_bj"].staff_profile.is_active = False  # Beijing has no branch manager now
+    staff["bm_bj"].staff_profile.save()
+    services.tickets_escalate_overdue(at=ticket.deadline + datetime.timedelta(minutes=1))
+    escalated = ticket.events.get(kind="escalated")
+    assert (escalated.text_code, escalated.text_params) == ("ticket.escalated", {"notified": []})
+    url = reverse("service:ticket_detail", args=[ticket.pk])
+    zh = page(staff["head"], "zh-hans").get(url).content.decode()
+    assert "未找到营业部负责人" in zh and "合规 / —. 转合规" in zh
+    assert "no branch manager" not in zh and "Compliance /" not in zh
+    en = page(staff["head"], "en").get(url).content.decode()
+    assert "no branch manager found" in en and "Compliance / —. 转合规" in en
+    events = api(staff["head"]).get(f"/api/tickets/{ticket.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert {"text": "未找到营业部负责人", "text_code": "ticket.escalated", "text_params": {"notified": []}}.items() <= [
+        e for e in events if e["kind"] == "escalated"][0].items()
