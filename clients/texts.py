@@ -13,6 +13,8 @@ def _unknown_links(params: dict) -> str:
 
 
 texts.register({
+    # The audit trail's reasons the system gives.
+    "audit.suitability_assessment": _("suitability assessment"),
     # A batch's outcome (its report's message).
     "import.imported": _("Imported."),
     "import.partial": _("%(n)s row(s) failed the checks and were quarantined; the other rows were written."),

@@ -513,7 +513,8 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
     missing_referrer = prospect.referrer_id and not client.referrer_id
     if missing_referrer or (prospect.intermediary_code and not client.intermediary_code):
         client_record_origin(client=client, by=by, referrer=prospect.referrer,
-                             intermediary_code=prospect.intermediary_code, reason="prospect conversion")
+                             intermediary_code=prospect.intermediary_code,
+                             reason=texts.text("audit.prospect_conversion"))
     # Open follow-ups move with the person.
     Task.objects.filter(prospect=prospect, status=TaskStatus.OPEN).exclude(
         kind__in=Task.objects.filter(client=client, status=TaskStatus.OPEN).values("kind")

@@ -25,6 +25,7 @@ texts.register({
     "task.care.occasion": _occasion,
     "task.suitability_renewal": _("Suitability assessment expired: arrange a new one"),
     "prospect.first_grade": _("First grade"),
+    "audit.prospect_conversion": _("prospect conversion"),
     # A ticket's timeline: who it went to (queue / person. reason), whom its escalation told.
     "ticket.assigned": _assigned,
     "ticket.escalated": _escalated,
