@@ -35,8 +35,9 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("after"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     # A reason the system gives (not typed by a person): its code and parameters (futures_crm.texts).
-    reason_code = models.CharField(_("reason code"), max_length=64, blank=True)
-    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    # Database defaults too: set-based SQL writes entries without naming these columns (referrals' links).
+    reason_code = models.CharField(_("reason code"), max_length=64, blank=True, default="", db_default="")
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["-at", "-id"]

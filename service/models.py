@@ -39,8 +39,8 @@ class Task(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=32, choices=TaskKind.choices)
     title = models.CharField(_("title"), max_length=255, blank=True)
     # A generated title: its code and parameters (futures_crm.texts), shown in the reader's language.
-    title_code = models.CharField(_("title code"), max_length=64, blank=True)
-    title_params = models.JSONField(_("title parameters"), default=dict, blank=True)
+    title_code = models.CharField(_("title code"), max_length=64, blank=True, db_default="")
+    title_params = models.JSONField(_("title parameters"), default=dict, blank=True, db_default={})
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="tasks", verbose_name=_("owner"))
     # Unassigned tasks land on their branch's worklist.
@@ -166,8 +166,8 @@ class TicketEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=16, choices=TicketStatus.choices, blank=True)
     text = models.TextField(_("text"), blank=True)
     # A step the system words (an assignment, an escalation): its code and parameters (futures_crm.texts).
-    text_code = models.CharField(_("text code"), max_length=64, blank=True)
-    text_params = models.JSONField(_("text parameters"), default=dict, blank=True)
+    text_code = models.CharField(_("text code"), max_length=64, blank=True, db_default="")
+    text_params = models.JSONField(_("text parameters"), default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["at", "id"]
@@ -190,8 +190,8 @@ class Notification(models.Model):
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
                                verbose_name=_("ticket"))
     message = models.CharField(_("message"), max_length=255)
-    message_code = models.CharField(_("message code"), max_length=64, blank=True)
-    message_params = models.JSONField(_("message parameters"), default=dict, blank=True)
+    message_code = models.CharField(_("message code"), max_length=64, blank=True, db_default="")
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -213,7 +213,7 @@ class MessageTemplate(TimeStampedModel):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name (Chinese)"), max_length=128)
-    name_en = models.CharField(_("name (English)"), max_length=128, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=128, blank=True, db_default="")
     subject_zh = models.CharField(_("subject (Chinese)"), max_length=255, blank=True)
     body_zh = models.TextField(_("text (Chinese)"))
     subject_en = models.CharField(_("subject (English)"), max_length=255, blank=True)
@@ -354,8 +354,8 @@ class ProspectGradeChange(models.Model):
     from_grade = models.CharField(_("from"), max_length=1, choices=ProspectGrade.choices, blank=True)
     to_grade = models.CharField(_("to"), max_length=1, choices=ProspectGrade.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
-    reason_code = models.CharField(_("reason code"), max_length=64, blank=True)
-    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    reason_code = models.CharField(_("reason code"), max_length=64, blank=True, db_default="")
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True, db_default={})
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("by"))
 

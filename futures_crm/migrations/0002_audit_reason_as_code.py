@@ -22,12 +22,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditentry',
             name='reason_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='reason code'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=64, verbose_name='reason code'),
         ),
         migrations.AddField(
             model_name='auditentry',
             name='reason_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='reason parameters'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='reason parameters'),
         ),
         migrations.RunPython(forward, migrations.RunPython.noop),
     ]

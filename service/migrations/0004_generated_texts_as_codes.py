@@ -13,37 +13,37 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='messagetemplate',
             name='name_en',
-            field=models.CharField(blank=True, max_length=128, verbose_name='name (English)'),
+            field=models.CharField(blank=True, db_default='', max_length=128, verbose_name='name (English)'),
         ),
         migrations.AddField(
             model_name='notification',
             name='message_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='message code'),
+            field=models.CharField(blank=True, db_default='', max_length=64, verbose_name='message code'),
         ),
         migrations.AddField(
             model_name='notification',
             name='message_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='message parameters'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='message parameters'),
         ),
         migrations.AddField(
             model_name='prospectgradechange',
             name='reason_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='reason code'),
+            field=models.CharField(blank=True, db_default='', max_length=64, verbose_name='reason code'),
         ),
         migrations.AddField(
             model_name='prospectgradechange',
             name='reason_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='reason parameters'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='reason parameters'),
         ),
         migrations.AddField(
             model_name='task',
             name='title_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='title code'),
+            field=models.CharField(blank=True, db_default='', max_length=64, verbose_name='title code'),
         ),
         migrations.AddField(
             model_name='task',
             name='title_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='title parameters'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='title parameters'),
         ),
         migrations.AlterField(
             model_name='messagetemplate',

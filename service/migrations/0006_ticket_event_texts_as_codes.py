@@ -30,12 +30,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticketevent',
             name='text_code',
-            field=models.CharField(blank=True, max_length=64, verbose_name='text code'),
+            field=models.CharField(blank=True, db_default='', max_length=64, verbose_name='text code'),
         ),
         migrations.AddField(
             model_name='ticketevent',
             name='text_params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='text parameters'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='text parameters'),
         ),
         migrations.RunPython(forward, migrations.RunPython.noop),
     ]
