@@ -6,6 +6,7 @@ class ClientsConfig(AppConfig):
     name = 'clients'
 
     def ready(self):
+        from . import texts  # noqa: F401 - registers the imports' text codes
         from .imports import nav, panels
 
         nav.register()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from futures_crm import texts
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import (
     CLIENT_EDITOR_ROLES,
@@ -153,7 +154,7 @@ def _check_manager(client: Client, by, errors: RuleErrors) -> None:
         errors.add("account_manager", _("This account manager works in another branch."), code="account_manager")
 
 
-def _save(client: Client, *, by, before: dict | None, action: str, reason: str = "") -> Client:
+def _save(client: Client, *, by, before: dict | None, action: str, reason: str | texts.Text = "") -> Client:
     """Derive the keys, validate the model, save, audit what changed (`before`: the audited snapshot of the
     stored record; None for a new one), and re-check the scope (rule 14)."""
     client_derive_keys(client)
@@ -228,7 +229,7 @@ def client_update(*, client: Client, by, reason: str = "", **changes) -> Client:
 
 @transaction.atomic
 def client_record_origin(*, client: Client, by, referrer: Client | None = None, intermediary_code: str = "",
-                         reason: str = "") -> Client:
+                         reason: str | texts.Text = "") -> Client:
     """Fill in who brought a client (the referring client, the intermediary's code) where the record has none;
     a recorded origin is never overwritten here. Used when a prospect's account opens."""
     client = _visible(client, by, lock=True)
@@ -328,7 +329,7 @@ def suitability_record(*, client: Client, by, **fields) -> SuitabilityAssessment
                                              "expires_on"]))
     before = snapshot(client, AUDITED_CLIENT_FIELDS)
     client.investor_class, client.risk_level = assessment.investor_class, assessment.risk_level
-    _save(client, by=by, before=before, action="client.update", reason="suitability assessment")
+    _save(client, by=by, before=before, action="client.update", reason=texts.text("audit.suitability_assessment"))
     return assessment
 
 

@@ -5,6 +5,7 @@ import decimal
 
 from django.db import models
 
+from . import texts
 from .models import AuditEntry
 
 
@@ -36,9 +37,9 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 def audit_record(
-    *, actor, action: str, obj: models.Model, client=None, before=None, after=None, reason=""
+    *, actor, action: str, obj: models.Model, client=None, before=None, after=None, reason: str | texts.Text = ""
 ) -> AuditEntry:
-    """Append one entry to the audit trail."""
+    """Append one entry to the audit trail (`reason` as typed, or a generated texts.Text)."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
@@ -47,5 +48,5 @@ def audit_record(
         client=client,
         before={k: _jsonable(v) for k, v in (before or {}).items()},
         after={k: _jsonable(v) for k, v in (after or {}).items()},
-        reason=reason,
+        **texts.fields(reason, "reason"),
     )

@@ -34,6 +34,10 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # A reason the system gives (not typed by a person): its code and parameters (futures_crm.texts).
+    # Database defaults too: set-based SQL writes entries without naming these columns (referrals' links).
+    reason_code = models.CharField(_("reason code"), max_length=64, blank=True, default="", db_default="")
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -42,3 +46,10 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (a generated one), or as typed."""
+        from . import texts
+
+        return texts.shown(self, "reason")

@@ -13,7 +13,7 @@ class SegmentationConfig(AppConfig):
         from futures_crm.context_processors import NavItem, register_nav
         from service.selectors import register_my_day_section
 
-        from . import filtersets, selectors
+        from . import filtersets, selectors, texts  # noqa: F401 - texts registers its codes
 
         register(Panel(key="segmentation", template="segmentation/panel.html", context=selectors.client_panel,
                        order=10))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from futures_crm import texts
 from futures_crm.audit import audit_record
 from service.choices import TaskKind
 from service.services import task_upsert
@@ -371,10 +372,11 @@ def _task_candidates(day: datetime.date, policy: Policy) -> dict[str, list[int]]
     return out
 
 
+# The title of each kind of task the night opens (codes of segmentation/texts.py).
 TASK_TITLES = {
-    TaskKind.RETENTION: "Retention: churn risk score {score}",
-    TaskKind.REACTIVATION: "Reactivation: no trading in the last 60 trading days",
-    TaskKind.HEDGING_PLAN: "Hedging plan for a new hedger",
+    TaskKind.RETENTION: "task.retention",
+    TaskKind.REACTIVATION: "task.reactivation",
+    TaskKind.HEDGING_PLAN: "task.hedging_plan",
 }
 
 
@@ -394,7 +396,8 @@ def tasks_for_day(day: datetime.date, policy: Policy) -> dict:
             # A departed manager cannot act on it: the task goes to the branch's unassigned worklist.
             owner = manager if manager is not None and manager.is_active and (profile is None or profile.is_active) \
                 else None
-            title = TASK_TITLES[kind].format(score=getattr(client.segment, "churn_score", ""))
+            title = texts.text(TASK_TITLES[kind], **(
+                {"score": getattr(client.segment, "churn_score", "")} if kind == TaskKind.RETENTION else {}))
             task_upsert(client=client, kind=kind, due_on=due, owner=owner, title=title,
                         source=f"segmentation:{day.isoformat()}")
         counts[kind.value] = len(client_ids)

@@ -13,7 +13,7 @@ from clients.models import Branch, Client
 from futures_crm.roles import FIRM_WIDE_ROLES
 from futures_crm.views import FilteredListView, StaffRequiredMixin
 
-from . import selectors, services
+from . import runs, selectors, services
 from .filtersets import NightlyRunFilterSet
 from .forms import OverrideForm, PolicyForm, RunForm
 from .models import NightlyRun, Policy, SegmentOverride
@@ -60,10 +60,14 @@ class RunListView(FilteredListView):
 
     def get_queryset(self):
         # Runs are firm-wide records: the roles above are their access rule.
-        return NightlyRun.objects.select_related("triggered_by")
+        return NightlyRun.objects.select_related("triggered_by__staff_profile")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=getattr(self, "run_form", None) or RunForm(), **kwargs)
+        ctx = super().get_context_data(form=getattr(self, "run_form", None) or RunForm(), **kwargs)
+        for run in ctx["object_list"]:
+            run.step_rows = runs.step_rows(run)
+            run.mode_label = runs.MODES.get(run.mode, run.mode)
+        return ctx
 
     def post(self, request):
         """Open the run at once, so a refusal (another run holds the engine, a day without settlement data,

@@ -11,7 +11,7 @@ class ServiceConfig(AppConfig):
         from clients.panels import Panel, register
         from futures_crm.context_processors import NavItem, register_nav
 
-        from . import roles, selectors
+        from . import roles, selectors, texts  # noqa: F401 - texts registers its codes
 
         register(Panel(key="service", template="service/client_panel.html", context=selectors.client_panel,
                        order=50, roles=frozenset(roles.PAGE_ROLES)))

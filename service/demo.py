@@ -17,6 +17,7 @@ from django.db.models import Max
 from clients.choices import AccountStatus, ClientType, ContactChannel
 from clients.demo import DemoBook, person_name, phone_number, weighted
 from clients.models import Client, SuitabilityAssessment
+from futures_crm import texts
 
 from . import services
 from .choices import (
@@ -345,7 +346,7 @@ def make_tasks(book: DemoBook) -> int:
     for client in sorted((c for c in clients if c.pk in expired and c.account_manager_id and c.pk not in used),
                          key=lambda c: c.account_id)[: max(3, len(book.clients) // 25)]:
         services.task_upsert(client=client, kind=TaskKind.SUITABILITY_RENEWAL, owner=client.account_manager,
-                             due_on=today + rng.randrange(0, 20) * DAY, title="适当性评估已过期，安排重新测评",
+                             due_on=today + rng.randrange(0, 20) * DAY, title=texts.text("task.suitability_renewal"),
                              source="demo")
         count += 1
     return count

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 from clients.querysets import ClientScopedQuerySet
+from futures_crm import texts
 from futures_crm.models import TimeStampedModel
 
 from .choices import (
@@ -38,6 +39,9 @@ class Task(TimeStampedModel):
                                related_name="tasks", verbose_name=_("client"))
     kind = models.CharField(_("kind"), max_length=32, choices=TaskKind.choices)
     title = models.CharField(_("title"), max_length=255, blank=True)
+    # A generated title: its code and parameters (futures_crm.texts), shown in the reader's language.
+    title_code = models.CharField(_("title code"), max_length=64, blank=True, db_default="")
+    title_params = models.JSONField(_("title parameters"), default=dict, blank=True, db_default={})
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="tasks", verbose_name=_("owner"))
     # Unassigned tasks land on their branch's worklist.
@@ -65,6 +69,11 @@ class Task(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.client_id} {self.due_on}"
+
+    @property
+    def title_text(self) -> str:
+        """The title in the reader's language (a generated one), or as typed."""
+        return texts.shown(self, "title")
 
 
 class Ticket(TimeStampedModel):
@@ -158,6 +167,9 @@ class TicketEvent(models.Model):
                                    blank=True)
     to_status = models.CharField(pgettext_lazy("change", "to"), max_length=16, choices=TicketStatus.choices, blank=True)
     text = models.TextField(_("text"), blank=True)
+    # A step the system words (an assignment, an escalation): its code and parameters (futures_crm.texts).
+    text_code = models.CharField(_("text code"), max_length=64, blank=True, db_default="")
+    text_params = models.JSONField(_("text parameters"), default=dict, blank=True, db_default={})
 
     class Meta:
         ordering = ["at", "id"]
@@ -166,6 +178,10 @@ class TicketEvent(models.Model):
 
     def __str__(self):
         return f"#{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text_shown(self) -> str:
+        return texts.shown(self, "text")
 
 
 class Notification(models.Model):
@@ -176,6 +192,8 @@ class Notification(models.Model):
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
                                verbose_name=_("ticket"))
     message = models.CharField(_("message"), max_length=255)
+    message_code = models.CharField(_("message code"), max_length=64, blank=True, db_default="")
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -185,14 +203,19 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self):
-        return self.message
+        return self.message_text
+
+    @property
+    def message_text(self) -> str:
+        return texts.shown(self, "message")
 
 
 class MessageTemplate(TimeStampedModel):
     """A bilingual message with client fields (`{{ client.name }}`, `{{ manager }}`)."""
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=128)
+    name = models.CharField(_("name (Chinese)"), max_length=128)
+    name_en = models.CharField(_("name (English)"), max_length=128, blank=True, db_default="")
     subject_zh = models.CharField(_("subject (Chinese)"), max_length=255, blank=True)
     body_zh = models.TextField(_("text (Chinese)"))
     subject_en = models.CharField(_("subject (English)"), max_length=255, blank=True)
@@ -204,7 +227,13 @@ class MessageTemplate(TimeStampedModel):
         verbose_name_plural = _("message templates")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the Chinese one when it has no English name)."""
+        english = translation.get_language() or ""
+        return self.name_en if english.startswith("en") and self.name_en else self.name
 
 
 class CarePlan(TimeStampedModel):
@@ -328,6 +357,8 @@ class ProspectGradeChange(models.Model):
                                   blank=True)
     to_grade = models.CharField(pgettext_lazy("change", "to"), max_length=1, choices=ProspectGrade.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    reason_code = models.CharField(_("reason code"), max_length=64, blank=True, db_default="")
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True, db_default={})
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("by"))
 
@@ -338,6 +369,10 @@ class ProspectGradeChange(models.Model):
 
     def __str__(self):
         return f"{self.prospect_id} {self.from_grade}→{self.to_grade}"
+
+    @property
+    def reason_text(self) -> str:
+        return texts.shown(self, "reason")
 
 
 class Activity(TimeStampedModel):

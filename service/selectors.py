@@ -21,7 +21,7 @@ from clients.selectors import sees_personal_data
 from futures_crm import people
 from futures_crm.roles import Role, user_role
 
-from .choices import OPEN_TICKET_STATUSES, Queue, TaskStatus, TicketStatus, TicketType
+from .choices import OPEN_TICKET_STATUSES, CarePlanKind, Queue, TaskStatus, TicketStatus, TicketType
 from .models import Prospect, Task, Ticket
 
 # name → function of the person's own clients (a Client queryset) giving the rows "my day" lists under that
@@ -243,3 +243,11 @@ def survey_summary(queryset) -> dict:
                                 elsewhere=Count("id", filter=Q(trades_elsewhere=True)))
     totals["elsewhere_share"] = (100 * totals["elsewhere"] // totals["answered"]) if totals["answered"] else None
     return totals
+
+
+def care_run_summary(counts: dict) -> str:
+    """What a care run did (services.care_run's counts), one clause per occasion, in the active language."""
+    return "; ".join(
+        _("%(occasion)s: %(tasks)s task(s) opened, %(messages)s message(s) sent") % {
+            "occasion": CarePlanKind(kind).label, "tasks": c["tasks"], "messages": c["messages"]}
+        for kind, c in counts.items()) or _("No active care plan.")

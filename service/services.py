@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import AccountSettlement, Client
+from futures_crm import people, texts
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import API_ONLY_ROLES, Role, user_role
 from futures_crm.validation import RuleErrors, planning_horizon
@@ -80,11 +81,12 @@ def _check_owner(errors: RuleErrors, owner, *, client=None, prospect=None) -> No
                    % {"name": owner.get_username()}, code="owner")
 
 
-def task_upsert(*, client, kind: str, due_on: datetime.date, owner=None, title: str = "", source: str = "",
-                prospect=None) -> Task:
+def task_upsert(*, client, kind: str, due_on: datetime.date, owner=None, title: str | texts.Text = "",
+                source: str = "", prospect=None) -> Task:
     """Open a task for (client, kind), or update the open one: never two open tasks of a kind.
 
     A named owner must be a staff member allowed to see the client (or prospect); the due date a real date.
+    `title`: as a person typed it, or a generated one (a texts.Text, shown in the reader's language).
     """
     errors = RuleErrors()
     _check_owner(errors, owner, client=client, prospect=prospect)
@@ -96,7 +98,7 @@ def task_upsert(*, client, kind: str, due_on: datetime.date, owner=None, title: 
             owner = client.account_manager
     else:
         branch = prospect.branch if prospect is not None else None
-    defaults = {"owner": owner, "branch": branch, "due_on": due_on, "title": title, "source": source}
+    defaults = {"owner": owner, "branch": branch, "due_on": due_on, "source": source, **texts.fields(title, "title")}
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -172,9 +174,10 @@ def ticket_route(*, ticket_type: str, client) -> tuple[str, object]:
     return Queue.SERVICE_DESK, None
 
 
-def _event(ticket, by, kind, text="", from_status="", to_status=""):
+def _event(ticket, by, kind, text: str | texts.Text = "", from_status="", to_status=""):
     return TicketEvent.objects.create(ticket=ticket, by=by if getattr(by, "is_authenticated", False) else None,
-                                      kind=kind, text=text, from_status=from_status, to_status=to_status)
+                                      kind=kind, from_status=from_status, to_status=to_status,
+                                      **texts.fields(text, "text"))
 
 
 @transaction.atomic
@@ -243,8 +246,8 @@ def ticket_assign(*, ticket: Ticket, by, owner=None, queue: str | None = None, r
     ticket.save(update_fields=["owner", "queue", "updated_at"])
     old, new = diff(before, snapshot(ticket, fields))
     if new:
-        who = owner.get_username() if owner else "—"
-        _event(ticket, by, TicketEventKind.ASSIGN, f"{ticket.get_queue_display()} / {who}. {reason}".strip())
+        _event(ticket, by, TicketEventKind.ASSIGN, texts.text("ticket.assigned", queue=ticket.queue, reason=reason,
+                                                              owner=people.display_name(owner, "")))
         audit_record(actor=by, action="ticket.reassign", obj=ticket, client=ticket.client, before=old, after=new,
                      reason=reason)
     return ticket
@@ -310,19 +313,20 @@ def tickets_escalate_overdue(*, at: datetime.datetime) -> int:
             branch_id = profile.branch_id if profile and profile.branch_id else (
                 ticket.client.branch_id if ticket.client_id else None)
             managers = list(_branch_managers(branch_id)) if branch_id else []
-            message = _("Ticket #%(id)s “%(subject)s” is past its deadline (%(deadline)s).") % {
-                "id": ticket.pk, "subject": ticket.subject,
-                "deadline": timezone.localtime(ticket.deadline).strftime("%Y-%m-%d %H:%M")}
-            Notification.objects.bulk_create([Notification(recipient=m, ticket=ticket, message=message[:255])
-                                              for m in managers])
+            message = texts.text("notification.ticket_overdue", id=ticket.pk, subject=ticket.subject,
+                                 deadline=timezone.localtime(ticket.deadline).strftime("%Y-%m-%d %H:%M"))
+            Notification.objects.bulk_create([Notification(recipient=m, ticket=ticket,
+                                                           **texts.fields(message, "message")) for m in managers])
             _event(ticket, None, TicketEventKind.ESCALATED,
-                   ", ".join(m.get_username() for m in managers) or _("no branch manager found"))
+                   texts.text("ticket.escalated", notified=[people.display_name(m) for m in managers]))
             audit_record(actor=None, action="ticket.escalate", obj=ticket, client=ticket.client,
                          after={"escalated_at": at, "notified": [m.pk for m in managers]})
-            emails = [m.email for m in managers if m.email]
-            if emails:
-                transaction.on_commit(lambda emails=emails, message=message: send_mail(
-                    _("Overdue ticket"), message, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True))
+            for manager in (m for m in managers if m.email):  # each in the recipient's language
+                language = texts.user_language(manager)
+                with translation.override(language):
+                    subject, body = str(_("Overdue ticket")), message.in_language(language)
+                transaction.on_commit(lambda to=manager.email, subject=subject, body=body: send_mail(
+                    subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True))
             count += 1
     return count
 
@@ -385,7 +389,8 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
     return entry
 
 
-def _care(plan: CarePlan, clients, *, task_due: datetime.date | None, occasion: str, send: bool, title: str):
+def _care(plan: CarePlan, clients, *, task_due: datetime.date | None, occasion: str, send: bool,
+          title: texts.Text | str):
     """Open care tasks for `clients` (due `task_due`) and/or send the plan's greeting; returns counts."""
     tasks = messages = 0
     for client in clients.select_related("account_manager__staff_profile", "branch").iterator(chunk_size=500):
@@ -407,15 +412,14 @@ def care_run(*, on: datetime.date) -> dict:
         tasks = messages = 0
         if plan.kind == CarePlanKind.BIRTHDAY:
             t, _m = _care(plan, active.filter(birthday_q(ahead)), task_due=ahead, send=False,
-                          occasion=f"birthday:{ahead}", title=_("Birthday on %(date)s") % {"date": ahead})
+                          occasion=f"birthday:{ahead}", title=texts.text("task.care.birthday", date=ahead))
             _t, m = _care(plan, active.filter(birthday_q(on)), task_due=None, send=True,
                           occasion=f"birthday:{on}", title="")
             tasks, messages = t, m
         elif plan.kind in (CarePlanKind.SPRING_FESTIVAL, CarePlanKind.MID_AUTUMN, CarePlanKind.NATIONAL_DAY):
-            label = CarePlanKind(plan.kind).label
             if ahead == calendar.holiday_date(plan.kind, ahead.year):
                 tasks, _m = _care(plan, active, task_due=ahead, send=False, occasion=f"{plan.kind}:{ahead}",
-                                  title=str(label))
+                                  title=texts.text("task.care.occasion", kind=plan.kind))
             if on == calendar.holiday_date(plan.kind, on.year):
                 _t, messages = _care(plan, active, task_due=None, send=True, occasion=f"{plan.kind}:{on}", title="")
         else:
@@ -429,7 +433,8 @@ def care_run(*, on: datetime.date) -> dict:
                     **{"close_profit__lt": -F("pre_balance") * plan.loss_ratio - F("position_profit")})
             for trade_date, ids in _group_by_date(days):
                 t, m = _care(plan, active.filter(pk__in=ids), task_due=on + datetime.timedelta(days=1), send=True,
-                             occasion=f"{plan.kind}:{trade_date}", title=str(CarePlanKind(plan.kind).label))
+                             occasion=f"{plan.kind}:{trade_date}", title=texts.text("task.care.occasion",
+                                                                                     kind=plan.kind))
                 tasks += t
                 messages += m
         counts[plan.kind] = {"tasks": tasks, "messages": messages}
@@ -461,7 +466,8 @@ def prospect_create(*, by, name: str, source: str, grade: str = "F", owner=None,
     prospect = Prospect(name=name, source=source, grade=grade, owner=owner, branch=branch, **fields)
     prospect.full_clean()
     prospect.save()
-    ProspectGradeChange.objects.create(prospect=prospect, to_grade=grade, by=by, reason=_("First grade"))
+    ProspectGradeChange.objects.create(prospect=prospect, to_grade=grade, by=by,
+                                       **texts.fields(texts.text("prospect.first_grade"), "reason"))
     audit_record(actor=by, action="prospect.create", obj=prospect, after=snapshot(prospect, PROSPECT_FIELDS))
     return prospect
 
@@ -507,7 +513,8 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
     missing_referrer = prospect.referrer_id and not client.referrer_id
     if missing_referrer or (prospect.intermediary_code and not client.intermediary_code):
         client_record_origin(client=client, by=by, referrer=prospect.referrer,
-                             intermediary_code=prospect.intermediary_code, reason="prospect conversion")
+                             intermediary_code=prospect.intermediary_code,
+                             reason=texts.text("audit.prospect_conversion"))
     # Open follow-ups move with the person.
     Task.objects.filter(prospect=prospect, status=TaskStatus.OPEN).exclude(
         kind__in=Task.objects.filter(client=client, status=TaskStatus.OPEN).values("kind")

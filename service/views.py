@@ -260,7 +260,7 @@ class TaskListView(FilteredListView):
     export_columns = [
         (gettext_lazy("Kind"), lambda t: t.get_kind_display()),
         (gettext_lazy("Fund account"), lambda t: t.client.account_id if t.client_id else ""),
-        (gettext_lazy("Title"), lambda t: t.title),
+        (gettext_lazy("Title"), lambda t: t.title_text),
         (gettext_lazy("Due on"), lambda t: t.due_on),
         (gettext_lazy("Status"), lambda t: t.get_status_display()),
         (gettext_lazy("Owner"), lambda t: t.owner.username if t.owner_id else ""),
@@ -577,7 +577,7 @@ class CareView(FilteredListView):
         (gettext_lazy("When"), lambda c: c.sent_at),
         (gettext_lazy("Fund account"), lambda c: c.client.account_id),
         (gettext_lazy("Channel"), lambda c: c.get_channel_display()),
-        (gettext_lazy("Template"), lambda c: c.template.code if c.template_id else ""),
+        (gettext_lazy("Template"), lambda c: c.template.display_name if c.template_id else ""),
         (gettext_lazy("Result"), lambda c: c.get_result_display()),
         (gettext_lazy("By"), lambda c: c.by.username if c.by_id else ""),
     ]
@@ -597,5 +597,5 @@ class CareView(FilteredListView):
             self.run_form = form
             return self.get(request, *args, **kwargs)
         counts = services.care_run(on=form.cleaned_data["on"] or timezone.localdate())
-        messages.success(request, ", ".join(f"{k}: {v['tasks']}/{v['messages']}" for k, v in counts.items()))
+        messages.success(request, selectors.care_run_summary(counts))
         return redirect("service:care")

@@ -180,3 +180,19 @@ def test_staff_pages_open_on_the_demo(demo, client):
     for url in ("/segments/runs/", "/relationships/intermediaries/", "/relationships/intermediaries/compliance/",
                 "/relationships/club/", "/service/activities/", "/service/surveys/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_demos_generated_texts_are_codes_read_in_the_readers_language(demo, client):
+    from clients.models import ImportBatch
+    from service.models import ProspectGradeChange, Task
+
+    nightly = Task.objects.filter(source__startswith="segmentation:")
+    assert nightly.exists() and not nightly.filter(title_code="").exists()
+    assert not Task.objects.filter(source__startswith="care:", title_code="").exists()
+    assert set(ProspectGradeChange.objects.filter(from_grade="").values_list("reason_code", flat=True)) == {
+        "prospect.first_grade"}
+    assert all(isinstance(b.report.get("message"), dict) for b in ImportBatch.objects.exclude(status="failed"))
+    assert not Notification.objects.filter(message_code="").exists()
+    assert client.login(username="manager", password=DEMO_PASSWORD)
+    html = client.get("/service/my-day/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "客户挽留：流失风险评分" in html and "Retention:" not in html and "Birthday on" not in html

@@ -52,20 +52,6 @@ ALLOWED = {
 # English still on zh-hans pages that other issue-13 branches fix, by lane → route → the exact words.
 # The lead empties this after merging those branches.
 PENDING_IN_OTHER_BRANCHES = {
-    "texts (message template names)": {
-        "service/activities/<int:pk>/": "Activity invitation After heavy loss margin call Birthday greeting Mid Autumn "
-                                        "National Day Spring Festival",
-        "service/care/": "Activity invitation After margin call Birthday greeting",
-        "service/clients/<int:client_pk>/message/": "Activity invitation After heavy loss margin call Birthday "
-                                                    "greeting Mid Autumn National Day Spring Festival",
-    },
-    "texts (the nightly runs page: steps, figures, modes, 'By: beat')": {
-        "segments/runs/": "prepare rollups axes signals value metrics tasks retention reactivation publish segments "
-                          "transitions full rolling beat client days summarised pruned hedging plan",
-    },
-    "texts (a batch's outcome)": {
-        "clients/imports/<int:pk>/": "Imported row failed the checks and were quarantined other rows written",
-    },
     # Not yet in any branch: clients/imports/validate.py stores each rejected row's reason as English text (the
     # import runs in a worker, in English); it wants the texts lane's codes plus parameters.
     "none yet (the stored reasons of rejected and quarantined rows)": {
@@ -73,12 +59,6 @@ PENDING_IN_OTHER_BRANCHES = {
         "clients/imports/quarantine/": "is not decimal amount real calendar date",
         "clients/imports/quarantine/<int:pk>/": "is not real calendar date",
     },
-    "texts (the care run's result, after it runs)": {
-        "service/care/": "birthday heavy loss margin call mid autumn national day spring festival",
-    },
-    "texts (who started a nightly run)": {"segments/runs/": "admin"},
-    "texts (the overdue-ticket notification)": {"service/my-day/": "Ticket is past its deadline"},
-    "texts (prospect grade reason)": {"service/prospects/<int:pk>/": "First grade"},
 }
 PENDING = {(route, word) for lane in PENDING_IN_OTHER_BRANCHES.values() for route, words in lane.items()
            for word in words.split()}

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from futures_crm import texts
 from futures_crm.api.permissions import RolePermission
 from futures_crm.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 
@@ -48,13 +49,31 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     previous_batch_url = serializers.SerializerMethodField(
         help_text="For a duplicate: the batch that imported (or is importing) the same file.")
     progress = ImportProgressSerializer(read_only=True)
+    warnings = serializers.ListField(child=serializers.CharField(), source="warning_texts", read_only=True,
+                                     help_text="The warnings in the requester's language.")
+    warning_codes = serializers.SerializerMethodField(
+        help_text="Each warning's code and parameters, in the order of `warnings` (an empty code: a text "
+                  "without one).")
+    report = serializers.SerializerMethodField(
+        help_text="The outcome: `message` in the requester's language, `message_code` and `message_params` "
+                  "beside it; errors, alerts, timings.")
 
     class Meta:
         model = ImportBatch
         fields = ["id", "url", "kind", "source", "file_name", "checksum", "encoding", "partial", "created_by",
                   "started_at", "finished_at", "date_from", "date_to", "rows_read", "rows_written", "rows_replaced",
-                  "rows_rejected", "warnings", "status", "report", "progress", "heartbeat_at", "previous_batch_url"]
+                  "rows_rejected", "warnings", "warning_codes", "status", "report", "progress", "heartbeat_at",
+                  "previous_batch_url"]
         read_only_fields = fields
+
+    def get_warning_codes(self, obj) -> list[dict]:
+        return [texts.code_of(w) for w in obj.warnings or []]
+
+    def get_report(self, obj) -> dict:
+        report = dict(obj.report or {})
+        stored = texts.code_of(report.get("message"))
+        report.update(message=obj.message, message_code=stored["code"], message_params=stored["params"])
+        return report
 
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from futures_crm import texts
 from futures_crm.audit import audit_record
 
 from ..models import ImportBatch, QuarantinedRow
@@ -103,15 +104,12 @@ def _claim(*, kind: str, checksum: str, status: str, by, **fields) -> ImportBatc
                 heartbeat_at=timezone.now() if status == BatchStatus.RUNNING else None,
                 progress={"phase": "queued" if status == BatchStatus.QUEUED else "reading"}, **fields)
         when = timezone.localtime(previous.started_at).strftime("%Y-%m-%d %H:%M")
-        if previous.live:
-            message = _("This file is being imported as batch #%(id)s (sent %(when)s); nothing more was done.")
-        else:
-            message = _("This file was already imported as batch #%(id)s on %(when)s; nothing was changed.")
+        message = texts.text("import.in_progress" if previous.live else "import.duplicate", id=previous.pk, when=when)
         fields.pop("upload", None)
         return ImportBatch.objects.create(
             kind=kind, checksum=checksum, status=BatchStatus.DUPLICATE, created_by=created_by,
-            finished_at=timezone.now(), report={"message": message % {"id": previous.pk, "when": when},
-                                                "previous_batch": previous.pk}, **fields)
+            finished_at=timezone.now(), report={"message": message.stored(), "previous_batch": previous.pk},
+            **fields)
 
 
 # -- the import and its outcome ------------------------------------------------------------------------------
@@ -165,8 +163,7 @@ def _after_write(run: ImportRun) -> None:
     run.progress.update(written=run.result["written"])
     staged = run.read - run.rejected
     if run.dated and run.result["written"] < staged:
-        run.warnings.append(_("%(n)s row(s) repeat a key already given earlier in the file; the last one counts.")
-                            % {"n": staged - run.result["written"]})
+        run.warnings.append(texts.text("import.repeated_keys", n=staged - run.result["written"]))
     run.warnings += run.result["warnings"]
     if run.dated:
         t0 = time.perf_counter()
@@ -182,7 +179,7 @@ def _locked_if(batch: ImportBatch, status: str) -> bool:
 def _hold(batch: ImportBatch) -> None:
     """Lock the batch row, which must still be running; else (the stale sweep failed it) Superseded."""
     if not _locked_if(batch, BatchStatus.RUNNING):
-        raise Superseded(_("The batch was marked failed while it ran (no sign of life from it for a while)."))
+        raise Superseded(texts.text("import.stale"))
 
 
 def _record(run: ImportRun) -> ImportBatch:
@@ -196,7 +193,7 @@ def _record(run: ImportRun) -> ImportBatch:
     batch.rows_rejected = run.rejected
     batch.rows_written = result["written"]
     batch.rows_replaced = result["replaced"]
-    batch.warnings = [printable(w) for w in run.warnings]
+    batch.warnings = [texts.stored(w) if isinstance(w, texts.Text) else printable(w) for w in run.warnings]
     if not rejected_file and run.lo:
         batch.date_from, batch.date_to = run.lo, run.hi
     if run.file_error:
@@ -204,19 +201,17 @@ def _record(run: ImportRun) -> ImportBatch:
         message = run.file_error
     elif rejected_file:
         status = BatchStatus.REJECTED
-        message = _("%(n)s row(s) failed the checks, so the whole file was rejected and nothing was written.") % {
-            "n": run.rejected}
+        message = texts.text("import.rejected_file", n=run.rejected)
     elif run.rejected:
         status = BatchStatus.PARTIAL
-        message = _("%(n)s row(s) failed the checks and were quarantined; the other rows were written.") % {
-            "n": run.rejected}
+        message = texts.text("import.partial", n=run.rejected)
     else:
         status = BatchStatus.IMPORTED
-        message = _("Imported.")
+        message = texts.text("import.imported")
     batch.progress = {**run.progress.snapshot(), "phase": "done", "read": run.read, "rejected": run.rejected,
                       "checked": run.read - run.rejected, "written": result["written"]}
     return _finish(batch, status, report={
-        "message": message, "file_error": run.file_error, "errors": run.errors,
+        "message": texts.stored(message), "file_error": run.file_error, "errors": run.errors,
         "errors_truncated": run.rejected > 0 and len(run.errors) >= REPORT_ERRORS,
         "alerts": result["alerts"], "timings": run.timings, "route": run.route,
     })
@@ -236,28 +231,25 @@ def _finish(batch, status, report) -> ImportBatch:
     return batch
 
 
-def _end_failed(batch: ImportBatch, kind: str, message: str) -> ImportBatch:
+def _end_failed(batch: ImportBatch, kind: str, message: texts.Text) -> ImportBatch:
     """End a batch failed: its import rolled back (or never ran), so no rows, no warnings; the reason why."""
     batch.rows_read = batch.rows_written = batch.rows_replaced = batch.rows_rejected = 0
     batch.warnings = []
     batch.progress = {**batch.progress, "phase": "done"}
-    return _finish(batch, BatchStatus.FAILED, report={"message": message, "failure": kind, "file_error": None,
-                                                      "errors": []})
+    return _finish(batch, BatchStatus.FAILED, report={"message": texts.stored(message), "failure": kind,
+                                                      "file_error": None, "errors": []})
 
 
-def _failure(exc: BaseException) -> tuple[str, str]:
+def _failure(exc: BaseException) -> tuple[str, texts.Text]:
     """(kind, the sentence a user reads) for an import that did not finish."""
     if isinstance(exc, SoftTimeLimitExceeded):
-        return "timeout", _("The import ran longer than its time limit (%(n)s s) and was stopped. Nothing of it "
-                            "was written; split the file or send it again.") % {"n": settings.IMPORT_TIME_LIMIT}
+        return "timeout", texts.text("import.timeout", n=settings.IMPORT_TIME_LIMIT)
     if isinstance(exc, Superseded):
-        return "stale", str(exc)
+        return "stale", exc.args[0]
     detail = (f"{type(exc).__name__}: {exc}".strip().rstrip(":"))[:FAILURE_TEXT]
     if not isinstance(exc, Exception):
-        return "stopped", _("The import was stopped before it finished (%(error)s). Nothing of it was written; "
-                            "send the file again.") % {"error": detail}
-    return "error", _("The import failed before it finished (%(error)s). Nothing of it was written; send the "
-                      "file again.") % {"error": detail}
+        return "stopped", texts.text("import.stopped", error=detail)
+    return "error", texts.text("import.failed", error=detail)
 
 
 def _fail(run: ImportRun, exc: BaseException) -> ImportBatch:
@@ -297,13 +289,10 @@ def import_fail_stale(queryset=None) -> list[ImportBatch]:
         uploads = [batch.upload for batch in batches if batch.upload]
         for batch in batches:
             if batch.status == BatchStatus.QUEUED:
-                message = _("No worker started this import within %(n)s minutes. Nothing of it was written; send "
-                            "the file again.") % {"n": int(queued_for.total_seconds() // 60)}
+                message = texts.text("import.not_started", n=int(queued_for.total_seconds() // 60))
             else:
                 last = timezone.localtime(batch.heartbeat_at or batch.started_at).strftime("%Y-%m-%d %H:%M:%S")
-                message = _("This import stopped without finishing: its worker gave no sign of life after "
-                            "%(when)s (stopped, restarted or killed). Nothing of it was written; send the file "
-                            "again.") % {"when": last}
+                message = texts.text("import.worker_lost", when=last)
             _end_failed(batch, "stale", message)
     for name in uploads:  # a task still to come finds its batch failed and does nothing
         (upload_dir() / name).unlink(missing_ok=True)
@@ -405,9 +394,8 @@ def _enqueue(batch: ImportBatch) -> None:
             upload = batch.upload
             with transaction.atomic():
                 if _locked_if(batch, BatchStatus.QUEUED):
-                    _end_failed(batch, "queue", _("The import could not be handed to a worker (%(error)s). Nothing "
-                                                  "of it was written; send the file again.")
-                                % {"error": f"{type(exc).__name__}: {exc}"[:FAILURE_TEXT]})
+                    _end_failed(batch, "queue", texts.text(
+                        "import.not_queued", error=f"{type(exc).__name__}: {exc}"[:FAILURE_TEXT]))
             (upload_dir() / upload).unlink(missing_ok=True)
 
     if connection.in_atomic_block and not import_batch.app.conf.task_always_eager:
@@ -477,7 +465,7 @@ def _rerun(row: QuarantinedRow, raw: dict, by) -> ImportBatch:
     else:
         # The re-run is line 1 of its own batch; the row keeps the line it had in its file.
         row.errors = [{**e, "line": row.line} for e in batch.report.get("errors") or []] or [
-            {"line": row.line, "column": "", "reason": batch.report.get("message", "")}]
+            {"line": row.line, "column": "", "reason": batch.message}]
     row.save()
     return batch
 
@@ -508,7 +496,7 @@ def batch_report_text(batch: ImportBatch) -> str:
     lines = [
         _("Batch #%(id)s, %(kind)s, %(file)s: %(status)s") % {
             "id": batch.pk, "kind": batch.kind, "file": batch.file_name, "status": batch.get_status_display()},
-        str(batch.report.get("message", "")),
+        batch.message,
         _("rows read %(r)s, written %(w)s (of which replaced %(rp)s), rejected %(rj)s") % {
             "r": batch.rows_read, "w": batch.rows_written, "rp": batch.rows_replaced, "rj": batch.rows_rejected},
     ]
@@ -516,7 +504,7 @@ def batch_report_text(batch: ImportBatch) -> str:
         lines.append(_("trading days %(a)s to %(b)s") % {"a": batch.date_from, "b": batch.date_to})
     if batch.report.get("alerts"):
         lines.append(_("alerts raised: %(n)s") % {"n": batch.report["alerts"]})
-    for warning in batch.warnings:
+    for warning in batch.warning_texts:
         lines.append(_("warning: %(w)s") % {"w": warning})
     for error in batch.report.get("errors", []):
         lines.append(_("line %(line)s, column %(column)s: %(reason)s") % error)

@@ -12,6 +12,8 @@ from operator import itemgetter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from futures_crm import texts
+
 from ..identity import id_card_valid, normalise_phone, uscc_valid
 from ..pinyin import pinyin_keys
 from .formats import DATE, ENUM, LOTS, MONEY, Format
@@ -136,7 +138,7 @@ class RowValidator:
             raise FileRejected(_("Missing required column(s): %(cols)s. No row was read.")
                                % {"cols": ", ".join(missing)})
         if unknown:
-            self.warnings.append(_("Unknown column(s) ignored: %(cols)s") % {"cols": ", ".join(unknown)})
+            self.warnings.append(texts.text("import.unknown_columns", cols=", ".join(unknown)))
         self.positions = positions
         self.width = len(header)
         self.plan = []

@@ -101,7 +101,7 @@ class ImportProgressView(ImportRoleMixin, View):
         batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
         return JsonResponse({"status": batch.status, "status_display": batch.get_status_display(), "live": batch.live,
                              "progress": batch.progress, "phase_display": phase_display(batch),
-                             "message": batch.report.get("message", "")})
+                             "message": batch.message})
 
 
 class RejectedRowsCsvView(ImportRoleMixin, View):

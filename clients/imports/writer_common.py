@@ -2,7 +2,8 @@
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from futures_crm import texts
 
 from ..models import Branch
 
@@ -40,7 +41,7 @@ def column_defaults(model, given: set[str]) -> list[tuple[str, object]]:
     return out
 
 
-def settlement_mismatches(date_from, date_to) -> list[str]:
+def settlement_mismatches(date_from, date_to) -> list[texts.Text]:
     """Accounts whose contract rows do not add up to their account row (a warning, never a rejection)."""
     if date_from is None:
         return []
@@ -66,11 +67,8 @@ def settlement_mismatches(date_from, date_to) -> list[str]:
                 # Every amount as money with two decimals (a sum's scale is its rows').
                 day, account = row[0], row[1]
                 row = [row[0], row[1], *(f"{v:.2f}" for v in row[2:])]
-                out.append(_("%(day)s %(acc)s: contract rows add up to commission %(kc)s, exchange fee %(kf)s, "
-                             "margin %(km)s; the account row says %(ac)s, %(af)s, %(am)s")
-                           % {"day": day, "acc": account, "kc": row[3], "kf": row[5], "km": row[7],
-                              "ac": row[2], "af": row[4], "am": row[6]})
+                out.append(texts.text("import.settlement_mismatch", day=day, acc=account, kc=row[3], kf=row[5],
+                                      km=row[7], ac=row[2], af=row[4], am=row[6]))
     if total > len(out):
-        out.append(_("… and %(n)s more accounts whose contract rows do not match the account row")
-                   % {"n": total - len(out)})
+        out.append(texts.text("import.settlement_mismatch_more", n=total - len(out)))
     return out

@@ -16,7 +16,8 @@ import time
 
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models.expressions import RawSQL
-from django.utils.translation import gettext as _
+
+from futures_crm import texts
 
 from ..models import Client
 from .formats import DATE, LOTS, MONEY
@@ -292,7 +293,7 @@ class PgWriter:
         return {"written": written, "replaced": 0, "alerts": alerts, "warnings": warnings}
 
     # -- settlement rows -------------------------------------------------------------------------
-    def _placeholders(self, cur) -> list[str]:
+    def _placeholders(self, cur) -> list[texts.Text]:
         branch = placeholder_branch()
         given = {"account_id", "name", "branch", "profile_complete"}
         defaults = column_defaults(Client, given)
@@ -310,8 +311,7 @@ class PgWriter:
         if not created:
             return []
         shown = ", ".join(created[:WARNING_EXAMPLES]) + (" …" if len(created) > WARNING_EXAMPLES else "")
-        return [_("%(n)s unknown account(s) created as placeholder clients with an incomplete profile: %(ids)s")
-                % {"n": len(created), "ids": shown}]
+        return [texts.text("import.placeholders", n=len(created), ids=shown)]
 
     def _upsert(self, cur, table: str, key: list[str], values: list[str], replace: bool | None = None
                 ) -> tuple[int, int]:
@@ -431,8 +431,7 @@ class PgWriter:
             )
             created = sorted(r[0] for r in cur.fetchall())
             if created:
-                warnings.append(_("Unknown branch code(s) created as new branches named by their code: %(c)s")
-                                % {"c": ", ".join(created)})
+                warnings.append(texts.text("import.branches_created", c=", ".join(created)))
             warnings += self._unknown_links(cur)
             file_cols, joins = self._client_columns()
             defaults = column_defaults(Client, set(file_cols))
@@ -468,7 +467,7 @@ class PgWriter:
         return {"written": written, "replaced": replaced, "alerts": 0, "warnings": warnings}
 
     @staticmethod
-    def _unknown_links(cur) -> list[str]:
+    def _unknown_links(cur) -> list[texts.Text]:
         """One warning per link column whose values name no record (the first 50 lines)."""
         warnings = []
         for link in CLIENT_LINKS:
@@ -481,8 +480,8 @@ class PgWriter:
             )
             unknown = cur.fetchall()
             if unknown:
-                warnings.append(f"{link.label}: " + ", ".join(_("line %(l)s (%(v)s)") % {"l": ln, "v": v}
-                                                             for ln, v in unknown))
+                warnings.append(texts.text("import.unknown_links", column=link.column,
+                                           lines=[[ln, v] for ln, v in unknown]))
         return warnings
 
     def _client_columns(self) -> tuple[dict[str, str], list[str]]:

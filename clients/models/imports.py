@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from futures_crm import texts
+
 from ..querysets import ClientScopedQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -99,6 +101,15 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.kind} {self.file_name}"
+
+    @property
+    def message(self) -> str:
+        """The outcome's sentence in the reader's language (a generated text; older rows as stored)."""
+        return texts.item((self.report or {}).get("message"))
+
+    @property
+    def warning_texts(self) -> list[str]:
+        return [texts.item(w) for w in self.warnings or []]
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from clients.api.serializers import ClientBriefSerializer
 from clients.choices import ContactChannel
 from clients.models import Client
+from futures_crm.api.texts import GeneratedTextsMixin
 
 from ..choices import ActivityKind, MessageChannel, Priority, ProspectGrade, Queue, TicketStatus, TicketType
 from ..models import (
@@ -25,7 +26,10 @@ from ..models import (
 User = get_user_model()
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
+    """`title` reads in the requester's language (a generated title; `title_code`, `title_params` beside it)."""
+
+    generated_texts = ("title",)
     client = ClientBriefSerializer(read_only=True)
     account_id = serializers.CharField(write_only=True, required=False)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), required=False,
@@ -33,9 +37,10 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "client", "account_id", "prospect", "kind", "title", "owner", "branch", "due_on", "status",
-                  "outcome", "source", "done_at", "created_at"]
-        read_only_fields = ["id", "client", "prospect", "branch", "status", "outcome", "done_at", "created_at"]
+        fields = ["id", "client", "account_id", "prospect", "kind", "title", "title_code", "title_params", "owner",
+                  "branch", "due_on", "status", "outcome", "source", "done_at", "created_at"]
+        read_only_fields = ["id", "client", "prospect", "branch", "status", "outcome", "done_at", "created_at",
+                            "title_code", "title_params"]
 
 
 class TaskCompleteSerializer(serializers.Serializer):
@@ -43,12 +48,13 @@ class TaskCompleteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["done", "cancelled"], default="done")
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
+    generated_texts = ("text",)
     by = serializers.CharField(source="by.username", default=None, read_only=True)
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "at", "by", "kind", "from_status", "to_status", "text"]
+        fields = ["id", "at", "by", "kind", "from_status", "to_status", "text", "text_code", "text_params"]
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -112,10 +118,12 @@ class ProspectVisitSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "by"]
 
 
-class GradeChangeSerializer(serializers.ModelSerializer):
+class GradeChangeSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
+    generated_texts = ("reason",)
+
     class Meta:
         model = ProspectGradeChange
-        fields = ["at", "from_grade", "to_grade", "reason"]
+        fields = ["at", "from_grade", "to_grade", "reason", "reason_code", "reason_params"]
 
 
 class ProspectSerializer(serializers.ModelSerializer):

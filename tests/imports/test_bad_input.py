@@ -230,7 +230,7 @@ def test_a_nul_byte_in_a_cell_is_a_row_error_not_a_failure(settings, tmp_path, l
         {"line": 2, "column": "account_id", "reason": "contains a NUL character (byte 0)"},
         {"line": 3, "column": "deposit", "reason": "“5\ufffd” is not a decimal amount"}]
     assert batch.quarantined_rows.get(line=2).raw["account_id"] == "9000\ufffd0001"  # jsonb holds no NUL
-    assert "Unknown column(s) ignored: 备\ufffd注" in batch.warnings
+    assert "Unknown column(s) ignored: 备\ufffd注" in batch.warning_texts
 
 
 def test_a_nul_byte_in_json_rows_is_a_422(api, staff):

@@ -47,7 +47,7 @@ def test_utf8_bom_and_unknown_columns_warned_once(write_csv):
     batch = import_run(kind="accounts", path=write_csv("accounts", rows, bom=True))
     assert batch.status == "imported"
     assert batch.encoding == "utf-8"
-    assert batch.warnings.count("Unknown column(s) ignored: 备注, operator") == 1
+    assert batch.warning_texts.count("Unknown column(s) ignored: 备注, operator") == 1
     assert AccountSettlement.objects.count() == 3
 
 
@@ -65,7 +65,7 @@ def test_same_file_twice_changes_nothing(write_csv, line_check):
     assert (first.status, first.rows_written) == ("imported", 2)
     assert second.status == "duplicate"
     assert AuditEntry.objects.filter(action="import.accounts", object_id=str(first.pk)).count() == 1
-    assert second.report["message"].startswith(f"This file was already imported as batch #{first.pk}")
+    assert second.message.startswith(f"This file was already imported as batch #{first.pk}")
     assert AccountSettlement.objects.count() == 2
 
 
@@ -96,7 +96,7 @@ def test_key_repeated_inside_a_file_counts_once(write_csv):
     rows = [account_row(commission="10.00", exchange_fee="1.00"), account_row(commission="20.00", exchange_fee="1.00")]
     batch = import_run(kind="accounts", path=write_csv("accounts", rows))
     assert AccountSettlement.objects.get().commission == Decimal("20.00")
-    assert "1 row(s) repeat a key already given earlier in the file; the last one counts." in batch.warnings
+    assert "1 row(s) repeat a key already given earlier in the file; the last one counts." in batch.warning_texts
 
 
 def test_partial_mode_quarantines_then_correction_imports(write_csv, staff, line_check):
@@ -125,7 +125,7 @@ def test_unknown_account_becomes_placeholder_then_clients_file_completes_it(writ
     placeholder = Client.objects.get(account_id="88880001")
     assert placeholder.profile_complete is False
     assert placeholder.branch.code == "UNASSIGNED"
-    assert any("placeholder" in w and "88880001" in w for w in batch.warnings)
+    assert any("placeholder" in w and "88880001" in w for w in batch.warning_texts)
 
     batch = import_run(kind="clients", path=write_csv("clients", [client_row(account_id="88880001")]))
     assert (batch.rows_written, batch.rows_replaced) == (1, 1)
@@ -144,7 +144,7 @@ def test_unknown_branch_created_and_unknown_links_warned(write_csv, staff):
     assert Client.objects.get(account_id="1").account_manager == staff["am1"]
     second = Client.objects.get(account_id="2")
     assert (second.account_manager, second.intermediary_code, second.referrer) == (None, "", None)
-    text = " | ".join(batch.warnings)
+    text = " | ".join(batch.warning_texts)
     assert "Unknown branch code(s) created as new branches named by their code: GZ09" in text
     assert "Unknown account-manager code(s), link left empty: line 3 (NOBODY)" in text
     assert "Unknown intermediary code(s), link left empty: line 3 (J999)" in text
@@ -206,7 +206,7 @@ def test_contract_sums_differing_from_account_row_is_a_warning(write_csv):
                                                                                     exchange_fee="12.00")]))
     assert batch.status == "imported"
     assert any("contract rows add up to commission 20.00" in w and "the account row says 30.00" in w
-               for w in batch.warnings)
+               for w in batch.warning_texts)
 
 
 def test_product_derived_from_instrument(write_csv):

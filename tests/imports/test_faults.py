@@ -155,7 +155,7 @@ def test_backend_killed_mid_copy_writes_nothing_and_a_retry_imports_once(tmp_pat
     assert killer.get("result") is True, "the COPY was not seen running"
     assert batch.status == "failed", batch.report
     assert batch.report["failure"] == "error"
-    assert "OperationalError" in batch.report["message"]  # "terminating connection …", or the socket it left
+    assert "OperationalError" in batch.message  # "terminating connection …", or the socket it left
     assert batch.finished_at is not None and (batch.rows_written, batch.rows_rejected) == (0, 0)
     assert AccountSettlement.objects.count() == 0  # nothing of it written
     assert not QuarantinedRow.objects.filter(batch=batch).exists()  # no quarantine of an unfinished batch
@@ -204,7 +204,7 @@ def test_importing_process_killed_is_failed_as_stale_and_a_retry_imports_once(tm
     assert [b.pk for b in import_fail_stale()] == [batch.pk]
     batch.refresh_from_db()
     assert (batch.status, batch.report["failure"]) == ("failed", "stale")
-    assert "no sign of life" in batch.report["message"]
+    assert "no sign of life" in batch.message
     _wait_until_gone(batch)
     assert AccountSettlement.objects.count() == 0 and not QuarantinedRow.objects.exists()
 
@@ -291,7 +291,7 @@ def test_the_same_file_twice_at_once_is_written_once(tmp_path, way, staff):
     assert len(written) == 1 and len(duplicates) == n - 1, [(b.pk, b.status, b.report) for b in batches.values()]
     first = written[0]
     assert {d.report["previous_batch"] for d in duplicates} == {first.pk}
-    assert all(f"batch #{first.pk}" in d.report["message"] for d in duplicates)
+    assert all(f"batch #{first.pk}" in d.message for d in duplicates)
     if way == "api":
         codes = sorted(code for code, _id in answers)
         assert codes == [200] * (n - 1) + [201]  # no broker in this test: the winner's import ran in its request

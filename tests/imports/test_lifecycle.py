@@ -44,7 +44,7 @@ def test_an_exception_fails_the_batch_and_writes_nothing(write_csv, monkeypatch,
     rows = [account_row("1"), account_row("3")] + ([account_row("2", deposit="-1.00")] if partial else [])
     batch = import_run(kind="accounts", path=write_csv("accounts", rows), partial=partial)
     assert (batch.status, batch.report["failure"]) == ("failed", "error")
-    assert batch.report["message"] == ("The import failed before it finished (RuntimeError: disk full). Nothing of it "
+    assert batch.message == ("The import failed before it finished (RuntimeError: disk full). Nothing of it "
                                        "was written; send the file again.")
     assert batch.finished_at and (batch.rows_written, batch.rows_rejected) == (0, 0)
     assert AccountSettlement.objects.count() == 0
@@ -83,7 +83,7 @@ def test_a_stop_request_fails_the_batch_and_goes_on_stopping(write_csv, monkeypa
         import_run(kind="accounts", path=write_csv("accounts", [account_row()]))
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.report["failure"]) == ("failed", "stopped")
-    assert batch.report["message"].startswith("The import was stopped before it finished (KeyboardInterrupt)")
+    assert batch.message.startswith("The import was stopped before it finished (KeyboardInterrupt)")
 
 
 def test_a_time_limit_fails_the_batch_saying_so(write_csv, monkeypatch, settings):
@@ -94,7 +94,7 @@ def test_a_time_limit_fails_the_batch_saying_so(write_csv, monkeypatch, settings
     _broken_writer(monkeypatch, SoftTimeLimitExceeded())
     batch = import_run(kind="accounts", path=write_csv("accounts", [account_row()]))
     assert (batch.status, batch.report["failure"]) == ("failed", "timeout")
-    assert "longer than its time limit (900 s)" in batch.report["message"]
+    assert "longer than its time limit (900 s)" in batch.message
 
 
 def test_a_failed_batch_does_not_make_the_file_a_duplicate(write_csv, monkeypatch, settings):
@@ -133,7 +133,7 @@ def test_a_batch_failed_as_stale_while_it_ran_does_not_commit_its_rows(write_csv
 
     monkeypatch.setattr(services, "_after_write", after_write)
     batch = import_run(kind="accounts", path=write_csv("accounts", [account_row()]))
-    assert (batch.status, batch.report["message"]) == ("failed", "stale")
+    assert (batch.status, batch.message) == ("failed", "stale")
     assert AccountSettlement.objects.count() == 0
 
 
@@ -175,7 +175,7 @@ def test_the_periodic_sweep_fails_stale_batches_and_removes_their_upload(setting
     queued.refresh_from_db()
     recent.refresh_from_db()
     assert queued.status == "failed" and queued.upload == ""
-    assert queued.report["message"] == ("No worker started this import within 10 minutes. Nothing of it was "
+    assert queued.message == ("No worker started this import within 10 minutes. Nothing of it was "
                                         "written; send the file again.")
     assert recent.status == "queued"
     assert not (tmp_path / "imports" / "waiting.csv").exists()
@@ -314,7 +314,7 @@ def test_a_broker_that_cannot_be_reached_fails_the_batch_at_once(staff, write_cs
         batch = import_submit(kind="accounts", upload=_upload(path), by=staff["backoffice"])
     batch.refresh_from_db()
     assert (batch.status, batch.report["failure"]) == ("failed", "queue")
-    assert "could not be handed to a worker (ConnectionRefusedError: Connection refused)" in batch.report["message"]
+    assert "could not be handed to a worker (ConnectionRefusedError: Connection refused)" in batch.message
     assert not any((tmp_path / "imports").iterdir())
 
 

@@ -78,7 +78,7 @@ def _snapshot(batch):
     alerts = sorted(SettlementAlert.objects.values_list("client__account_id", "trade_date", "kind", "amount"))
     quarantine = list(batch.quarantined_rows.order_by("line").values_list("line", "raw", "errors", "status"))
     return {"status": batch.status, "read": batch.rows_read, "rejected": batch.rows_rejected,
-            "written": batch.rows_written, "replaced": batch.rows_replaced, "warnings": batch.warnings,
+            "written": batch.rows_written, "replaced": batch.rows_replaced, "warnings": batch.warning_texts,
             "errors": batch.report["errors"], "from": batch.date_from, "to": batch.date_to,
             "accounts": accounts, "contracts": contracts, "alerts": alerts, "quarantine": quarantine}
 
@@ -255,4 +255,4 @@ def test_a_key_repeated_by_a_line_python_checks_starts_again_staged(tmp_path):
     batch = import_run(kind="accounts", path=path)
     assert (batch.status, batch.report["route"], batch.rows_read, batch.rows_written) == ("imported", "staged", 2, 1)
     assert str(AccountSettlement.objects.get().deposit) == "5.00"
-    assert any("repeat a key" in w for w in batch.warnings)
+    assert any("repeat a key" in w for w in batch.warning_texts)

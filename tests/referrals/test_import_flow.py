@@ -32,7 +32,7 @@ def test_imported_codes_become_links_and_referrals(branches):
     ib = Intermediary.objects.create(code="J001", name="周居间")
     batch = import_run(kind="clients", rows=[
         _row("70000001", 1), _row("70000002", 2, intermediary_code="J001", referrer_account_id="70000001")])
-    assert batch.status == "imported", batch.warnings
+    assert batch.status == "imported", batch.warning_texts
     # No poll: the link and the referral are there as soon as the import returns.
     link = IntermediaryLink.objects.get(client__account_id="70000002")
     assert (link.intermediary, link.valid_from, link.source) == (ib, datetime.date(2024, 3, 1), "import")

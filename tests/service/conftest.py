@@ -38,3 +38,4 @@ def service_defaults(request):
 
         request.getfixturevalue("transactional_db")
         importlib.import_module("service.migrations.0003_defaults").seed(apps, None)
+        importlib.import_module("service.migrations.0005_generated_texts_from_older_rows").forward(apps, None)

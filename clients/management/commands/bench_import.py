@@ -69,7 +69,7 @@ class Command(BaseCommand):
             batch = import_run(kind=kind, path=path, source=ImportSource.BENCH)
             timings[kind] = time.perf_counter() - t0
             if batch.status != "imported":
-                raise CommandError(f"{kind}: {batch.status} {batch.report.get('message')} {batch.report['errors'][:3]}")
+                raise CommandError(f"{kind}: {batch.status} {batch.message} {batch.report['errors'][:3]}")
             self.stdout.write(f"import {kind}: {batch.rows_written} rows in {timings[kind]:.2f}s "
                               f"({batch.rows_written / timings[kind]:,.0f} rows/s); steps {batch.report['timings']}")
         t0 = time.perf_counter()

@@ -22,6 +22,6 @@ class Command(BaseCommand):
         if not batches:
             self.stdout.write("no clients: nothing to generate")
         for batch in batches:
-            self.stdout.write(batch_report_text(batch).splitlines()[0] + " — " + batch.report.get("message", ""))
+            self.stdout.write(batch_report_text(batch).splitlines()[0] + " — " + batch.message)
             if not batch.ok:
                 raise CommandError(batch_report_text(batch))

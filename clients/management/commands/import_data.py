@@ -23,4 +23,4 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file") from exc
         self.stdout.write(batch_report_text(batch))
         if not batch.ok:
-            raise CommandError(batch.report.get("message") or "rejected", returncode=2)
+            raise CommandError(batch.message or "rejected", returncode=2)

@@ -1,0 +1,139 @@
+"""Texts the system writes (task titles, batch messages, warnings, grade reasons, notifications).
+
+They are stored as a code and its parameters, not as a sentence: the sentence is rendered in the reader's
+language when shown (page, API, export, e-mail). Each app registers its codes in its own `texts.py`
+(imported by its AppConfig.ready), each code a lazy translatable template, or a function of the parameters
+for a text that is more than one sentence. A stored row also keeps the text in settings.LANGUAGE_CODE as
+written: the fallback shown when its code is unknown (rows older than the codes, a code since removed).
+"""
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+
+_REGISTRY: dict[str, Promise | Callable[[dict], str]] = {}
+
+
+def register(entries: dict) -> None:
+    """Add an app's codes: code → lazy template (`%(name)s` placeholders) or function(params) → str."""
+    _REGISTRY.update(entries)
+
+
+def known(code: str) -> bool:
+    return code in _REGISTRY
+
+
+def _jsonable(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")  # a file's text: jsonb cannot hold U+0000
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def render(code: str | None, params: dict | None = None, fallback: str = "") -> str:
+    """The text of `code` in the active language; `fallback` (the stored text) when the code is unknown."""
+    entry = _REGISTRY.get(code or "")
+    if entry is None:
+        return fallback or ""
+    if callable(entry) and not isinstance(entry, Promise):
+        return entry(params or {})
+    return str(entry) % params if params else str(entry)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A generated text: its code and parameters (JSON values). `str()` renders it in the active language."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.code not in _REGISTRY:
+            raise KeyError(f"unregistered text code {self.code!r}")
+        object.__setattr__(self, "params", {k: _jsonable(v) for k, v in self.params.items()})
+
+    def __str__(self):
+        return render(self.code, self.params)
+
+    def stored(self) -> dict:
+        """The JSON form kept in a list or dict field ({"code", "params", "text"})."""
+        return {"code": self.code, "params": self.params, "text": self.in_language(settings.LANGUAGE_CODE)}
+
+    def in_language(self, language: str | None) -> str:
+        with translation.override(language or settings.LANGUAGE_CODE):
+            return str(self)
+
+
+def text(code: str, **params) -> Text:
+    return Text(code, params)
+
+
+def fields(value, name: str) -> dict:
+    """A model's stored columns for a text that is either typed (a str) or generated (a Text)."""
+    if isinstance(value, Text):
+        return {name: value.in_language(settings.LANGUAGE_CODE)[:255], f"{name}_code": value.code,
+                f"{name}_params": value.params}
+    return {name: value or "", f"{name}_code": "", f"{name}_params": {}}
+
+
+def shown(obj, name: str) -> str:
+    """A model's text `name` in the active language (its `<name>_code`/`<name>_params` columns, else as stored)."""
+    return render(getattr(obj, f"{name}_code", ""), getattr(obj, f"{name}_params", None), getattr(obj, name) or "")
+
+
+def item(value) -> str:
+    """One element of a JSON list of texts: a stored Text ({"code", …}) in the active language, a str as is."""
+    if isinstance(value, dict):
+        return render(value.get("code"), value.get("params"), value.get("text", ""))
+    return "" if value is None else str(value)
+
+
+def stored(value):
+    """The JSON form of a text for a list or dict field: a Text as {"code", "params", "text"}, a str as is."""
+    return value.stored() if isinstance(value, Text) else value
+
+
+def code_of(value) -> dict:
+    """{"code", "params"} of one stored element, for the API beside its rendered text ("" for a typed text)."""
+    if isinstance(value, dict):
+        return {"code": value.get("code", ""), "params": value.get("params") or {}}
+    return {"code": "", "params": {}}
+
+
+def user_language(user) -> str:
+    """The language a message to `user` is written in: the user's own, else the site's."""
+    profile = getattr(user, "staff_profile", None) if user is not None else None
+    return getattr(profile, "language", "") or getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", template)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+def parse(value: str, codes) -> tuple[str, dict] | None:
+    """The (code, params) of a text written out before it was stored as a code, in any of the site's
+    languages (for data migrations of older rows); None when it is none of `codes`' templates."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code in codes:
+                entry = _REGISTRY.get(code)
+                if isinstance(entry, Promise):
+                    match = _pattern(str(entry)).match(value.strip())
+                    if match:
+                        return code, match.groupdict()
+    return None

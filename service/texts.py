@@ -1,0 +1,33 @@
+"""The service desk's generated texts (futures_crm.texts): care task titles, grade reasons, notifications."""
+
+from django.utils.translation import gettext_lazy as _
+
+from futures_crm import texts
+
+from .choices import CarePlanKind, Queue
+
+
+def _occasion(params: dict) -> str:
+    return str(CarePlanKind(params["kind"]).label)
+
+
+def _assigned(params: dict) -> str:
+    return f"{Queue(params['queue']).label} / {params.get('owner') or '—'}. {params.get('reason', '')}".strip()
+
+
+def _escalated(params: dict) -> str:
+    return ", ".join(params.get("notified") or []) or str(_("no branch manager found"))
+
+
+texts.register({
+    "task.care.birthday": _("Birthday on %(date)s"),
+    # A holiday, margin-call or heavy-loss care task: titled by its care plan's occasion.
+    "task.care.occasion": _occasion,
+    "task.suitability_renewal": _("Suitability assessment expired: arrange a new one"),
+    "prospect.first_grade": _("First grade"),
+    "audit.prospect_conversion": _("prospect conversion"),
+    # A ticket's timeline: who it went to (queue / person. reason), whom its escalation told.
+    "ticket.assigned": _assigned,
+    "ticket.escalated": _escalated,
+    "notification.ticket_overdue": _("Ticket #%(id)s “%(subject)s” is past its deadline (%(deadline)s)."),
+})
