@@ -141,8 +141,9 @@ def test_rebuild_indicators_rewrites_history_and_keeps_the_nights_figures(nights
     IndicatorSnapshot.objects.filter(on_date=D1).update(equity=0)
     call_command("rebuild_indicators", "--from", D1.isoformat(), "--to", D3.isoformat())
     assert snap(D1, "firm").equity == Decimal("1330500.75") and snap(D1, "firm").segments == d1_state
-    d2 = snap(D2, "firm")  # not stored before: what history holds, without the night's own results
-    assert (d2.equity, d2.clients, d2.segments, d2.high_risk) == (Decimal("1330000.75"), 3, None, None)  # x closed on D2
+    # D2 was not stored: what history holds (x closed on D2), without the night's own results.
+    d2 = snap(D2, "firm")
+    assert (d2.equity, d2.clients, d2.segments, d2.high_risk) == (Decimal("1330000.75"), 3, None, None)
     assert snap(D3, "firm").high_risk is not None  # the newest results are as of D3
 
 
