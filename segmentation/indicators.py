@@ -137,8 +137,9 @@ WITH acc AS (
                 THEN COALESCE(p.employee_code, c.account_manager_id::text) END AS manager_code,
            NULLIF(c.intermediary_code, '') AS intermediary_code,
            COALESCE(c.close_date > %(d)s, c.status <> 'closed') AS in_book,
-           s.client_id IS NOT NULL AS seg, s.purpose, s.fund_size, s.volume, s.tenure, s.churned, s.churn_score,
-           s.lifetime_value, s.loyal, mt.net_commission_250 AS nc250,
+           COALESCE(s.as_of = %(d)s, FALSE) AS seg, s.purpose, s.fund_size, s.volume, s.tenure, s.churned,
+           s.churn_score, s.lifetime_value, s.loyal,
+           CASE WHEN s.as_of = %(d)s AND mt.as_of = %(d)s THEN mt.net_commission_250 END AS nc250,
            acc.equity, acc.net_deposits, acc.commission, acc.net_commission, lots.lots,
            tasks.open_tasks, tasks.overdue_tasks, tasks.tasks_created,
            tickets.open_tickets, tickets.overdue_tickets, tickets.tickets_resolved, tickets.tickets_within_deadline,
@@ -148,8 +149,10 @@ WITH acc AS (
     FROM clients_client c
     JOIN clients_branch b ON b.id = c.branch_id
     LEFT JOIN clients_staffprofile p ON p.user_id = c.account_manager_id
-    LEFT JOIN segmentation_clientsegment s ON s.client_id = c.id AND s.as_of = %(d)s
-    LEFT JOIN segmentation_clientmetrics mt ON mt.client_id = c.id AND mt.as_of = %(d)s AND s.client_id IS NOT NULL
+    -- Joined by client only, the day tested above: right after publish the statistics still say every row is
+    -- as of yesterday, and a join on as_of = today would be planned as a nested loop over all clients.
+    LEFT JOIN segmentation_clientsegment s ON s.client_id = c.id
+    LEFT JOIN segmentation_clientmetrics mt ON mt.client_id = c.id
     LEFT JOIN acc ON acc.client_id = c.id
     LEFT JOIN lots ON lots.client_id = c.id
     LEFT JOIN tasks ON tasks.client_id = c.id
