@@ -78,6 +78,7 @@ def history(day: datetime.date) -> int:
 
     cols = [f.column for f in IndicatorSnapshot._meta.concrete_fields if f.name not in ("id", "on_date")]
     with connection.cursor() as cur:
+        cur.execute("DELETE FROM segmentation_indicatorsnapshot WHERE on_date < %s", [day])  # a --reuse run's copy
         cur.execute(
             f"""INSERT INTO segmentation_indicatorsnapshot (on_date, {', '.join(cols)})
                 SELECT d::date, {', '.join(f's.{c}' for c in cols)}
