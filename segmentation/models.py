@@ -307,7 +307,9 @@ class IndicatorSnapshot(models.Model):
     scope = models.CharField(max_length=16, choices=IndicatorScope.choices)
     code = models.CharField(max_length=64, blank=True)
     policy_version = models.PositiveIntegerField(null=True)
-    # Clients: in the book, opened in the day's period, reactivated (left `dormant` that day).
+    # Clients: in the book, opened in the day's period, reactivated (left `dormant` that day); active (in the book,
+    # not churned, not dormant) and churned (by the churn reason a person recorded; none yet: no_reason) are
+    # counts as of the day, so a day's new churn is the difference from the day before.
     clients = models.IntegerField(default=0)
     new = models.IntegerField(default=0)
     reactivated = models.IntegerField(default=0)
@@ -330,7 +332,8 @@ class IndicatorSnapshot(models.Model):
     avg_churn_score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     loyal = models.IntegerField(null=True)
     retention_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True)
-    # Service: stock at the end of the day, and flows of the day's period.
+    # Service: open and overdue at the end of the day; resolved, complaints, contacts, opened and created in the
+    # day's period (the cost to serve: per client in the API). Satisfaction: the clients' latest survey scores.
     open_tasks = models.IntegerField(default=0)
     overdue_tasks = models.IntegerField(default=0)
     open_tickets = models.IntegerField(default=0)
