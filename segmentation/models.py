@@ -281,3 +281,74 @@ class DashboardRollup(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.as_of}"
+
+
+class IndicatorScope(models.TextChoices):
+    FIRM = "firm", pgettext_lazy("indicator scope", "Firm")
+    BRANCH = "branch", pgettext_lazy("indicator scope", "Branch")
+    MANAGER = "manager", pgettext_lazy("indicator scope", "Account manager")
+    INTERMEDIARY = "intermediary", pgettext_lazy("indicator scope", "Intermediary")
+
+
+def _money(**kw):
+    return models.DecimalField(max_digits=20, decimal_places=2, **kw)
+
+
+class IndicatorSnapshot(models.Model):
+    """The indicators of one scope on one trading day, kept for ever (one row per day × scope × code).
+
+    `code`: "" for the firm, the branch code, the manager's employee code (their user id when they have no staff
+    profile), the intermediary code. Written by the nightly step (delete and insert of its day); the day leads
+    the unique key so the table can be partitioned by date. Figures that only the night's own results know
+    (segments, churn, value, loyalty, retention) are NULL when a past day is rebuilt without them.
+    """
+
+    on_date = models.DateField()
+    scope = models.CharField(max_length=16, choices=IndicatorScope.choices)
+    code = models.CharField(max_length=64, blank=True)
+    policy_version = models.PositiveIntegerField(null=True)
+    # Clients: in the book, opened in the day's period, reactivated (left `dormant` that day); active (in the book,
+    # not churned, not dormant) and churned (by the churn reason a person recorded; none yet: no_reason) are
+    # counts as of the day, so a day's new churn is the difference from the day before.
+    clients = models.IntegerField(default=0)
+    new = models.IntegerField(default=0)
+    reactivated = models.IntegerField(default=0)
+    active = models.IntegerField(null=True)
+    churned = models.IntegerField(null=True)
+    churned_inevitable = models.IntegerField(null=True)
+    churned_accidental = models.IntegerField(null=True)
+    churned_no_reason = models.IntegerField(null=True)
+    segments = models.JSONField(null=True)  # {"purpose": {"hedger": n, …}, "fund_size": {…}, …}
+    # Money of the day, from the settlement rows.
+    equity = _money(default=0)
+    net_deposits = _money(default=0)
+    lots = models.BigIntegerField(default=0)
+    commission = _money(default=0)
+    net_commission = _money(default=0)
+    # Value, churn risk, loyalty, retention (the night's results).
+    lifetime_value = _money(null=True)
+    top20_share = models.DecimalField(max_digits=7, decimal_places=4, null=True)
+    high_risk = models.IntegerField(null=True)
+    avg_churn_score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    loyal = models.IntegerField(null=True)
+    retention_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True)
+    # Service: open and overdue at the end of the day; resolved, complaints, contacts, opened and created in the
+    # day's period (the cost to serve: per client in the API). Satisfaction: the clients' latest survey scores.
+    open_tasks = models.IntegerField(default=0)
+    overdue_tasks = models.IntegerField(default=0)
+    open_tickets = models.IntegerField(default=0)
+    overdue_tickets = models.IntegerField(default=0)
+    tickets_resolved = models.IntegerField(default=0)
+    tickets_within_deadline = models.IntegerField(default=0)
+    complaints = models.IntegerField(default=0)
+    avg_satisfaction = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    contacts = models.IntegerField(default=0)
+    tickets_opened = models.IntegerField(default=0)
+    tasks_created = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["on_date", "scope", "code"], name="indicator_day_scope_code")]
+        indexes = [models.Index(fields=["scope", "code", "on_date"], name="indicator_series")]
+
+    def __str__(self):
+        return f"{self.on_date} {self.scope}:{self.code}"

@@ -187,3 +187,68 @@ def dashboard_figures(user, branch_id: int | None = None) -> tuple[dict | None, 
     scope = f"branch:{branch_id}" if branch_id else "firm"
     rollup = DashboardRollup.objects.filter(scope=scope).first()
     return (rollup.data | {"as_of": rollup.as_of, "policy_version": rollup.policy_version}) if rollup else None, scope
+
+
+# ---------------------------------------------------------------- indicator history
+
+INDICATOR_ROLES = FIRM_WIDE_ROLES | {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
+INDICATOR_MONEY = ["equity", "net_deposits", "commission", "net_commission", "lifetime_value"]
+INDICATOR_RATIOS = ["top20_share", "avg_churn_score", "retention_rate", "avg_satisfaction"]
+INDICATOR_COUNTS = ["clients", "new", "reactivated", "active", "churned", "churned_inevitable", "churned_accidental",
+                    "churned_no_reason", "lots", "high_risk", "loyal", "open_tasks", "overdue_tasks", "open_tickets",
+                    "overdue_tickets", "tickets_resolved", "tickets_within_deadline", "complaints", "contacts",
+                    "tickets_opened", "tasks_created"]
+PER_CLIENT_PLACES = Decimal("0.0001")
+
+
+def manager_code(user) -> str:
+    """The code of an account manager's own scope in the indicator history (as indicators.PER_CLIENT names it)."""
+    profile = getattr(user, "staff_profile", None)
+    return profile.employee_code if profile is not None else str(user.pk)
+
+
+def indicator_access(user, scope: str, code: str) -> str:
+    """Whether `user` may read the series of (scope, code): "ok"; "forbidden" for a level of scope their role
+    never reads (an account manager and the firm); "hidden" for a code outside their reach (told as not found)."""
+    from clients.models import Branch, StaffProfile
+    from referrals.models import Intermediary
+
+    role = user_role(user)
+    if role in FIRM_WIDE_ROLES:
+        return "ok"
+    if role == Role.ACCOUNT_MANAGER:
+        if scope != "manager":
+            return "forbidden"
+        return "ok" if code == manager_code(user) else "hidden"
+    if role == Role.BRANCH_MANAGER:
+        branch_id = user.staff_profile.branch_id
+        reachable = {
+            "branch": Branch.objects.filter(pk=branch_id, code=code),
+            "manager": StaffProfile.objects.filter(branch_id=branch_id, employee_code=code),
+            "intermediary": Intermediary.objects.filter(branch_id=branch_id, code=code),
+        }
+        if scope not in reachable:
+            return "forbidden"
+        return "ok" if branch_id and reachable[scope].exists() else "hidden"
+    return "forbidden"
+
+
+def indicator_series(scope: str, code: str, start, end) -> list[dict]:
+    """The stored snapshots of one scope, oldest first: counts as numbers, money and ratios as decimal strings,
+    and the cost to serve per client (contacts, tickets and tasks of the day per client in the book)."""
+    from .models import IndicatorSnapshot
+
+    fields = ["on_date", "segments", *INDICATOR_COUNTS, *INDICATOR_MONEY, *INDICATOR_RATIOS]
+    rows = (IndicatorSnapshot.objects.filter(scope=scope, code=code, on_date__range=(start, end))
+            .order_by("on_date").values_list(*fields))
+    series = []
+    for row in rows:
+        item = dict(zip(fields, row, strict=True))
+        item["date"] = item.pop("on_date").isoformat()
+        for key in (*INDICATOR_MONEY, *INDICATOR_RATIOS):
+            item[key] = None if item[key] is None else str(item[key])
+        for key in ("contacts", "tickets_opened", "tasks_created"):
+            per = _ratio(item[key], item["clients"])
+            item[f"{key}_per_client"] = None if per is None else str(per.quantize(PER_CLIENT_PLACES))
+        series.append(item)
+    return series

@@ -22,7 +22,7 @@ from futures_crm.audit import audit_record
 from service.choices import TaskKind
 from service.services import task_upsert
 
-from . import engine, rollups
+from . import engine, indicators, rollups
 from .choices import RunStatus, TransitionSource
 from .models import ClientSegment, NightlyRun, Policy, SegmentOverride, SegmentTransition
 from .policy import DEFAULTS, default_params
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # One advisory-lock key for the whole engine ("SEGM" in ASCII).
 LOCK_KEY = 0x5345474D
-STEP_NAMES = ["prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups"]
+STEP_NAMES = ["prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups", "indicators"]
 # Steps that split by client (mod(client_id, shards) = shard) over several Celery workers.
 SHARDED_STEPS = {"metrics", "axes", "signals", "value"}
 
@@ -270,6 +270,24 @@ def run_range(*, start: datetime.date, end: datetime.date, by=None) -> list[Nigh
     return [run_night(day=d, by=by) for d in days]
 
 
+def indicators_rebuild(*, start: datetime.date, end: datetime.date) -> dict[datetime.date, int]:
+    """Rewrite the indicator snapshots of the trading days from `start` to `end` (set-based, one statement a
+    day, each day its own transaction), holding the engine so no night writes at the same time.
+
+    What history holds (settlements, tasks, tickets, contacts, surveys, transitions) is recomputed; the figures
+    only a night's own results give (segments, churn, value, loyalty, retention) are recomputed for the day
+    the newest results are as of, and kept as stored for older days (`run_nightly --from --to` redoes them).
+    """
+    policy = current_policy()
+    score = int(policy.value("retention_score"))
+    out = {}
+    with engine_lock():
+        for day in trading_days_between(start, end):
+            with transaction.atomic():
+                out[day] = indicators.rebuild_day(day, policy_version=policy.version, score=score)
+    return out
+
+
 def trading_days_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     engine.refresh_calendar(end)
     with connection.cursor() as cur:
@@ -327,10 +345,17 @@ def _step_rollups(run):
     return rollups.rebuild(run.trade_date, run.policy_version)
 
 
+def _step_indicators(run):
+    """The day's indicator snapshot, kept for ever (a rerun of the day rewrites that day only)."""
+    policy = _policy(run)
+    return indicators.write_day(run.trade_date, policy_version=policy.version,
+                                score=int(policy.value("retention_score")))
+
+
 STEPS = {
     "prepare": _step_prepare, "metrics": _step_metrics, "axes": _step_axes, "signals": _step_signals,
     "value": _step_value,
-    "publish": _step_publish, "tasks": _step_tasks, "rollups": _step_rollups,
+    "publish": _step_publish, "tasks": _step_tasks, "rollups": _step_rollups, "indicators": _step_indicators,
 }
 
 

@@ -74,3 +74,26 @@ def test_drf_create_token_gives_the_back_office_a_working_token(staff, book):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/clients/").json()["count"] == 4
     assert APIClient().get("/api/clients/").status_code in (401, 403)
+
+
+# The indicator history (GET /api/indicators/): 200 inside the caller's reach, 403 for a level of scope the role
+# never reads, 404 for a code outside its reach (as for a client it cannot see).
+INDICATOR_ACCESS = {
+    "admin": {("firm", ""): 200, ("branch", "BJ01"): 200, ("manager", "AM002"): 200},
+    "head": {("firm", ""): 200, ("branch", "SH01"): 200, ("manager", "AM001"): 200},
+    "compliance": {("firm", ""): 200, ("branch", "BJ01"): 200},
+    "backoffice": {("firm", ""): 200},
+    "bm_sh": {("firm", ""): 403, ("branch", "SH01"): 200, ("branch", "BJ01"): 404, ("manager", "AM001"): 200},
+    "bm_bj": {("branch", "BJ01"): 200, ("branch", "SH01"): 404, ("manager", "AM002"): 404},
+    "am1": {("manager", "AM001"): 200, ("manager", "AM002"): 404, ("branch", "SH01"): 403, ("firm", ""): 403},
+    "am2": {("manager", "AM002"): 200, ("manager", "AM001"): 404},
+    "agent": {("firm", ""): 403, ("manager", "AM001"): 403},
+}
+
+
+@pytest.mark.parametrize("who", sorted(INDICATOR_ACCESS))
+def test_indicator_history_respects_scope(api, staff, book, who):
+    client = api(staff[who])
+    for (scope, code), status in INDICATOR_ACCESS[who].items():
+        response = client.get("/api/indicators/", {"scope": scope, "code": code})
+        assert response.status_code == status, (who, scope, code)

@@ -1,8 +1,13 @@
 """Segmentation API shapes."""
 
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import NightlyRun, SegmentTransition
+from ..models import IndicatorScope, NightlyRun, SegmentTransition
+from ..selectors import INDICATOR_COUNTS, INDICATOR_MONEY, INDICATOR_RATIOS
 
 
 class SegmentTransitionSerializer(serializers.ModelSerializer):
@@ -38,3 +43,54 @@ class RunRefusedSerializer(serializers.Serializer):
     detail = serializers.CharField()
     run = serializers.IntegerField(allow_null=True, help_text="The run that holds the engine, when known.")
     trade_date = serializers.DateField(allow_null=True)
+
+
+INDICATOR_MAX_DAYS = 3 * 366  # a longer series is refused: three years of daily points at most
+
+
+class IndicatorQuerySerializer(serializers.Serializer):
+    """The query of /api/indicators/: which series, over which days (default: the last 365 days)."""
+
+    scope = serializers.ChoiceField(choices=IndicatorScope.choices)
+    code = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                 help_text="Branch code, account manager's employee code or intermediary code; "
+                                           "not used for the firm.")
+    locals()["from"] = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD")
+    to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD (default: today)")
+
+    def validate(self, attrs):
+        if attrs["scope"] == IndicatorScope.FIRM:
+            attrs["code"] = ""
+        elif not attrs.get("code"):
+            raise serializers.ValidationError({"code": [_("Required for this scope.")]})
+        end = attrs.get("to") or timezone.localdate()
+        start = attrs.get("from") or end - datetime.timedelta(days=365)
+        if start > end:
+            raise serializers.ValidationError({"from": [_("Must be on or before “to”.")]})
+        if (end - start).days + 1 > INDICATOR_MAX_DAYS:
+            raise serializers.ValidationError(
+                {"from": [_("The range is too long: at most %(days)s days.") % {"days": INDICATOR_MAX_DAYS}]})
+        attrs["from"], attrs["to"] = start, end
+        return attrs
+
+
+class IndicatorPointSerializer(serializers.Serializer):
+    """One day of a series (the schema of the answer; money and ratios are decimal strings)."""
+
+    date = serializers.DateField()
+    segments = serializers.DictField(allow_null=True, help_text="Clients per value of each axis.")
+
+
+for _name in INDICATOR_COUNTS:
+    IndicatorPointSerializer._declared_fields[_name] = serializers.IntegerField(allow_null=True)
+for _name in (*INDICATOR_MONEY, *INDICATOR_RATIOS, "contacts_per_client", "tickets_per_client", "tasks_per_client"):
+    IndicatorPointSerializer._declared_fields[_name] = serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True, coerce_to_string=True)
+
+
+class IndicatorSeriesSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=IndicatorScope.choices)
+    code = serializers.CharField()
+    locals()["from"] = serializers.DateField()
+    to = serializers.DateField()
+    series = IndicatorPointSerializer(many=True)

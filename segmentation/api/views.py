@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -16,9 +16,11 @@ from futures_crm.api.permissions import RolePermission
 from .. import services
 from ..filtersets import NightlyRunFilterSet
 from ..models import NightlyRun, SegmentTransition
-from ..selectors import RUN_ROLES
+from ..selectors import INDICATOR_ROLES, RUN_ROLES, indicator_access, indicator_series
 from ..tasks import run_chain
 from .serializers import (
+    IndicatorQuerySerializer,
+    IndicatorSeriesSerializer,
     NightlyRunSerializer,
     RunRefusedSerializer,
     RunStartedSerializer,
@@ -73,3 +75,43 @@ class NightlyRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response({"started": True, "run": run.pk, "trade_date": run.trade_date,
                          "url": reverse("nightly-run-detail", args=[run.pk], request=request)},
                         status=status.HTTP_202_ACCEPTED)
+
+
+class IndicatorSeriesView(generics.GenericAPIView):
+    """The stored indicator history of one scope (firm, branch, account manager, intermediary), oldest first.
+
+    Read only from the nightly snapshots (nothing is recomputed). An account manager reads their own book
+    (scope `manager`, their employee code); a branch manager their branch, its account managers and its
+    intermediaries; the firm-wide roles everything. A level of scope the role never reads is 403 (an account
+    manager asking for the firm); a code outside the caller's reach is 404, as for a client they cannot see.
+    """
+
+    permission_classes = [RolePermission]
+    read_roles = INDICATOR_ROLES
+    serializer_class = IndicatorSeriesSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, enum=["firm", "branch", "manager", "intermediary"], required=True),
+            OpenApiParameter("code", str, description="Branch code, account manager's employee code or "
+                                                      "intermediary code (not used for the firm)."),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: a year before `to`)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)."),
+        ],
+        responses={200: IndicatorSeriesSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
+                   404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        query = IndicatorQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope, code = query.validated_data["scope"], query.validated_data["code"]
+        start, end = query.validated_data["from"], query.validated_data["to"]
+        access = indicator_access(request.user, scope, code)
+        if access == "forbidden":
+            raise PermissionDenied()
+        if access == "hidden":
+            raise NotFound()
+        return Response({"scope": scope, "code": code, "from": start, "to": end,
+                         "series": indicator_series(scope, code, start, end)})

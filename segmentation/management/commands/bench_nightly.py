@@ -17,6 +17,7 @@ from django.db import connection
 
 from clients.models import Branch, Client
 from segmentation import engine, services
+from segmentation.management import bench_indicators
 
 END = datetime.date(2026, 6, 30)
 
@@ -103,8 +104,12 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=250)
         parser.add_argument("--reuse", action="store_true", help="keep the data loaded by a previous call")
         parser.add_argument("--yes", action="store_true", help="confirm: this database is for benchmarks")
+        parser.add_argument("--indicators", action="store_true",
+                            help="spread the clients over branches, managers and intermediaries, give them tasks, "
+                                 "tickets, contacts and surveys, store two years of indicator history, and time "
+                                 "the indicator step's share of the night and GET /api/indicators/")
 
-    def handle(self, *args, clients, days, reuse, yes, **options):
+    def handle(self, *args, clients, days, reuse, yes, indicators=False, **options):
         name = connection.settings_dict["NAME"]
         if not (yes or "bench" in name):
             raise CommandError(f"bench_nightly wipes {name!r}; use a database named *bench* or pass --yes.")
@@ -112,9 +117,13 @@ class Command(BaseCommand):
         cal = weekdays_back(days)
         if not reuse:
             self.load(clients, cal)
+            if indicators:
+                bench_indicators.spread(cal[-1])
         # Setup: the night before, from scratch (summarises every day and builds the rolling sums).
         setup = self.timed("setup: first night (day D-1, builds ClientDay + window sums)",
                            lambda: services.run_night(day=cal[-2]))
+        if indicators:
+            self.out(f"indicator history: {bench_indicators.history(cal[-2])} rows (two years before D-1)")
         # Nights are a day apart: autovacuum has cleaned up after the previous one by then.
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE segmentation_clientday, segmentation_clientmetrics,"
@@ -122,6 +131,13 @@ class Command(BaseCommand):
                         " segmentation_stage_segment")
         night = self.timed("night D (rolling)", lambda: services.run_night(day=cal[-1]))
         self.steps(night)
+        if indicators:
+            step = next(s["seconds"] for s in night[0].steps if s["name"] == "indicators")
+            rest = sum(s["seconds"] for s in night[0].steps) - step
+            self.out(f"RESULT indicators step {step:.2f}s = {100 * step / rest:.1f} % of the rest of the night "
+                     f"({rest:.2f}s)")
+            for label, ms in bench_indicators.api_times(cal[-1]):
+                self.out(f"RESULT GET /api/indicators/ {label}: median {ms:.1f} ms")
         full = self.timed("night D again, full rebuild from the 250-day window",
                           lambda: services.run_night(day=cal[-1], full=True))
         self.steps(full)
@@ -154,7 +170,7 @@ class Command(BaseCommand):
         with connection.cursor() as cur:
             cur.execute("TRUNCATE clients_client, segmentation_tradingday, segmentation_clientday,"
                         " segmentation_stage_metrics, segmentation_stage_segment, segmentation_nightlyrun,"
-                        " segmentation_dashboardrollup CASCADE")
+                        " segmentation_dashboardrollup, segmentation_indicatorsnapshot CASCADE")
             branch, _c = Branch.objects.get_or_create(code="BENCH", defaults={"name": "Bench"})
             cols, exprs = _column_defaults(Client, {
                 "account_id": "'B' || lpad(g::text, 9, '0')", "name": "'客户' || g", "client_type":
