@@ -74,3 +74,11 @@ def test_drf_create_token_gives_the_back_office_a_working_token(staff, book):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/clients/").json()["count"] == 4
     assert APIClient().get("/api/clients/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_api_settlement_history_is_scoped_like_the_client(api, staff, book, who):
+    client = api(staff[who])
+    for key, obj in book.items():
+        status = client.get(f"/api/clients/{obj.pk}/settlement/", {"group": "year"}).status_code
+        assert status == (200 if key in EXPECTED[who] else 404), (who, key)
