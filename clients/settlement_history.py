@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Exchange
 from .models import AccountSettlement, Client, ContractSettlement
@@ -25,6 +26,28 @@ MONEY_FIELDS = ("turnover", "commission", "exchange_fee", "net_commission", "clo
 # Figures of the account as a whole: they do not belong to one product, so a product filter leaves them empty.
 ACCOUNT_ONLY = ("position_profit", "deposits", "withdrawals", "end_equity", "peak_risk_degree")
 FIELDS = ("period", "trading_days", "lots", *MONEY_FIELDS, "peak_risk_degree")
+GROUP_CHOICES = [("day", pgettext_lazy("history grouping", "By day")),
+                 ("month", pgettext_lazy("history grouping", "By month")),
+                 ("quarter", pgettext_lazy("history grouping", "By quarter")),
+                 ("year", pgettext_lazy("history grouping", "By year"))]
+# The columns of the page and the XLSX export, in order: (field, heading).
+COLUMNS = [
+    ("period", _("Period")),
+    ("trading_days", pgettext_lazy("count", "Trading days")),
+    ("lots", _("Lots traded")),
+    ("turnover", _("Turnover")),
+    ("commission", _("Commission")),
+    ("exchange_fee", _("Exchange fee")),
+    ("net_commission", _("Net commission")),
+    ("close_profit", _("Close P&L")),
+    ("position_profit", _("Position P&L")),
+    ("deposits", _("Deposits")),
+    ("withdrawals", _("Withdrawals")),
+    ("end_equity", _("Ending equity")),
+    ("margin", _("Margin")),
+    ("peak_margin", _("Peak margin")),
+    ("peak_risk_degree", _("Peak risk degree (percent)")),
+]
 
 
 @dataclass(frozen=True)
@@ -179,3 +202,14 @@ def history_totals(rows: list[dict]) -> dict:
         values = [r[name] for r in rows if r[name] is not None]
         totals[name] = sum(values, Decimal(0)) if values else None
     return totals
+
+
+def period_label(group: str, period: datetime.date) -> str:
+    """How a period reads in a table or on an axis: 2025-03-28, 2025-03, 2025 Q1, 2025."""
+    if group == "month":
+        return f"{period:%Y-%m}"
+    if group == "quarter":
+        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
+    if group == "year":
+        return str(period.year)
+    return period.isoformat()

@@ -5,6 +5,7 @@ carriage return) as a formula, so such text (a client named `=HYPERLINK(…)`) g
 """
 
 import csv
+import io
 import re
 
 from django.http import StreamingHttpResponse
@@ -37,3 +38,15 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def xlsx_bytes(workbook) -> bytes:
+    """The workbook saved; text that a spreadsheet would run as a formula is stored as plain text."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"  # openpyxl would store it as a live formula
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,13 +1,11 @@
 """Rebate statement exports: CSV and XLSX carry exactly the stored lines and totals (to the cent)."""
 
-import io
-
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from futures_crm.exports import FORMULA_STARTS
+from futures_crm.exports import xlsx_bytes
 
 from .models import RebateStatement
 
@@ -50,10 +48,4 @@ def statement_xlsx(statement: RebateStatement) -> bytes:
     for row in ws.iter_rows(min_row=5, min_col=4, max_col=9):
         for cell in row:
             cell.number_format = "#,##0.00"
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"  # openpyxl would store it as a live formula; keep it text
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)
