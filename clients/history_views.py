@@ -21,6 +21,7 @@ from .settlement_history import (
     period_label,
     settlement_history,
 )
+from .statement import statement_for
 
 
 def _cells(row: dict) -> list[dict]:
@@ -71,3 +72,21 @@ class ClientHistoryView(ScopedQuerysetMixin, DetailView):
             export_query=params.urlencode(),
         )
         return ctx
+
+
+class ClientStatementView(ScopedQuerysetMixin, DetailView):
+    """The statement (结算单) of a trading day (`?day=`) or a month (`?month=`), printable."""
+
+    model = Client
+    template_name = "clients/client_statement.html"
+    context_object_name = "client"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        try:
+            statement, errors = statement_for(self.object, request.GET), {}
+        except ValidationError as exc:
+            statement, errors = None, exc.message_dict
+        return self.render_to_response(self.get_context_data(statement=statement, errors=errors,
+                                                             form={"day": request.GET.get("day", ""),
+                                                                   "month": request.GET.get("month", "")}))
