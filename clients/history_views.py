@@ -22,6 +22,7 @@ from .settlement_history import (
     settlement_history,
 )
 from .statement import statement_for
+from .statement_pdf import statement_pdf
 
 
 def _cells(row: dict) -> list[dict]:
@@ -87,6 +88,13 @@ class ClientStatementView(ScopedQuerysetMixin, DetailView):
             statement, errors = statement_for(self.object, request.GET), {}
         except ValidationError as exc:
             statement, errors = None, exc.message_dict
-        return self.render_to_response(self.get_context_data(statement=statement, errors=errors,
-                                                             form={"day": request.GET.get("day", ""),
-                                                                   "month": request.GET.get("month", "")}))
+        if statement and request.GET.get("format") == "pdf":
+            response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
+            period = f"{statement.start:%Y%m}" if statement.monthly else f"{statement.start:%Y%m%d}"
+            response["Content-Disposition"] = f'attachment; filename="statement-{self.object.account_id}-{period}.pdf"'
+            return response
+        form = {"day": request.GET.get("day", ""), "month": request.GET.get("month", "")}
+        pdf = request.GET.copy()
+        pdf["format"] = "pdf"
+        return self.render_to_response(self.get_context_data(statement=statement, errors=errors, form=form,
+                                                             pdf_query=pdf.urlencode()))

@@ -83,3 +83,32 @@ def test_monthly_statement_page_in_english_and_a_bad_month(client, staff, book, 
 def test_statement_is_scoped_like_the_client(client, staff, book, rows, who, key, status):
     client.force_login(staff[who])
     assert client.get(f"/clients/{book[key].pk}/statement/").status_code == status
+
+
+def _pdf_text(data: bytes) -> bytes:
+    """The PDF's content streams, decoded (reportlab writes them ASCII85 over Flate)."""
+    import base64
+    import re
+    import zlib
+
+    return b"\n".join(zlib.decompress(base64.a85decode(stream, adobe=False))
+                      for stream in re.findall(rb"stream\r?\n(.*?)~>endstream", data, re.S))
+
+
+@pytest.mark.parametrize("params", [{"day": "2025-03-31"}, {"month": "2025-03"}])
+def test_statement_pdf_is_a_pdf_with_the_clients_account_and_figures(client, staff, book, rows, params):
+    client.force_login(staff["am1"])
+    response = client.get(f"/clients/{book['zhang'].pk}/statement/", {**params, "format": "pdf"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = _pdf_text(response.content)
+    assert b"(" + book["zhang"].account_id.encode() + b")" in text  # drawn on the page
+    equity = client_statement(book["zhang"], DAY, DAY, False).summary["equity"] if "day" in params else None
+    if equity is not None:
+        assert f"({equity:,.2f})".encode() in text
+    assert b"STSong-Light" in response.content  # the Chinese font, no file shipped
+
+
+def test_statement_pdf_is_scoped_like_the_client(client, staff, book, rows):
+    client.force_login(staff["am2"])
+    assert client.get(f"/clients/{book['zhang'].pk}/statement/", {"format": "pdf"}).status_code == 404
