@@ -132,16 +132,20 @@ WITH RECURSIVE cal(day) AS (
     FROM cal WHERE cal.day IS NOT NULL
 ),
 acc_days AS (
-    SELECT a.* FROM cal JOIN {acc} a ON a.trade_date = cal.day AND a.client_id = %(client)s
+    -- LATERAL with OFFSET 0 keeps the subquery unflattened: a key probe per day, never a bitmap of the
+    -- client's entries across the whole index (the planner's choice on a plain join)
+    SELECT a.* FROM cal CROSS JOIN LATERAL (
+        SELECT * FROM {acc} WHERE trade_date = cal.day AND client_id = %(client)s OFFSET 0) a
 ),
 con_days AS (
     -- the contract rows summed per day first: a day's margin is the sum over its contracts
     SELECT c.trade_date, SUM(c.buy_lots + c.sell_lots) AS lots, SUM(c.turnover) AS turnover,
            SUM(c.commission) AS commission, SUM(c.exchange_fee) AS exchange_fee,
            SUM(c.close_profit) AS close_profit, SUM(c.margin) AS margin
-    FROM cal JOIN {con} c ON c.trade_date = cal.day AND c.client_id = %(client)s
-    WHERE (%(product)s = '' OR lower(c.product) = lower(%(product)s))
-      AND (%(exchange)s = '' OR c.exchange = %(exchange)s)
+    FROM cal CROSS JOIN LATERAL (
+        SELECT * FROM {con} WHERE trade_date = cal.day AND client_id = %(client)s
+          AND (%(product)s = '' OR lower(product) = lower(%(product)s))
+          AND (%(exchange)s = '' OR exchange = %(exchange)s) OFFSET 0) c
     GROUP BY c.trade_date
 ),
 acc AS (
