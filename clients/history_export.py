@@ -6,13 +6,14 @@ from openpyxl.styles import Font
 
 from futures_crm.exports import xlsx_bytes
 
-from .settlement_history import COLUMNS, MONEY_FIELDS, HistoryQuery, period_label
+from .settlement_history import COLUMNS, MONEY_FIELDS, PRODUCT_COLUMNS, HistoryQuery, period_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def history_xlsx(client, query: HistoryQuery, rows: list[dict], totals: dict) -> bytes:
-    """A title block (client, range, filter), the header, one row per period and the total row."""
+def history_xlsx(client, query: HistoryQuery, rows: list[dict], totals: dict, products: list[dict]) -> bytes:
+    """A title block (client, range, filter), the header, one row per period and the total row; a second
+    sheet with the same range by exchange and product."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("Trading history")[:31]
@@ -31,6 +32,15 @@ def history_xlsx(client, query: HistoryQuery, rows: list[dict], totals: dict) ->
         for cell in line:
             if cell.column in money:
                 cell.number_format = "#,##0.00"
+    by_product = wb.create_sheet(_("By product")[:31])
+    by_product.append([str(label) for _name, label in PRODUCT_COLUMNS])
+    for cell in by_product[1]:
+        cell.font = Font(bold=True)
+    for p in products:
+        by_product.append([p[name] for name, _label in PRODUCT_COLUMNS])
+    for line in by_product.iter_rows(min_row=2, min_col=5):
+        for cell in line:
+            cell.number_format = "#,##0.00"
     return xlsx_bytes(wb)
 
 

@@ -19,6 +19,7 @@ from .settlement_history import (
     history_totals,
     parse_query,
     period_label,
+    settlement_by_product,
     settlement_history,
 )
 from .statement import statement_for
@@ -40,21 +41,23 @@ class ClientHistoryView(ScopedQuerysetMixin, DetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        errors, rows, query = {}, [], None
+        errors, rows, products, query = {}, [], [], None
         try:
             query = parse_query(request.GET, default_end=latest_trade_date())
         except ValidationError as exc:
             errors = exc.message_dict
         else:
             rows = settlement_history(self.object, query)
+            products = settlement_by_product(self.object, query)
         totals = history_totals(rows)
         if query and request.GET.get("export") == "xlsx":
-            response = HttpResponse(history_xlsx(self.object, query, rows, totals), content_type=XLSX_TYPE)
+            response = HttpResponse(history_xlsx(self.object, query, rows, totals, products), content_type=XLSX_TYPE)
             response["Content-Disposition"] = f'attachment; filename="{history_filename(self.object, query)}"'
             return response
-        return self.render_to_response(self.get_context_data(query=query, rows=rows, totals=totals, errors=errors))
+        return self.render_to_response(self.get_context_data(query=query, rows=rows, totals=totals, errors=errors,
+                                                             products=products))
 
-    def get_context_data(self, *, query: HistoryQuery | None, rows, totals, errors, **kwargs):
+    def get_context_data(self, *, query: HistoryQuery | None, rows, totals, errors, products, **kwargs):
         ctx = super().get_context_data(**kwargs)
         group = query.group if query else "month"
         labels = [period_label(group, r["period"]) for r in rows]
@@ -71,8 +74,15 @@ class ClientHistoryView(ScopedQuerysetMixin, DetailView):
             total_cells=_cells(totals),
             chart=history_chart(rows, labels),
             export_query=params.urlencode(),
+            products=[{**p, "query": self._narrowed(p)} for p in products],
         )
         return ctx
+
+    def _narrowed(self, product: dict) -> str:
+        """The page's query narrowed to one product (the breakdown's links)."""
+        params = self.request.GET.copy()
+        params["product"], params["exchange"] = product["product"], product["exchange"]
+        return params.urlencode()
 
 
 class ClientStatementView(ScopedQuerysetMixin, DetailView):

@@ -124,13 +124,19 @@ def parse_query(params, *, default_end: datetime.date | None = None) -> HistoryQ
 # The range's trading days come from a loose index scan of the settlement key (one probe a day); each day
 # is then one key probe (trade_date, client) into each table, never a scan of other clients' rows.
 # `date_trunc` runs on a timestamp without time zone so the session's time zone cannot shift a period.
-_SQL = """
+_CALENDAR = """
 WITH RECURSIVE cal(day) AS (
     SELECT MAX(trade_date) FROM {acc} WHERE trade_date BETWEEN %(start)s AND %(end)s
     UNION ALL
     SELECT (SELECT MAX(trade_date) FROM {acc} WHERE trade_date >= %(start)s AND trade_date < cal.day)
     FROM cal WHERE cal.day IS NOT NULL
-),
+)"""
+# The client's contract rows of each calendar day, narrowed to the product and exchange asked for.
+_CONTRACT_ROWS = """cal CROSS JOIN LATERAL (
+        SELECT * FROM {con} WHERE trade_date = cal.day AND client_id = %(client)s
+          AND (%(product)s = '' OR lower(product) = lower(%(product)s))
+          AND (%(exchange)s = '' OR exchange = %(exchange)s) OFFSET 0) c"""
+_SQL = """{calendar},
 acc_days AS (
     -- LATERAL with OFFSET 0 keeps the subquery unflattened: a key probe per day, never a bitmap of the
     -- client's entries across the whole index (the planner's choice on a plain join)
@@ -142,10 +148,7 @@ con_days AS (
     SELECT c.trade_date, SUM(c.buy_lots + c.sell_lots) AS lots, SUM(c.turnover) AS turnover,
            SUM(c.commission) AS commission, SUM(c.exchange_fee) AS exchange_fee,
            SUM(c.close_profit) AS close_profit, SUM(c.margin) AS margin
-    FROM cal CROSS JOIN LATERAL (
-        SELECT * FROM {con} WHERE trade_date = cal.day AND client_id = %(client)s
-          AND (%(product)s = '' OR lower(product) = lower(%(product)s))
-          AND (%(exchange)s = '' OR exchange = %(exchange)s) OFFSET 0) c
+    FROM {contracts}
     GROUP BY c.trade_date
 ),
 acc AS (
@@ -183,19 +186,39 @@ _SELECT_CONTRACT = """con.period, con.trading_days, con.lots, con.turnover, con.
        NULL"""
 
 
-def settlement_history(client: Client, query: HistoryQuery) -> list[dict]:
-    """One row per period with settlement, oldest first; money as Decimal, None where it does not apply."""
-    sql = _SQL.format(
+_BY_PRODUCT_SQL = """{calendar}
+SELECT c.exchange, c.product, COUNT(DISTINCT c.trade_date), SUM(c.buy_lots + c.sell_lots)::bigint,
+       SUM(c.turnover), SUM(c.commission), SUM(c.exchange_fee), SUM(c.commission) - SUM(c.exchange_fee),
+       SUM(c.close_profit)
+FROM {contracts}
+GROUP BY c.exchange, c.product
+ORDER BY SUM(c.turnover) DESC, c.exchange, c.product
+"""
+PRODUCT_COLUMNS = [("exchange", _("Exchange")), ("product", _("Product")), *COLUMNS[1:8]]
+PRODUCT_FIELDS = tuple(name for name, _label in PRODUCT_COLUMNS)
+
+
+def _fetch(client: Client, query: HistoryQuery, sql: str, fields, **parts) -> list[dict]:
+    # Two passes: the shared pieces first, then the table names they contain.
+    sql = sql.format(calendar=_CALENDAR, contracts=_CONTRACT_ROWS, acc="{acc}", con="{con}", **parts).format(
         acc=connection.ops.quote_name(AccountSettlement._meta.db_table),
-        con=connection.ops.quote_name(ContractSettlement._meta.db_table),
-        select=_SELECT_CONTRACT if query.by_contract else _SELECT_ACCOUNT,
-        source="con" if query.by_contract else "acc LEFT JOIN con USING (period)",
-    )
+        con=connection.ops.quote_name(ContractSettlement._meta.db_table))
     params = {"client": client.pk, "start": query.start, "end": query.end, "group": query.group,
               "product": query.product, "exchange": query.exchange}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [dict(zip(FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
+
+
+def settlement_history(client: Client, query: HistoryQuery) -> list[dict]:
+    """One row per period with settlement, oldest first; money as Decimal, None where it does not apply."""
+    return _fetch(client, query, _SQL, FIELDS, select=_SELECT_CONTRACT if query.by_contract else _SELECT_ACCOUNT,
+                  source="con" if query.by_contract else "acc LEFT JOIN con USING (period)")
+
+
+def settlement_by_product(client: Client, query: HistoryQuery) -> list[dict]:
+    """The range's contract rows summed per exchange and product, largest turnover first (one query)."""
+    return _fetch(client, query, _BY_PRODUCT_SQL, PRODUCT_FIELDS)
 
 
 def history_totals(rows: list[dict]) -> dict:

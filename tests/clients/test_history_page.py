@@ -38,6 +38,8 @@ def test_page_in_chinese_shows_the_table_chart_and_totals(client, staff, zhang):
     total = history_totals(rows)["commission"]
     assert f"{total:.2f}" in html.replace(",", "")  # the footer's commission, to the cent (grouping per locale)
     assert 'style="' not in html and "<script>" not in html
+    products = html[html.index('id="history-products"'):]
+    assert "按品种" in products and "product=rb" in products and "IF" in products
 
 
 def test_page_in_english(client, staff, zhang):
@@ -95,3 +97,5 @@ def test_xlsx_holds_the_same_rows_as_numbers_and_text_is_formula_safe(client, st
         assert isinstance(line[commission], (int, float)) and Decimal(str(line[commission])) == row["commission"]
         assert line[2] == row["lots"]
     assert Decimal(str(body[-1][commission])) == history_totals(rows)["commission"]
+    by_product = openpyxl.load_workbook(io.BytesIO(response.content))["按品种"]
+    assert sorted(r[1] for r in by_product.iter_rows(min_row=2, values_only=True)) == ["IF", "rb"]

@@ -196,3 +196,20 @@ def test_api_history_of_another_client_is_not_reachable_with_a_bad_id(api, staff
 def test_client_without_rows_answers_an_empty_list(api, staff, history):
     other = ClientFactory(branch=history[0].branch)
     assert api(staff["admin"]).get(f"/api/clients/{other.pk}/settlement/").json()["results"] == []
+
+
+def test_by_product_sums_each_products_contract_rows(history):
+    from clients.settlement_history import settlement_by_product
+
+    client, _, contracts = history
+    rows = settlement_by_product(client, HistoryQuery(group="month", start=FIRST, end=LAST))
+    assert {(r["exchange"], r["product"]) for r in rows} == {("SHFE", "rb"), ("CFFEX", "IF")}
+    for row in rows:
+        mine = [c for c in contracts if c.product == row["product"]]
+        assert row["trading_days"] == len({c.trade_date for c in mine})
+        assert row["lots"] == sum(c.buy_lots + c.sell_lots for c in mine)
+        for name in ("turnover", "commission", "exchange_fee", "close_profit"):
+            assert row[name] == sum(getattr(c, name) for c in mine), name
+    assert rows[0]["turnover"] >= rows[1]["turnover"]
+    narrowed = settlement_by_product(client, HistoryQuery(group="month", start=FIRST, end=LAST, exchange="SHFE"))
+    assert [r["product"] for r in narrowed] == ["rb"]
