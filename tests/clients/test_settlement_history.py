@@ -213,3 +213,30 @@ def test_by_product_sums_each_products_contract_rows(history):
     assert rows[0]["turnover"] >= rows[1]["turnover"]
     narrowed = settlement_by_product(client, HistoryQuery(group="month", start=FIRST, end=LAST, exchange="SHFE"))
     assert [r["product"] for r in narrowed] == ["rb"]
+
+
+def test_api_and_page_cost_the_same_queries_for_few_periods_or_many(api, client, staff, history):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.segmentation.conftest import Book, weekdays
+
+    zhang = history[0]
+    rest = api(staff["am1"])
+    client.force_login(staff["am1"])
+    params = {"group": "day", "from": "2025-06-01", "to": "2026-03-31"}
+
+    def count(fetch):
+        with CaptureQueriesContext(connection) as ctx:
+            assert fetch().status_code == 200
+        return len(ctx.captured_queries)
+
+    few = (count(lambda: rest.get(f"/api/clients/{zhang.pk}/settlement/", params)),
+           count(lambda: client.get(f"/clients/{zhang.pk}/history/", params)))
+    Book().days(zhang, weekdays(120, datetime.date(2025, 7, 1)), equity=500_000, lots=4, position=2).save()
+    many = (count(lambda: rest.get(f"/api/clients/{zhang.pk}/settlement/", params)),
+            count(lambda: client.get(f"/clients/{zhang.pk}/history/", params)))
+    assert many == few, (few, many)
+    # API: the scoped client, the last settlement day, the history. Page: also the session, the user and
+    # their staff profile, and the by-product query.
+    assert few == (3, 7)
