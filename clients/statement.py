@@ -64,9 +64,13 @@ def client_statement(client: Client, start: datetime.date, end: datetime.date, m
     first, last = accounts[0], accounts[-1]
     sums = {name: sum((getattr(a, name) for a in accounts), ZERO)
             for name in ("deposit", "withdrawal", "close_profit", "position_profit", "commission", "exchange_fee")}
+    # The equity the period starts from: the client's row on the trading day before it (one key probe).
+    before = trading_days(1, first.trade_date - datetime.timedelta(days=1))
+    previous = AccountSettlement.objects.filter(client=client, trade_date__in=before).first()
     st.summary = {
         "trading_days": len(accounts), "first_day": first.trade_date, "last_day": last.trade_date,
-        "pre_balance": first.pre_balance, **sums, "net_commission": sums["commission"] - sums["exchange_fee"],
+        "pre_equity": previous.equity if previous else None, "pre_balance": first.pre_balance, **sums,
+        "net_commission": sums["commission"] - sums["exchange_fee"],
         "balance": last.balance, "equity": last.equity, "margin": last.margin, "available": last.available,
         "margin_call": last.margin_call, "risk_degree": last.risk_degree,
     }

@@ -7,6 +7,7 @@ import io
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -70,14 +71,17 @@ def _render(st: Statement) -> bytes:
     risk = "—" if s["risk_degree"] is None else f"{s['risk_degree']:.2f}%"
     story.append(Paragraph(_("Account summary"), HEADING))
     story.append(_table([
-        [_("Previous balance"), _money(s["pre_balance"]), _("Ending balance"), _money(s["balance"])],
+        [_("Opening equity") if st.monthly else _("Previous equity"), _money(s["pre_equity"]),
+         pgettext("count", "Trading days"), str(s["trading_days"])],
+        [_("Opening balance") if st.monthly else _("Previous balance"), _money(s["pre_balance"]),
+         _("Closing balance") if st.monthly else _("Ending balance"), _money(s["balance"])],
         [_("Deposits"), _money(s["deposit"]), _("Client equity"), _money(s["equity"])],
         [_("Withdrawals"), _money(s["withdrawal"]), _("Margin"), _money(s["margin"])],
         [_("Close P&L"), _money(s["close_profit"]), _("Available funds"), _money(s["available"])],
         [_("Position P&L"), _money(s["position_profit"]), _("Risk degree"), risk],
         [_("Commission"), _money(s["commission"]), _("Margin call"), _money(s["margin_call"])],
         [_("of which exchange fee"), _money(s["exchange_fee"]), _("Net commission"), _money(s["net_commission"])],
-    ], [40 * mm, 51 * mm, 40 * mm, 51 * mm], header=False, latin=[(c, r) for c in (1, 3) for r in range(7)]))
+    ], [40 * mm, 51 * mm, 40 * mm, 51 * mm], header=False, latin=[(c, r) for c in (1, 3) for r in range(8)]))
     story.append(Paragraph(_("Trades by contract"), HEADING))
     rows = [[_("Exchange"), _("Instrument"), _("Hedge flag"), _("Buy lots"), _("Sell lots"), _("Turnover"),
              _("Commission"), _("Exchange fee"), _("Close P&L")]]

@@ -30,6 +30,7 @@ def test_a_days_statement_is_that_days_account_row_and_contracts(book, rows):
                                                                          a.commission - a.exchange_fee)
     assert (s["balance"], s["equity"], s["margin"], s["available"]) == (a.balance, a.equity, a.margin, a.available)
     assert s["risk_degree"] == a.margin * 100 / a.equity
+    assert s["pre_equity"] == next(a.equity for a in accounts if a.trade_date == datetime.date(2025, 3, 28))
     mine = [c for c in contracts if c.trade_date == DAY]
     assert [t["instrument"] for t in st.trades] == sorted(c.instrument for c in mine if c.buy_lots or c.sell_lots)
     assert st.trade_totals["commission"] == sum(c.commission for c in mine if c.buy_lots or c.sell_lots)
@@ -44,6 +45,7 @@ def test_a_months_statement_sums_the_month_and_holds_the_last_days_balances(book
     s = st.summary
     assert s["trading_days"] == 2 and s["first_day"] == datetime.date(2025, 3, 28)
     assert s["pre_balance"] == march[0].pre_balance and s["equity"] == march[-1].equity
+    assert s["pre_equity"] == next(a.equity for a in accounts if a.trade_date == datetime.date(2025, 1, 3))
     for name in ("deposit", "withdrawal", "close_profit", "position_profit", "commission", "exchange_fee"):
         assert s[name] == sum(getattr(a, name) for a in march), name
     traded = [c for c in contracts if MARCH[0] <= c.trade_date <= MARCH[1]]
@@ -62,7 +64,7 @@ def test_statement_page_in_chinese(client, staff, book, rows):
     client.force_login(staff["am1"])
     html = client.get(f"/clients/{book['zhang'].pk}/statement/", {"day": "2025-03-31"},
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    for word in ("日结算单", "资金状况", "上日结存", "入金", "出金", "平仓盈亏", "持仓盈亏", "手续费", "客户权益",
+    for word in ("日结算单", "资金状况", "上日权益", "上日结存", "入金", "出金", "平仓盈亏", "持仓盈亏", "手续费", "客户权益",
                  "保证金占用", "可用资金", "风险度", "成交汇总", "收盘持仓", book["zhang"].account_id, "rb2505"):
         assert word in html, word
     assert 'style="' not in html
@@ -73,6 +75,7 @@ def test_monthly_statement_page_in_english_and_a_bad_month(client, staff, book, 
     url = f"/clients/{book['zhang'].pk}/statement/"
     html = client.get(url, {"month": "2025-03"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Monthly statement" in html and "2025-03" in html and "Account summary" in html
+    assert "Opening equity" in html and "Closing balance" in html
     bad = client.get(url, {"month": "2025-13"}, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 200 and "YYYY-MM" in bad.content.decode()
     assert "No settlement" in client.get(url, {"day": "2025-03-29"}).content.decode()
