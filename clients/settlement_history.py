@@ -91,9 +91,10 @@ def period_start(group: str, day: datetime.date) -> datetime.date:
 def periods_back(group: str, end: datetime.date, count: int) -> datetime.date:
     """The first day of the `count`-th period back from (and including) the one holding `end`."""
     if group == "day":
-        return end - datetime.timedelta(days=count - 1)
+        days = min(count - 1, (end - datetime.date.min).days)  # no earlier than year 1
+        return end - datetime.timedelta(days=days)
     first = period_start(group, end)
-    month = first.year * 12 + first.month - 1 - MONTHS[group] * (count - 1)
+    month = max(first.year * 12 + first.month - 1 - MONTHS[group] * (count - 1), 12)
     return datetime.date(month // 12, month % 12 + 1, 1)
 
 

@@ -1,6 +1,7 @@
 """The client's statement (结算单) for one trading day or one month, as the back-office lays it out:
 the account summary, trades and positions by contract, fees. Read by the statement page and its PDF."""
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,7 +39,7 @@ def parse_period(params, *, default_day: datetime.date | None) -> tuple[datetime
             first = datetime.datetime.strptime(month, "%Y-%m").date()  # noqa: DTZ007 - a calendar month
         except ValueError:
             raise ValidationError({"month": _("Enter a month as YYYY-MM.")}) from None
-        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         return first, last, True
     raw = (params.get("day") or "").strip()
     if not raw:
@@ -65,7 +66,7 @@ def client_statement(client: Client, start: datetime.date, end: datetime.date, m
     sums = {name: sum((getattr(a, name) for a in accounts), ZERO)
             for name in ("deposit", "withdrawal", "close_profit", "position_profit", "commission", "exchange_fee")}
     # The equity the period starts from: the client's row on the trading day before it (one key probe).
-    before = trading_days(1, first.trade_date - datetime.timedelta(days=1))
+    before = [d for d in trading_days(2, first.trade_date) if d < first.trade_date]
     previous = AccountSettlement.objects.filter(client=client, trade_date__in=before).first()
     st.summary = {
         "trading_days": len(accounts), "first_day": first.trade_date, "last_day": last.trade_date,

@@ -131,6 +131,11 @@ def test_bad_parameters_name_the_parameter(params, name):
     assert name in err.value.message_dict
 
 
+@pytest.mark.parametrize("group", ["day", "month", "quarter", "year"])
+def test_defaults_stop_at_the_first_representable_day(group):
+    assert parse_query({"group": group, "to": "0001-01-05"}).start == datetime.date(1, 1, 1)
+
+
 def test_defaults_start_on_a_periods_first_day():
     end = datetime.date(2025, 6, 3)
     assert parse_query({}, default_end=end) == HistoryQuery(group="month", start=datetime.date(2024, 7, 1), end=end)

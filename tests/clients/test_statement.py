@@ -64,8 +64,9 @@ def test_statement_page_in_chinese(client, staff, book, rows):
     client.force_login(staff["am1"])
     html = client.get(f"/clients/{book['zhang'].pk}/statement/", {"day": "2025-03-31"},
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    for word in ("日结算单", "资金状况", "上日权益", "上日结存", "入金", "出金", "平仓盈亏", "持仓盈亏", "手续费", "客户权益",
-                 "保证金占用", "可用资金", "风险度", "成交汇总", "收盘持仓", book["zhang"].account_id, "rb2505"):
+    for word in ("日结算单", "资金状况", "上日权益", "上日结存", "入金", "出金", "平仓盈亏", "持仓盈亏", "手续费",
+                 "客户权益", "保证金占用", "可用资金", "风险度", "成交汇总", "收盘持仓", book["zhang"].account_id,
+                 "rb2505"):
         assert word in html, word
     assert 'style="' not in html
 
@@ -79,6 +80,8 @@ def test_monthly_statement_page_in_english_and_a_bad_month(client, staff, book, 
     bad = client.get(url, {"month": "2025-13"}, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 200 and "YYYY-MM" in bad.content.decode()
     assert "No settlement" in client.get(url, {"day": "2025-03-29"}).content.decode()
+    for edge in ({"month": "9999-12"}, {"month": "0001-01"}, {"day": "9999-12-31"}, {"day": "00010101"}):
+        assert client.get(url, edge).status_code == 200, edge
 
 
 @pytest.mark.parametrize("who,key,status", [("am1", "zhang", 200), ("am2", "zhang", 404), ("bm_sh", "li", 200),
