@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import history_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/suitability/", views.SuitabilityAddView.as_view(), name="suitability_add"),
     path("<int:pk>/reveal-id/", views.RevealIdView.as_view(), name="reveal_id"),
     path("<int:pk>/key-client/", views.KeyProposalView.as_view(), name="key_client"),
+    path("<int:pk>/history/", history_views.ClientHistoryView.as_view(), name="history"),
+    path("<int:pk>/statement/", history_views.ClientStatementView.as_view(), name="statement"),
 ]
 
 # Settlement import pages and alerts (clients/imports/).

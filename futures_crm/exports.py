@@ -7,6 +7,7 @@ Both writers take the same header and rows; an aware datetime is shown in local 
 
 import csv
 import datetime
+import io
 import itertools
 import re
 import tempfile
@@ -161,3 +162,14 @@ def export_response(fmt: str, filename: str, header, rows, **xlsx_options):
         return xlsx_response(f"{filename}.xlsx", header, rows, title=filename, **xlsx_options)
     return csv_response(f"{filename}.csv", header, rows)
 
+
+def xlsx_bytes(workbook) -> bytes:
+    """The workbook saved; text that a spreadsheet would run as a formula is stored as plain text."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"  # openpyxl would store it as a live formula
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -97,3 +97,11 @@ def test_indicator_history_respects_scope(api, staff, book, who):
     for (scope, code), status in INDICATOR_ACCESS[who].items():
         response = client.get("/api/indicators/", {"scope": scope, "code": code})
         assert response.status_code == status, (who, scope, code)
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_api_settlement_history_is_scoped_like_the_client(api, staff, book, who):
+    client = api(staff[who])
+    for key, obj in book.items():
+        status = client.get(f"/api/clients/{obj.pk}/settlement/", {"group": "year"}).status_code
+        assert status == (200 if key in EXPECTED[who] else 404), (who, key)

@@ -18,9 +18,10 @@ from .serializers import (
     KeyProposalSerializer,
     StaffSerializer,
 )
+from .settlement import SettlementHistoryMixin
 
 
-class ClientViewSet(ScopedModelViewSet):
+class ClientViewSet(SettlementHistoryMixin, ScopedModelViewSet):
     """Clients the caller may see; filters are those of the client list page."""
 
     queryset = Client.objects.all()

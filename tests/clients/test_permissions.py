@@ -36,7 +36,8 @@ def test_each_role_sees_exactly_its_clients_on_pages_export_search_and_api(staff
 def test_back_office_uses_the_api_only(staff, book):
     user = staff["backoffice"]
     assert pages_forbidden_failures(user, ["/clients/", f"/clients/{book['zhang'].pk}/", "/clients/new/",
-                                           "/clients/?export=csv"]) == []
+                                           "/clients/?export=csv", f"/clients/{book['zhang'].pk}/history/",
+                                           f"/clients/{book['zhang'].pk}/statement/"]) == []
     assert visibility_failures(user, CLIENTS, visible=list(book.values()), hidden=[], pages=False) == []
 
 
@@ -112,3 +113,17 @@ def test_refusals_are_pages_in_the_users_language(client, staff, book, settings)
     client.force_login(staff["am2"])
     missing = client.get(f"/clients/{book['zhang'].pk}/")
     assert missing.status_code == 404 and "nothing you may see" in missing.content.decode()
+
+
+# The trading history and the statement of a client: wherever the client is seen, and nowhere else.
+HISTORY = Surface(marker=lambda c: c.account_id, page_detail=lambda c: f"/clients/{c.pk}/history/",
+                  api_detail=lambda c: f"/api/clients/{c.pk}/settlement/")
+STATEMENT = Surface(marker=lambda c: c.account_id, page_detail=lambda c: f"/clients/{c.pk}/statement/")
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_each_role_sees_the_history_and_statement_of_exactly_its_clients(staff, book, who):
+    visible = [book[k] for k in sorted(EXPECTED[who])]
+    hidden = [book[k] for k in sorted(ALL - EXPECTED[who])]
+    assert visibility_failures(staff[who], HISTORY, visible=visible, hidden=hidden) == []
+    assert visibility_failures(staff[who], STATEMENT, visible=visible, hidden=hidden) == []
