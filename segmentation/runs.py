@@ -17,6 +17,7 @@ STEPS = {
     "publish": pgettext_lazy("nightly step", "Publish"),
     "tasks": pgettext_lazy("nightly step", "Tasks"),
     "rollups": pgettext_lazy("nightly step", "Dashboard figures"),
+    "indicators": pgettext_lazy("nightly step", "Indicator history"),
 }
 MODES = {"rolling": pgettext_lazy("nightly mode", "rolling (yesterday's sums carried forward)"),
          "full": pgettext_lazy("nightly mode", "full (the whole window recomputed)")}
@@ -30,7 +31,8 @@ FIGURES = {
     "segments": pgettext_lazy("nightly figure", "client segments written"),
 }
 TASKS_OPENED = pgettext_lazy("nightly figure", "tasks opened: %(kind)s")  # the tasks step: one count per kind
-ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt")}
+ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt"),
+        "indicators": pgettext_lazy("nightly figure", "indicator snapshots written")}
 CLIENTS = pgettext_lazy("nightly figure", "clients")
 _SHARD = re.compile(r"^(\w+)\[(\d+)/(\d+)\]$")
 

@@ -227,7 +227,7 @@ def data_strings() -> set[str]:
     codes, the places of visits. Usernames are not among them: a page names staff by their names."""
     from django.contrib.auth import get_user_model
 
-    from clients.models import Branch, Client, ContactLog, StaffProfile
+    from clients.models import Branch, Client, ContactLog, ContractSettlement, StaffProfile
     from referrals.models import Intermediary
     from service.models import Activity, ProspectVisit
 
@@ -236,6 +236,8 @@ def data_strings() -> set[str]:
     strings |= {s for model in (Client, Intermediary) for s in model.objects.values_list("name", flat=True)}
     strings |= set(Branch.objects.exclude(code=Branch.PLACEHOLDER).values_list("name", flat=True))
     strings |= set(Branch.objects.exclude(code=Branch.PLACEHOLDER).values_list("code", flat=True))
+    # Product codes as the exchanges write them (au, hc, si): a client's trading history lists them.
+    strings |= set(ContractSettlement.objects.values_list("product", flat=True).distinct())
     places = (ContactLog, ProspectVisit, Activity)
     strings |= {s for model in places for s in model.objects.values_list("place", flat=True)}
     return {s.strip() for s in strings if s}
