@@ -531,7 +531,8 @@ class MessageSendView(ClientActionView):
         data = form.cleaned_data
         try:
             entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
-                                          template=data["template"], subject=data["subject"], body=data["body"])
+                                          template=data["template"], subject=data["subject"], body=data["body"],
+                                          purpose=data["purpose"])
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)

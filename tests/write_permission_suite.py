@@ -580,6 +580,16 @@ REGISTRY: list[Write] = [
         page=Page("clients/<int:pk>/reveal-id/", lambda c: f"/clients/{c.obj.pk}/reveal-id/", lambda c: {}),
         only="page only: the client API never returns a full ID number (the reveal is audited on the page)",
     ),
+    # Consent is recorded by the client's editors (their scope applies) and by the service desk, which records
+    # what a caller says (so "on a call" only); marketing and compliance read it, they do not record it.
+    Write(
+        "client.consent", target=side_client,
+        page=Page("privacy/clients/<int:client_pk>/consents/", lambda c: f"/privacy/clients/{c.obj.pk}/consents/",
+                  lambda c: {"channel": "sms", "purpose": "marketing", "given": "0", "how": "call",
+                             "evidence": "", "at": ""}),
+        apis=(Api("POST", "/api/clients/{client_pk}/consents/", lambda c: f"/api/clients/{c.obj.pk}/consents/",
+                  lambda c: {"channel": "sms", "purpose": "marketing", "given": False, "how": "call"}),),
+    ),
     # ------------------------------------------------------------ settlement import, quarantine, alerts
     Write(
         "import.upload", target=lambda c: None, scopes=("in",),
