@@ -308,6 +308,7 @@ class LookupView(StaffRequiredMixin, TemplateView):
         ctx["phone"] = phone
         if phone:
             ctx["result"] = selectors.lookup_phone(user=self.request.user, number=phone)
+            selectors.lookup_shown(self.request, ctx["result"], via="page")
         ctx["can_ticket"] = self.role in roles.TICKET_WRITE_ROLES
         ctx["can_prospect"] = self.role in roles.PROSPECT_WRITE_ROLES
         return ctx

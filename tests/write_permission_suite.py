@@ -139,8 +139,10 @@ def _detail(response, api: bool) -> str:
 
 # ---------------------------------------------------------------- the database fingerprint
 
-# Written on every request whatever the answer, or by logging in: not part of what a write changes.
-_IGNORED_TABLES = {"django_session", "django_migrations", "django_content_type", "auth_permission"}
+# Written on every request whatever the answer, or by logging in: not part of what a write changes. The
+# personal-data access log records reads: a refused form that re-renders the client page is one.
+_IGNORED_TABLES = {"django_session", "django_migrations", "django_content_type", "auth_permission",
+                   "privacy_personaldataaccess"}
 _IGNORED_PREFIXES = ("axes_",)
 _IGNORED_COLUMNS = {"auth_user": ["last_login"]}
 _fingerprint_sql: str | None = None

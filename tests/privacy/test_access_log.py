@@ -63,3 +63,14 @@ def test_compliance_reviews_the_log_filtered_and_exported_others_may_not(staff, 
     assert page(staff["admin"]).get("/privacy/access-log/").status_code == 200
     for who in ("am1", "bm_sh", "head", "marketing", "agent"):
         assert page(staff[who]).get("/privacy/access-log/").status_code == 403, who
+
+
+def test_caller_lookup_logs_what_it_shows_unmasked(staff, book, page, api):
+    number = book["zhang"].phone
+    assert page(staff["am1"]).get("/lookup/", {"phone": number}).status_code == 200
+    assert api(staff["am1"]).get("/api/lookup/phone/", {"number": number}).status_code == 200
+    assert sorted(PersonalDataAccess.objects.values_list("via", flat=True)) == ["api", "page"]
+    assert set(PersonalDataAccess.objects.values_list("client_id", flat=True)) == {book["zhang"].pk}
+    # The service desk sees the card masked: nothing to log.
+    page(staff["agent"]).get("/lookup/", {"phone": number})
+    assert PersonalDataAccess.objects.count() == 2
