@@ -1,10 +1,7 @@
 """Reads of consent: the newest record per (client, channel, purpose) is the one that holds."""
 
-from django.db.models import OuterRef, Subquery
-
 from futures_crm.roles import Role
 
-from .choices import ConsentPurpose
 from .models import ConsentRecord
 
 # Who reviews the access log and the retention report: compliance and the administrator.
@@ -24,13 +21,6 @@ def may_contact(client, channel: str, purpose: str) -> bool:
     """Whether the client's newest consent for this channel and purpose is a given one; no record is a no."""
     record = latest_consent(client, channel, purpose)
     return record is not None and record.given
-
-
-def with_consent(clients, channel: str, purpose: str = ConsentPurpose.SERVICE):
-    """`clients` annotated with `consent_given` (True, False, or None without a record), in one query."""
-    newest = (ConsentRecord.objects.filter(client=OuterRef("pk"), channel=channel, purpose=purpose)
-              .order_by("-at", "-id").values("given")[:1])
-    return clients.annotate(consent_given=Subquery(newest))
 
 
 def consent_history(client):
