@@ -21,7 +21,6 @@ CLIENT_FORM_FIELDS = [
     "account_id", "name", "client_type", "id_type", "id_number", "birthday", "gender", "phone", "phone_alt",
     "email", "province", "city", "address", "occupation", "industry", "spot_products", "branch", "open_date",
     "close_date", "status", "churn_reason", "channel", "account_manager", "intermediary_code", "is_key",
-    "consent_phone", "consent_sms", "consent_email", "consent_wechat",
 ]
 
 

@@ -36,7 +36,10 @@ AUDITED_CLIENT_FIELDS = [
     if f.name not in {"id", "created_at", "updated_at", "name_pinyin", "name_initials", "id_last4"} | PROPOSAL_FIELDS
 ]
 # Fields an edit never changes: each has its own service, which keeps the history the field needs.
-ROUTED_FIELDS = {"account_id", "branch", "account_manager", "investor_class", "risk_level"} | PROPOSAL_FIELDS
+# The consent flags cache consent records, written only by privacy.services.consent_record.
+CONSENT_FLAGS = {"consent_phone", "consent_sms", "consent_email", "consent_wechat"}
+ROUTED_FIELDS = {"account_id", "branch", "account_manager", "investor_class", "risk_level"} | PROPOSAL_FIELDS \
+    | CONSENT_FLAGS
 
 
 def client_derive_keys(client: Client) -> None:
@@ -185,6 +188,8 @@ def client_create(*, by, **fields) -> Client:
         fields["account_manager"] = by  # their own book
     client = Client(**fields)
     errors = RuleErrors()
+    for name in CONSENT_FLAGS & fields.keys():
+        errors.add(name, _("Consent is recorded as a consent record, not set on the client."), code="routed")
     if client.branch_id and not client_branches(user=by).filter(pk=client.branch_id).exists():
         errors.add("branch", _("You may open clients only in your own branch."), code="branch")
     _check_manager(client, by, errors)

@@ -13,6 +13,7 @@ from futures_crm.roles import CLIENT_EDITOR_ROLES, CONTACT_LOG_ROLES, KEY_CLIENT
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
 from . import selectors, services
+from .access_log import CONTACT_FIELDS, personal_data_shown
 from .filtersets import ClientFilterSet
 from .forms import ClientForm, ContactLogForm, KeyProposalForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
@@ -66,6 +67,8 @@ class ClientListView(FilteredListView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_create"] = self.role in CLIENT_EDITOR_ROLES
         ctx["personal"] = selectors.sees_personal_data(self.request.user)
+        if ctx["personal"]:
+            personal_data_shown(self.request, [c.pk for c in ctx["page_obj"]], ["phone"])
         # The churn scores are the nightly run's: the page says which trading day they are from.
         ctx["churn_as_of"] = max((s.as_of for c in ctx["page_obj"] if (s := getattr(c, "segment", None))),
                                  default=None)
@@ -119,6 +122,8 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             ctx["key_form"] = key_form or KeyProposalForm()
         if tab == "audit":
             ctx["audit_entries"] = selectors.client_audit_trail(client)
+        shown = (CONTACT_FIELDS if personal else ()) + (("id_number",) if revealed_id else ())
+        personal_data_shown(self.request, [client.pk], shown)
         return ctx
 
 

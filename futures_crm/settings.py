@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "segmentation",
     "referrals",
     "service",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,12 @@ CELERY_BEAT_SCHEDULE.update({
     "service-care-run": {"task": "service.tasks.care_run_today",
                          "schedule": crontab(hour=7, minute=30)},
 })
+
+# Personal information (privacy app): a closed account's personal data is kept this many years from its
+# closing date (futures account records: 20), then de-identified by the nightly job below.
+PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default=20)
+CELERY_BEAT_SCHEDULE["privacy-deidentify-due"] = {"task": "privacy.tasks.deidentify_due",
+                                                  "schedule": crontab(hour=2, minute=30)}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("service/", include("service.urls")),
     path("lookup/", LookupView.as_view(), name="lookup"),
     path("segments/", include("segmentation.urls")),
+    path("privacy/", include("privacy.urls")),
 ]
 
 # An oversized form or API request is a 413 that explains itself, in the user's language.

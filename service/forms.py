@@ -3,9 +3,11 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
 from futures_crm.forms import StaffChoiceField
+from privacy.choices import ConsentPurpose
 
 from .choices import (
     ActivityKind,
@@ -182,6 +184,10 @@ class SurveyForm(forms.Form):
 
 class MessageForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=MessageChannel.choices)
+    # The consent that must hold (privacy); left out, a message to a client is a service message.
+    purpose = forms.TypedChoiceField(label=pgettext_lazy("consent", "Purpose"), choices=ConsentPurpose.choices,
+                                     required=False, initial=ConsentPurpose.SERVICE,
+                                     empty_value=ConsentPurpose.SERVICE)
     template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)

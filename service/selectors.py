@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.access_log import personal_data_shown
 from clients.filtersets import ClientFilterSet
 from clients.identity import mask_id_number, mask_phone, normalise_phone
 from clients.models import Client, SettlementAlert
@@ -109,6 +110,12 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
         "alerts": settlement_alerts(clients_q=own_filter, since=today - datetime.timedelta(days=5)),
         "now": timezone.now(),
     }
+
+
+def lookup_shown(request, result: dict, *, via: str) -> None:
+    """Log the clients a screen-pop showed unmasked (phone, birthday): one access-log insert per lookup."""
+    if sees_personal_data(request.user):
+        personal_data_shown(request, [c["id"] for c in result["clients"]], ("phone", "birthday"), via=via)
 
 
 def lookup_phone(*, user, number: str) -> dict:

@@ -23,10 +23,13 @@ from futures_crm import people, texts
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import API_ONLY_ROLES, Role, user_role
 from futures_crm.validation import RuleErrors, planning_horizon
+from privacy.choices import ConsentPurpose
+from privacy.services import consent_refusal
 
 from . import calendar
 from .choices import (
     OPEN_TICKET_STATUSES,
+    ActivityKind,
     CarePlanKind,
     MessageResult,
     Priority,
@@ -333,9 +336,6 @@ def tickets_escalate_overdue(*, at: datetime.datetime) -> int:
 
 # ---------------------------------------------------------------- messages and care
 
-CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms", "wechat": "consent_wechat"}
-
-
 def message_render(*, template: MessageTemplate, client: Client, language: str = "zh-hans") -> tuple[str, str]:
     """(subject, body) of a template for a client, in `language` (Chinese when no English text)."""
     english = language.startswith("en") and template.body_en
@@ -348,7 +348,8 @@ def message_render(*, template: MessageTemplate, client: Client, language: str =
 
 
 def message_send(*, client: Client, channel: str, by=None, template: MessageTemplate | None = None,
-                 subject: str = "", body: str = "", occasion: str = "", language: str = "zh-hans"):
+                 subject: str = "", body: str = "", occasion: str = "", language: str = "zh-hans",
+                 purpose: str = "service"):
     """Send one message if the client accepts the channel; every attempt lands in the communications log.
 
     Returns the log entry, or None when this occasion's message was already sent. A message has a template
@@ -359,8 +360,9 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
     if template is not None:
         subject, body = message_render(template=template, client=client, language=language)
     address = client.email if channel == "email" else client.phone
-    if not getattr(client, CONSENT_FIELD[channel]):
-        result, detail = MessageResult.REFUSED, ""
+    # The newest consent record for this channel and purpose decides (privacy app); a refusal says why.
+    if refusal := consent_refusal(client, channel, purpose):
+        result, detail = MessageResult.REFUSED, refusal
     elif not address:
         result, detail = MessageResult.NO_ADDRESS, ""
     else:
@@ -384,8 +386,8 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
             entry.result, detail = MessageResult.FAILED, str(exc)[:255]
         entry.detail = (detail or "")[:255]
         entry.save(update_fields=["result", "detail"])
-    audit_record(actor=by, action="message.send", obj=entry, client=client, after={"channel": channel,
-                                                                                  "result": entry.result})
+    audit_record(actor=by, action="message.send", obj=entry, client=client, after={
+        "channel": channel, "purpose": purpose, "result": entry.result})
     return entry
 
 
@@ -587,11 +589,12 @@ def recipient_record(*, recipient: ActivityRecipient, by, status: str, response:
 def activity_invite(*, activity: Activity, by, channel: str | None = None, template=None) -> int:
     """Mark selected recipients invited; with a channel and template, send each an invitation (consent applies)."""
     selected = activity.recipients.filter(status=RecipientStatus.SELECTED).select_related("client")
+    purpose = ConsentPurpose.RESEARCH if activity.kind == ActivityKind.REPORT_PUSH else ConsentPurpose.MARKETING
     count = 0
     for recipient in selected.iterator(chunk_size=500):
         if channel and template is not None:
             message_send(client=recipient.client, channel=channel, template=template, by=by,
-                         occasion=f"activity:{activity.pk}")
+                         occasion=f"activity:{activity.pk}", purpose=purpose)
         count += 1
     selected.update(status=RecipientStatus.INVITED, updated_at=timezone.now())
     audit_record(actor=by, action="activity.invite", obj=activity, after={"invited": count})

@@ -308,6 +308,7 @@ class LookupView(StaffRequiredMixin, TemplateView):
         ctx["phone"] = phone
         if phone:
             ctx["result"] = selectors.lookup_phone(user=self.request.user, number=phone)
+            selectors.lookup_shown(self.request, ctx["result"], via="page")
         ctx["can_ticket"] = self.role in roles.TICKET_WRITE_ROLES
         ctx["can_prospect"] = self.role in roles.PROSPECT_WRITE_ROLES
         return ctx
@@ -531,7 +532,8 @@ class MessageSendView(ClientActionView):
         data = form.cleaned_data
         try:
             entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
-                                          template=data["template"], subject=data["subject"], body=data["body"])
+                                          template=data["template"], subject=data["subject"], body=data["body"],
+                                          purpose=data["purpose"])
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)

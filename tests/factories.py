@@ -55,6 +55,8 @@ class ClientFactory(factory.django.DjangoModelFactory):
     branch = factory.SubFactory(BranchFactory)
     open_date = datetime.date(2024, 1, 2)
     status = "active"
+    # The flags given here become consent records (see `consents` below); a test withdraws one with False.
+    consent_phone = consent_sms = consent_email = consent_wechat = True
 
     @factory.post_generation
     def derive_keys(obj, create, extracted, **kwargs):
@@ -62,6 +64,14 @@ class ClientFactory(factory.django.DjangoModelFactory):
         obj.id_last4 = obj.id_number[-4:]
         if create:
             obj.save(update_fields=["name_pinyin", "name_initials", "id_last4"])
+
+    @factory.post_generation
+    def consents(obj, create, extracted, **kwargs):
+        # As the migration did for stored clients: the flags become service and marketing consent records.
+        if create:
+            from privacy.services import consents_from_flags
+
+            consents_from_flags(Client.objects.filter(pk=obj.pk))
 
 
 ALL_ROLES = list(Role)

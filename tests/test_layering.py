@@ -1,4 +1,4 @@
-"""No app imports an app above it: futures_crm ← clients ← referrals, service ← segmentation.
+"""No app imports an app above it: futures_crm ← clients ← privacy, referrals, service ← segmentation.
 
 A lower app that needs something from a higher one offers a hook the higher app fills from its
 AppConfig.ready() (clients.panels, clients.list_filters, service.selectors.register_my_day_section),
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYER = {"futures_crm": 0, "clients": 1, "referrals": 2, "service": 2, "segmentation": 3}
+LAYER = {"futures_crm": 0, "clients": 1, "privacy": 2, "referrals": 2, "service": 2, "segmentation": 3}
 # The root URLconf is where the project mounts every app's pages; it belongs to no layer.
 # The demo command likewise runs every app's demo steps in the order their records depend on each other.
 COMPOSITION_ROOT = {"futures_crm/urls.py", "futures_crm/management/commands/demo_data.py"}

@@ -68,6 +68,7 @@ VISIBLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@/:+\-]*")
 WORD = re.compile(r"[A-Za-z]{2,}")
 QUOTED = re.compile(r"“[^”]*”")
+PATH = re.compile(r"/[\w/.-]*")
 
 
 class VisibleText(HTMLParser):
@@ -126,6 +127,8 @@ def english_words(html: str, names: set[str]) -> dict[str, list[str]]:
     parser.feed(html)
     found = {}
     for string in parser.strings:
+        if PATH.fullmatch(string.strip()):  # a path (/clients/): where something was seen, not a word
+            continue
         words = [word for token in TOKEN.findall(QUOTED.sub("", string))
                  if not is_code(token) and token.strip(".:/-+") not in names
                  for word in WORD.findall(token) if word not in ALLOWED and word not in names]

@@ -139,8 +139,10 @@ def _detail(response, api: bool) -> str:
 
 # ---------------------------------------------------------------- the database fingerprint
 
-# Written on every request whatever the answer, or by logging in: not part of what a write changes.
-_IGNORED_TABLES = {"django_session", "django_migrations", "django_content_type", "auth_permission"}
+# Written on every request whatever the answer, or by logging in: not part of what a write changes. The
+# personal-data access log records reads: a refused form that re-renders the client page is one.
+_IGNORED_TABLES = {"django_session", "django_migrations", "django_content_type", "auth_permission",
+                   "privacy_personaldataaccess"}
 _IGNORED_PREFIXES = ("axes_",)
 _IGNORED_COLUMNS = {"auth_user": ["last_login"]}
 _fingerprint_sql: str | None = None
@@ -579,6 +581,16 @@ REGISTRY: list[Write] = [
         "client.reveal_id", target=side_client,
         page=Page("clients/<int:pk>/reveal-id/", lambda c: f"/clients/{c.obj.pk}/reveal-id/", lambda c: {}),
         only="page only: the client API never returns a full ID number (the reveal is audited on the page)",
+    ),
+    # Consent is recorded by the client's editors (their scope applies) and by the service desk, which records
+    # what a caller says (so "on a call" only); marketing and compliance read it, they do not record it.
+    Write(
+        "client.consent", target=side_client,
+        page=Page("privacy/clients/<int:client_pk>/consents/", lambda c: f"/privacy/clients/{c.obj.pk}/consents/",
+                  lambda c: {"channel": "sms", "purpose": "marketing", "given": "0", "how": "call",
+                             "evidence": "", "at": ""}),
+        apis=(Api("POST", "/api/clients/{client_pk}/consents/", lambda c: f"/api/clients/{c.obj.pk}/consents/",
+                  lambda c: {"channel": "sms", "purpose": "marketing", "given": False, "how": "call"}),),
     ),
     # ------------------------------------------------------------ settlement import, quarantine, alerts
     Write(

@@ -91,7 +91,10 @@ class ClientSerializer(serializers.ModelSerializer):
         ]
         # Branch, manager, status, key mark, investor class and risk level stay writable so that a change the
         # caller may not make is refused by the service with its reason, not silently ignored.
-        read_only_fields = ["id", "profile_complete", "key_proposed_at"]
+        # The consent flags cache the newest service consent per channel: consent is recorded as a record
+        # (POST /api/clients/{id}/consents/), never by editing the client.
+        read_only_fields = ["id", "profile_complete", "key_proposed_at", "consent_phone", "consent_sms",
+                            "consent_email", "consent_wechat"]
 
     def _segment(self, obj):
         return getattr(obj, "segment", None)

@@ -9,6 +9,7 @@ from futures_crm.api.viewsets import ScopedModelViewSet
 from futures_crm.roles import CONTACT_LOG_ROLES
 
 from .. import selectors, services
+from ..access_log import CONTACT_FIELDS, personal_data_shown
 from ..filtersets import ClientFilterSet
 from ..models import Branch, Client, StaffProfile
 from .serializers import (
@@ -67,6 +68,16 @@ class ClientViewSet(SettlementHistoryMixin, ScopedModelViewSet):
             client = services.client_key_decide(client=client, by=request.user, confirm=decision == "confirm",
                                                 reason=note)
         return Response(ClientSerializer(client, context=self.get_serializer_context()).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # One access-log insert for the clients this answer showed unmasked (the serializer masks the others).
+        if (self.action in ("list", "retrieve")
+                and 200 <= response.status_code < 300 and selectors.sees_personal_data(request.user)):
+            data = getattr(response, "data", None) or {}
+            rows = data.get("results", []) if self.action == "list" else [data]
+            personal_data_shown(request, [r["id"] for r in rows if isinstance(r, dict) and "id" in r],
+                                CONTACT_FIELDS, via="api")
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_permissions(self):
         if self.action == "contacts":

@@ -202,7 +202,7 @@ def make_clients(book: DemoBook, count: int) -> list[Client]:
             else "",
             tags=rng.sample(names.TAGS, rng.choice((0, 0, 1, 2))),
             is_key=rng.random() < 0.05,
-            consent_sms=rng.random() > 0.1, consent_email=rng.random() > 0.2,
+            consent_phone=True, consent_wechat=True, consent_sms=rng.random() > 0.1, consent_email=rng.random() > 0.2,
             profile_complete=complete,
         ))
     book.clients = Client.objects.bulk_create(clients, batch_size=2000)

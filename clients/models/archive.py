@@ -120,10 +120,12 @@ class Client(TimeStampedModel):
     )
     key_proposed_at = models.DateTimeField(_("key client proposed at"), null=True, blank=True)
     key_proposal_note = models.CharField(_("why a key client"), max_length=255, blank=True)
-    consent_phone = models.BooleanField(_("accepts calls"), default=True)
-    consent_sms = models.BooleanField(_("accepts SMS"), default=True)
-    consent_email = models.BooleanField(_("accepts e-mail"), default=True)
-    consent_wechat = models.BooleanField(_("accepts WeChat"), default=True)
+    # A cache of the newest service-purpose consent record per channel (privacy.ConsentRecord), written only
+    # by privacy.services.consent_record: no record means no consent, so a new client starts without.
+    consent_phone = models.BooleanField(_("accepts calls"), default=False)
+    consent_sms = models.BooleanField(_("accepts SMS"), default=False)
+    consent_email = models.BooleanField(_("accepts e-mail"), default=False)
+    consent_wechat = models.BooleanField(_("accepts WeChat"), default=False)
     profile_complete = models.BooleanField(_("profile complete"), default=True)
 
     objects = ClientQuerySet.as_manager()

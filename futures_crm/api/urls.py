@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("referrals.api.urls")),
     path("", include("service.api.urls")),
     path("", include("segmentation.api.urls")),
+    path("", include("privacy.api.urls")),
 ]

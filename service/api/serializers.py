@@ -7,6 +7,7 @@ from clients.api.serializers import ClientBriefSerializer
 from clients.choices import ContactChannel
 from clients.models import Client
 from futures_crm.api.texts import GeneratedTextsMixin
+from privacy.choices import ConsentPurpose
 
 from ..choices import ActivityKind, MessageChannel, Priority, ProspectGrade, Queue, TicketStatus, TicketType
 from ..models import (
@@ -182,7 +183,8 @@ class CommunicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CommunicationLog
-        fields = ["id", "client", "channel", "template", "subject", "body", "sent_at", "by", "result", "occasion"]
+        fields = ["id", "client", "channel", "template", "subject", "body", "sent_at", "by", "result", "detail",
+                  "occasion"]
 
 
 
@@ -190,6 +192,7 @@ class CommunicationSerializer(serializers.ModelSerializer):
 class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     channel = serializers.ChoiceField(choices=MessageChannel.choices)
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices, default=ConsentPurpose.SERVICE)
     template = serializers.SlugRelatedField(slug_field="code", queryset=MessageTemplate.objects.all(), required=False,
                                             allow_null=True, default=None)
     subject = serializers.CharField(required=False, allow_blank=True, default="")

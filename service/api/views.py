@@ -23,7 +23,9 @@ class PhoneLookupView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("number", str, required=True)], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors.lookup_phone(user=request.user, number=request.query_params.get("number", "")))
+        result = selectors.lookup_phone(user=request.user, number=request.query_params.get("number", ""))
+        selectors.lookup_shown(request, result, via="api")
+        return Response(result)
 
 
 class TaskViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

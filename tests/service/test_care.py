@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 
+from privacy.services import consent_record
 from service import services
 from service.models import CarePlan, CommunicationLog, MessageTemplate, Task
 from tests.factories import ClientFactory
@@ -140,8 +141,9 @@ def test_message_page_sends_through_the_service(page, staff, book):
 
 
 def test_api_send_respects_consent_and_scope(api, staff, book):
-    book["zhang"].consent_wechat = False
-    book["zhang"].save()
+    # Consent is a record: the client withdrew WeChat service messages on a call.
+    consent_record(client=book["zhang"], by=staff["am1"], channel="wechat", purpose="service", given=False,
+                   how="call")
     client = api(staff["am1"])
     refused = client.post("/api/communications/", {"client": book["zhang"].pk, "channel": "wechat",
                                                    "template": "heavy_loss"}, format="json")

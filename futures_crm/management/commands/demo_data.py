@@ -34,6 +34,7 @@ class Command(BaseCommand):
                 f"Demo data: {len(book.branches)} branches, {len(book.managers)} account managers, "
                 f"{len(book.clients)} clients (seed {options['seed']}){self.took()}."
             ))
+            self.consents(book)
             if options["days"]:
                 self.load_settlement(options, book)
             self.relationships(book)
@@ -58,6 +59,13 @@ class Command(BaseCommand):
 
         return demo.build(clients=options["clients"], seed=options["seed"], today=options["today"],
                           days=options["days"], before_clients=[make_intermediaries])
+
+    def consents(self, book: demo.DemoBook):
+        """The demo clients' consent flags as records (privacy), as the migration did for stored clients."""
+        from privacy.services import consents_from_flags
+
+        count = consents_from_flags(Client.objects.filter(pk__in=[c.pk for c in book.clients]))
+        self.stdout.write(f"Demo consents: {count} consent records{self.took()}.")
 
     def load_settlement(self, options, book: demo.DemoBook):
         """Settlement history for every client, imported by the ordinary import (see clients.demo_settlement)."""
