@@ -138,9 +138,10 @@ def _pattern(template: str) -> re.Pattern:
     return re.compile(f"^{regex}$", re.DOTALL)
 
 
-def parser(codes) -> Callable[[str], tuple[str, dict] | None]:
-    """`parse` for many values: the templates of `codes` in each of the site's languages, compiled once."""
-    patterns = []
+def parser(codes, older: dict[str, list[str]] | None = None) -> Callable[[str], tuple[str, dict] | None]:
+    """`parse` for many values: the templates of `codes` in each of the site's languages, compiled once;
+    `older`: more templates per code, wordings since improved (a translation rows were written in)."""
+    patterns = [(code, _pattern(template)) for code, templates in (older or {}).items() for template in templates]
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             for code in codes:
