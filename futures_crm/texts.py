@@ -73,7 +73,10 @@ class Text:
         return {"code": self.code, "params": self.params, "text": self.in_language(settings.LANGUAGE_CODE)}
 
     def in_language(self, language: str | None) -> str:
-        with translation.override(language or settings.LANGUAGE_CODE):
+        language = language or settings.LANGUAGE_CODE
+        if translation.get_language() == language:  # a worker writing many (each rejected row's reason)
+            return str(self)
+        with translation.override(language):
             return str(self)
 
 
