@@ -48,3 +48,44 @@ texts.register({
     "import.placeholders": _("%(n)s unknown account(s) created as placeholder clients with an incomplete "
                              "profile: %(ids)s"),
 })
+
+# Why an import refuses a row (its errors' `reason_code`, with the cell's value and the bounds as params).
+ROW_REASONS = {
+    "row.required": _("is required"),
+    "row.not_date": _("“%(v)s” is not a date (expected YYYY-MM-DD or YYYYMMDD)"),
+    "row.not_real_date": _("“%(v)s” is not a real calendar date"),
+    "row.future_day": _("“%(v)s” is after today (%(today)s): a trading day cannot be in the future"),
+    "row.too_early": _("“%(v)s” is before %(first)s, the earliest trading day accepted"),
+    "row.too_many_decimals": _("“%(v)s” has more than two decimals"),
+    "row.not_decimal": _("“%(v)s” is not a decimal amount"),
+    "row.negative": _("“%(v)s” must not be negative"),
+    "row.not_lots": _("“%(v)s” is not a whole number of lots ≥ 0"),
+    "row.not_choice": _("“%(v)s” is not one of: %(allowed)s"),
+    "row.too_long": _("is longer than %(n)s characters"),
+    "row.nul": _("contains a NUL character (byte 0)"),
+    "row.width": _("the line has %(n)s cells but the header has %(width)s columns; nothing of it is imported (a "
+                   "cell with a comma must be quoted)"),
+    "row.balance": _("balance %(bal)s ≠ pre_balance + deposit − withdrawal + close_profit + position_profit − "
+                     "commission = %(exp)s"),
+    "row.fee_over_commission": _("exchange_fee %(fee)s is greater than commission %(comm)s"),
+    "row.not_instrument": _("“%(v)s” is not an instrument code such as rb2505 or IF2506"),
+    "row.not_id_card": _("is not a valid resident ID number (18 characters with a correct check digit)"),
+    "row.not_uscc": _("is not a valid unified social credit code (18 characters with a correct check character)"),
+    "row.close_before_open": _("close_date %(c)s is before open_date %(o)s"),
+    "row.not_phone": _("“%(v)s” is not a phone number"),
+    "row.not_email": _("“%(v)s” is not an e-mail address"),
+}
+# Why an import refuses a whole file (its report's `file_error_code`; the batch's message is the same text).
+FILE_REASONS = {
+    "file.unknown_encoding": _("Unknown encoding “%(enc)s”: use auto, utf-8 or gb18030."),
+    "file.not_text": _("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly."),
+    "file.no_encoding": _("The file is neither UTF-8 nor GB18030/GBK text; export it in one of those encodings."),
+    "file.empty": _("The file is empty: it has no header line."),
+    "file.unreadable_csv": _("Line %(line)s: unreadable CSV (%(err)s)."),
+    "file.no_rows": _("No rows were given."),
+    "file.rows_not_objects": _("Each row must be an object of column names to values."),
+    "file.column_twice": _("Column %(c)s appears twice in the header."),
+    "file.missing_columns": _("Missing required column(s): %(cols)s. No row was read."),
+}
+texts.register(ROW_REASONS)
+texts.register(FILE_REASONS)

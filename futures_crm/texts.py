@@ -73,7 +73,10 @@ class Text:
         return {"code": self.code, "params": self.params, "text": self.in_language(settings.LANGUAGE_CODE)}
 
     def in_language(self, language: str | None) -> str:
-        with translation.override(language or settings.LANGUAGE_CODE):
+        language = language or settings.LANGUAGE_CODE
+        if translation.get_language() == language:  # a worker writing many (each rejected row's reason)
+            return str(self)
+        with translation.override(language):
             return str(self)
 
 
@@ -81,16 +84,29 @@ def text(code: str, **params) -> Text:
     return Text(code, params)
 
 
-def fields(value, name: str) -> dict:
-    """A model's stored columns for a text that is either typed (a str) or generated (a Text)."""
+def entry(value, name: str) -> dict:
+    """A text's three fields side by side (`name` as written in settings.LANGUAGE_CODE, `<name>_code`,
+    `<name>_params`) for a text typed (a str), generated (a Text) or stored in a JSON list ({"code", …})."""
     if isinstance(value, Text):
-        return {name: value.in_language(settings.LANGUAGE_CODE)[:255], f"{name}_code": value.code,
-                f"{name}_params": value.params}
+        value = value.stored()
+    if isinstance(value, dict):
+        return {name: value.get("text", ""), f"{name}_code": value.get("code", ""),
+                f"{name}_params": value.get("params") or {}}
     return {name: value or "", f"{name}_code": "", f"{name}_params": {}}
 
 
+def fields(value, name: str) -> dict:
+    """A model's stored columns for a text that is either typed (a str) or generated (a Text)."""
+    out = entry(value, name)
+    out[name] = out[name][:255]
+    return out
+
+
 def shown(obj, name: str) -> str:
-    """A model's text `name` in the active language (its `<name>_code`/`<name>_params` columns, else as stored)."""
+    """The text `name` of a model (its `<name>_code`/`<name>_params` columns) or of a JSON entry (its keys, see
+    `entry`) in the active language; as stored when it has no code."""
+    if isinstance(obj, dict):
+        return render(obj.get(f"{name}_code"), obj.get(f"{name}_params"), obj.get(name) or "")
     return render(getattr(obj, f"{name}_code", ""), getattr(obj, f"{name}_params", None), getattr(obj, name) or "")
 
 
@@ -125,15 +141,28 @@ def _pattern(template: str) -> re.Pattern:
     return re.compile(f"^{regex}$", re.DOTALL)
 
 
-def parse(value: str, codes) -> tuple[str, dict] | None:
-    """The (code, params) of a text written out before it was stored as a code, in any of the site's
-    languages (for data migrations of older rows); None when it is none of `codes`' templates."""
+def parser(codes, older: dict[str, list[str]] | None = None) -> Callable[[str], tuple[str, dict] | None]:
+    """`parse` for many values: the templates of `codes` in each of the site's languages, compiled once;
+    `older`: more templates per code, wordings since improved (a translation rows were written in)."""
+    patterns = [(code, _pattern(template)) for code, templates in (older or {}).items() for template in templates]
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             for code in codes:
-                entry = _REGISTRY.get(code)
-                if isinstance(entry, Promise):
-                    match = _pattern(str(entry)).match(value.strip())
-                    if match:
-                        return code, match.groupdict()
-    return None
+                template = _REGISTRY.get(code)
+                if isinstance(template, Promise):
+                    patterns.append((code, _pattern(str(template))))
+
+    def parse_one(value: str) -> tuple[str, dict] | None:
+        for code, pattern in patterns:
+            match = pattern.match(value.strip())
+            if match:
+                return code, match.groupdict()
+        return None
+
+    return parse_one
+
+
+def parse(value: str, codes) -> tuple[str, dict] | None:
+    """The (code, params) of a text written out before it was stored as a code, in any of the site's
+    languages (for data migrations of older rows); None when it is none of `codes`' templates."""
+    return parser(codes)(value)

@@ -51,15 +51,7 @@ ALLOWED = {
 
 # English still on zh-hans pages that other issue-13 branches fix, by lane → route → the exact words.
 # The lead empties this after merging those branches.
-PENDING_IN_OTHER_BRANCHES = {
-    # Not yet in any branch: clients/imports/validate.py stores each rejected row's reason as English text (the
-    # import runs in a worker, in English); it wants the texts lane's codes plus parameters.
-    "none yet (the stored reasons of rejected and quarantined rows)": {
-        "clients/imports/<int:pk>/": "is not decimal amount real calendar date",
-        "clients/imports/quarantine/": "is not decimal amount real calendar date",
-        "clients/imports/quarantine/<int:pk>/": "is not real calendar date",
-    },
-}
+PENDING_IN_OTHER_BRANCHES: dict[str, dict[str, str]] = {}
 PENDING = {(route, word) for lane in PENDING_IN_OTHER_BRANCHES.values() for route, words in lane.items()
            for word in words.split()}
 

@@ -56,7 +56,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
                   "without one).")
     report = serializers.SerializerMethodField(
         help_text="The outcome: `message` in the requester's language, `message_code` and `message_params` "
-                  "beside it; errors, alerts, timings.")
+                  "beside it; `file_error` (why a whole file was refused) likewise with `file_error_code` and "
+                  "`file_error_params`; `errors` (the first rejected rows: line, column, `reason` in the "
+                  "requester's language, `reason_code`, `reason_params`); alerts, timings.")
 
     class Meta:
         model = ImportBatch
@@ -73,6 +75,11 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         report = dict(obj.report or {})
         stored = texts.code_of(report.get("message"))
         report.update(message=obj.message, message_code=stored["code"], message_params=stored["params"])
+        if "errors" in report:
+            report["errors"] = obj.errors
+        if report.get("file_error"):
+            report.update(file_error=obj.file_error, file_error_code=report.get("file_error_code") or "",
+                          file_error_params=report.get("file_error_params") or {})
         return report
 
     def _absolute(self, path: str) -> str:
@@ -189,13 +196,16 @@ class ImportBatchViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.
 class RowErrorSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     column = serializers.CharField(allow_blank=True)
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="Why the row was refused, in the requester's language.")
+    reason_code = serializers.CharField(allow_blank=True, help_text="The reason's code (e.g. row.not_decimal); "
+                                                                    "empty for a reason older than the codes.")
+    reason_params = serializers.DictField(help_text="The reason's parameters (e.g. the cell's value `v`).")
 
 
 class QuarantinedRowSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(source="batch.kind", choices=ImportKind.choices, read_only=True)
     raw = serializers.DictField(child=serializers.CharField(allow_blank=True), read_only=True)
-    errors = RowErrorSerializer(many=True, read_only=True)
+    errors = RowErrorSerializer(many=True, read_only=True, source="reasons")
 
     class Meta:
         model = QuarantinedRow

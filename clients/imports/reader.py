@@ -7,7 +7,7 @@ import io
 import os
 import sys
 
-from django.utils.translation import gettext as _
+from futures_crm.texts import text
 
 SAMPLE = 1 << 20  # detection looks at the first MiB
 ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030"}
@@ -16,7 +16,12 @@ csv.field_size_limit(min(sys.maxsize, 1 << 24))
 
 
 class FileRejected(Exception):
-    """The whole file is refused before or while reading (encoding, header, csv structure)."""
+    """The whole file is refused before or while reading (encoding, header, csv structure); its one argument
+    is the reason, a Text whose code is one of clients.texts.FILE_REASONS."""
+
+    @property
+    def reason(self):
+        return self.args[0]
 
 
 def file_checksum(path) -> str:
@@ -26,8 +31,7 @@ def file_checksum(path) -> str:
 
 def _not_text(line: int, codec: str) -> FileRejected:
     label = "GB18030" if codec == "gb18030" else "UTF-8"
-    return FileRejected(_("Line %(line)s: the file is not valid %(enc)s text; give its encoding explicitly.")
-                        % {"line": line, "enc": label})
+    return FileRejected(text("file.not_text", line=line, enc=label))
 
 
 def first_bad_line(path, codec: str) -> int | None:
@@ -51,7 +55,7 @@ def check_text(path, encoding: str = "auto") -> str:
     """The codec of a file every byte of which decodes (the whole file, not only the first MiB);
     FileRejected naming the first line that does not. Cheap: one pass of C decoding, nothing kept."""
     if encoding not in ENCODINGS:
-        raise FileRejected(_("Unknown encoding “%(enc)s”: use auto, utf-8 or gb18030.") % {"enc": encoding})
+        raise FileRejected(text("file.unknown_encoding", enc=encoding))
     codec = ENCODINGS[encoding] or detect_encoding(path)
     decoder = codecs.getincrementaldecoder(codec)()
     try:
@@ -83,7 +87,7 @@ def detect_encoding(path) -> str:
         return "utf-8-sig"
     if _decodes(sample, "gb18030", final):
         return "gb18030"
-    raise FileRejected(_("The file is neither UTF-8 nor GB18030/GBK text; export it in one of those encodings."))
+    raise FileRejected(text("file.no_encoding"))
 
 
 class CsvSource:
@@ -91,7 +95,7 @@ class CsvSource:
 
     def __init__(self, path, encoding: str = "auto"):
         if encoding not in ENCODINGS:
-            raise FileRejected(_("Unknown encoding “%(enc)s”: use auto, utf-8 or gb18030.") % {"enc": encoding})
+            raise FileRejected(text("file.unknown_encoding", enc=encoding))
         self.encoding = ENCODINGS[encoding] or detect_encoding(path)
         self.size = os.path.getsize(path)
         self.path = path
@@ -101,7 +105,7 @@ class CsvSource:
         self.header = self._next_row()
         if self.header is None:
             self.close()
-            raise FileRejected(_("The file is empty: it has no header line."))
+            raise FileRejected(text("file.empty"))
 
     @property
     def encoding_label(self) -> str:
@@ -115,8 +119,7 @@ class CsvSource:
         except UnicodeDecodeError as exc:
             raise self._not_text() from exc
         except csv.Error as exc:
-            raise FileRejected(_("Line %(line)s: unreadable CSV (%(err)s).")
-                               % {"line": self._reader.line_num, "err": exc}) from exc
+            raise FileRejected(text("file.unreadable_csv", line=self._reader.line_num, err=str(exc))) from exc
 
     def _not_text(self) -> FileRejected:
         """The first physical line that does not decode (the text layer reads ahead, so count again)."""
@@ -167,7 +170,7 @@ class CsvSource:
         try:
             return next(csv.reader(text.splitlines(keepends=True)), [])
         except csv.Error as exc:
-            raise FileRejected(_("Line %(line)s: unreadable CSV (%(err)s).") % {"line": number, "err": exc}) from exc
+            raise FileRejected(text("file.unreadable_csv", line=number, err=str(exc))) from exc
 
     def close(self):
         self._fh.close()
@@ -181,9 +184,9 @@ class RowsSource:
     def __init__(self, rows):
         self._rows = list(rows) if not isinstance(rows, list) else rows
         if not self._rows:
-            raise FileRejected(_("No rows were given."))
+            raise FileRejected(text("file.no_rows"))
         if not all(isinstance(r, dict) for r in self._rows):
-            raise FileRejected(_("Each row must be an object of column names to values."))
+            raise FileRejected(text("file.rows_not_objects"))
         seen = {}
         for row in self._rows:
             for key in row:

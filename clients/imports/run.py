@@ -8,6 +8,8 @@ from typing import IO
 
 from django.conf import settings
 
+from futures_crm import texts
+
 from ..models import ImportBatch
 from .formats import Format
 from .progress import Progress
@@ -59,7 +61,7 @@ class ImportRun:
     result: dict = field(default_factory=_empty_result)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    file_error: str | None = None
+    file_error: texts.Text | None = None  # why the whole file was refused
     progress: Progress = field(default_factory=Progress)
     TICK = 4096  # rows between two updates of the progress counters (in memory; a thread writes them out)
 
@@ -108,9 +110,13 @@ class ImportRun:
         self.progress.update(phase=name)
 
     def reject(self, line: int, cells: list[str], problems, report: bool | None = None) -> None:
-        """Spool a rejected row for the quarantine; `report`: also list it in the batch report."""
+        """Spool a rejected row for the quarantine; `report`: also list it in the batch report.
+
+        Each problem is an entry {line, column, reason, reason_code, reason_params}: the reason as written in
+        settings.LANGUAGE_CODE (what integrators read before the codes), its code and parameters to render it
+        in the reader's language (clients.models.imports.row_errors)."""
         self.rejected += 1
-        entries = [{"line": line, "column": c, "reason": printable(r)} for c, r in problems]
+        entries = [{"line": line, "column": c, **texts.entry(r, "reason")} for c, r in problems]
         if report is None:
             report = len(self.errors) < REPORT_ERRORS
         if report:

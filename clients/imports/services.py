@@ -150,7 +150,7 @@ def _write(run: ImportRun) -> ImportBatch:
             _after_write(run)
             return _record(run)
     except FileRejected as exc:
-        run.file_error = str(exc)
+        run.file_error = exc.reason
     except Rejected:
         run.result = {"written": 0, "replaced": 0, "alerts": 0, "warnings": []}
     with transaction.atomic():
@@ -211,10 +211,16 @@ def _record(run: ImportRun) -> ImportBatch:
     batch.progress = {**run.progress.snapshot(), "phase": "done", "read": run.read, "rejected": run.rejected,
                       "checked": run.read - run.rejected, "written": result["written"]}
     return _finish(batch, status, report={
-        "message": texts.stored(message), "file_error": run.file_error, "errors": run.errors,
+        "message": texts.stored(message), **_file_error(run.file_error), "errors": run.errors,
         "errors_truncated": run.rejected > 0 and len(run.errors) >= REPORT_ERRORS,
         "alerts": result["alerts"], "timings": run.timings, "route": run.route,
     })
+
+
+def _file_error(reason: texts.Text | None) -> dict:
+    """The report's `file_error` (as written in settings.LANGUAGE_CODE, None when the file was read) and its
+    `file_error_code`, `file_error_params`."""
+    return texts.entry(reason, "file_error") if reason is not None else {"file_error": None}
 
 
 def _finish(batch, status, report) -> ImportBatch:
@@ -237,7 +243,7 @@ def _end_failed(batch: ImportBatch, kind: str, message: texts.Text) -> ImportBat
     batch.warnings = []
     batch.progress = {**batch.progress, "phase": "done"}
     return _finish(batch, BatchStatus.FAILED, report={"message": texts.stored(message), "failure": kind,
-                                                      "file_error": None, "errors": []})
+                                                      **_file_error(None), "errors": []})
 
 
 def _failure(exc: BaseException) -> tuple[str, texts.Text]:
@@ -368,7 +374,8 @@ def import_submit(*, kind: str, upload, by, partial: bool = False, encoding: str
         return ImportBatch.objects.create(
             kind=kind, source=source, file_name=file_name, checksum=checksum, partial=partial,
             created_by=by if getattr(by, "is_authenticated", False) else None, status=BatchStatus.REJECTED,
-            finished_at=timezone.now(), report={"message": str(exc), "file_error": str(exc), "errors": []})
+            finished_at=timezone.now(), report={"message": texts.stored(exc.reason), **_file_error(exc.reason),
+                                                "errors": []})
     label = "gb18030" if codec == "gb18030" else "utf-8"
     batch = _claim(kind=kind, checksum=checksum, status=BatchStatus.QUEUED, by=by, source=source,
                    file_name=file_name, partial=partial, encoding=label, upload=path.name)
@@ -465,7 +472,7 @@ def _rerun(row: QuarantinedRow, raw: dict, by) -> ImportBatch:
     else:
         # The re-run is line 1 of its own batch; the row keeps the line it had in its file.
         row.errors = [{**e, "line": row.line} for e in batch.report.get("errors") or []] or [
-            {"line": row.line, "column": "", "reason": batch.message}]
+            {"line": row.line, "column": "", **texts.entry(batch.report.get("message"), "reason")}]
     row.save()
     return batch
 
@@ -506,7 +513,7 @@ def batch_report_text(batch: ImportBatch) -> str:
         lines.append(_("alerts raised: %(n)s") % {"n": batch.report["alerts"]})
     for warning in batch.warning_texts:
         lines.append(_("warning: %(w)s") % {"w": warning})
-    for error in batch.report.get("errors", []):
+    for error in batch.errors:
         lines.append(_("line %(line)s, column %(column)s: %(reason)s") % error)
     if batch.report.get("errors_truncated"):
         lines.append(_("… more rejected rows are in the quarantine list of this batch."))

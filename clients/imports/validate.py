@@ -10,9 +10,9 @@ from decimal import Decimal
 from operator import itemgetter
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from futures_crm import texts
+from futures_crm.texts import text
 
 from ..identity import id_card_valid, normalise_phone, uscc_valid
 from ..pinyin import pinyin_keys
@@ -33,7 +33,11 @@ TRADING_DAY = "trade_date"  # the column bounded by FIRST_TRADING_DAY and today
 
 
 class Bad(ValueError):
-    """One cell's reason for rejection."""
+    """One cell's reason for rejection: a Text (`reason`) whose code is one of clients.texts.ROW_REASONS."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.reason = text(code, **params)
 
 
 def _date_parser(trading_day: bool = False):
@@ -47,18 +51,16 @@ def _date_parser(trading_day: bool = False):
             return hit
         match = DATE_RE.match(raw)
         if not match or (len(raw) == 10) != ("-" in raw):
-            raise Bad(_("“%(v)s” is not a date (expected YYYY-MM-DD or YYYYMMDD)") % {"v": raw})
+            raise Bad("row.not_date", v=raw)
         try:
             value = datetime.date(*(int(g) for g in match.groups())).isoformat()
         except ValueError as exc:
-            raise Bad(_("“%(v)s” is not a real calendar date") % {"v": raw}) from exc
+            raise Bad("row.not_real_date", v=raw) from exc
         if latest is not None:  # ISO dates compare as text
             if value > latest:
-                raise Bad(_("“%(v)s” is after today (%(today)s): a trading day cannot be in the future")
-                          % {"v": raw, "today": latest})
+                raise Bad("row.future_day", v=raw, today=latest)
             if value < FIRST_TRADING_DAY:
-                raise Bad(_("“%(v)s” is before %(first)s, the earliest trading day accepted")
-                          % {"v": raw, "first": FIRST_TRADING_DAY})
+                raise Bad("row.too_early", v=raw, first=FIRST_TRADING_DAY)
         if len(cache) < 10000:
             cache[raw] = value
         return value
@@ -70,10 +72,10 @@ def _money_parser(non_negative: bool):
     def parse(raw: str) -> str:
         if not MONEY_RE.match(raw):
             if MONEY_LONG_DECIMALS.match(raw):
-                raise Bad(_("“%(v)s” has more than two decimals") % {"v": raw})
-            raise Bad(_("“%(v)s” is not a decimal amount") % {"v": raw})
+                raise Bad("row.too_many_decimals", v=raw)
+            raise Bad("row.not_decimal", v=raw)
         if non_negative and raw[0] == "-" and raw.strip("-0.") != "":
-            raise Bad(_("“%(v)s” must not be negative") % {"v": raw})
+            raise Bad("row.negative", v=raw)
         return raw
 
     return parse
@@ -81,7 +83,7 @@ def _money_parser(non_negative: bool):
 
 def _lots(raw: str) -> str:
     if not LOTS_RE.match(raw) or int(raw) > LOTS_MAX:
-        raise Bad(_("“%(v)s” is not a whole number of lots ≥ 0") % {"v": raw})
+        raise Bad("row.not_lots", v=raw)
     return raw
 
 
@@ -91,7 +93,7 @@ def _enum_parser(choices: dict):
     def parse(raw: str) -> str:
         code = choices.get(raw.lower())
         if code is None:
-            raise Bad(_("“%(v)s” is not one of: %(allowed)s") % {"v": raw, "allowed": allowed})
+            raise Bad("row.not_choice", v=raw, allowed=allowed)
         return code
 
     return parse
@@ -100,9 +102,9 @@ def _enum_parser(choices: dict):
 def _text_parser(max_length: int):
     def parse(raw: str) -> str:
         if len(raw) > max_length:
-            raise Bad(_("is longer than %(n)s characters") % {"n": max_length})
+            raise Bad("row.too_long", n=max_length)
         if "\x00" in raw:  # PostgreSQL text cannot hold it
-            raise Bad(_("contains a NUL character (byte 0)"))
+            raise Bad("row.nul")
         return raw
 
     return parse
@@ -131,14 +133,13 @@ class RowValidator:
                     unknown.append(cell.strip())
                 continue
             if col.name in positions:
-                raise FileRejected(_("Column %(c)s appears twice in the header.") % {"c": col.name})
+                raise FileRejected(text("file.column_twice", c=col.name))
             positions[col.name] = index
         missing = [f"{c.name} ({c.alias})" for c in fmt.columns if c.required and c.name not in positions]
         if missing:
-            raise FileRejected(_("Missing required column(s): %(cols)s. No row was read.")
-                               % {"cols": ", ".join(missing)})
+            raise FileRejected(text("file.missing_columns", cols=", ".join(missing)))
         if unknown:
-            self.warnings.append(texts.text("import.unknown_columns", cols=", ".join(unknown)))
+            self.warnings.append(text("import.unknown_columns", cols=", ".join(unknown)))
         self.positions = positions
         self.width = len(header)
         self.plan = []
@@ -269,13 +270,12 @@ class RowValidator:
         return {name: (cells[pos] if pos < len(cells) else "") for name, pos in self.positions.items()}
 
     def check(self, cells: list[str]):
-        """(values, None) for a good row, (None, [(column, reason), …]) for a bad one."""
+        """(values, None) for a good row, (None, [(column, reason), …]) for a bad one (each reason a Text)."""
         return self._check_slow(cells)
 
-    def _width_problem(self, cells: list[str]) -> list[tuple[str, str]]:
+    def _width_problem(self, cells: list[str]) -> list[tuple[str, texts.Text]]:
         """A line with more or fewer cells than the header: its cells cannot be matched to columns."""
-        return [("", _("the line has %(n)s cells but the header has %(width)s columns; nothing of it is "
-                       "imported (a cell with a comma must be quoted)") % {"n": len(cells), "width": self.width})]
+        return [("", text("row.width", n=len(cells), width=self.width))]
 
     def _check_slow(self, cells: list[str]):
         if len(cells) != self.width:
@@ -288,14 +288,14 @@ class RowValidator:
             if not raw:
                 if required:
                     errors = errors or []
-                    errors.append((name, _("is required")))
+                    errors.append((name, text("row.required")))
                 out.append(None)
                 continue
             try:
                 out.append(parse(raw))
             except Bad as exc:
                 errors = errors or []
-                errors.append((name, str(exc)))
+                errors.append((name, exc.reason))
                 out.append(None)
         if errors is None:
             errors = self.row_check(out)
@@ -307,25 +307,20 @@ class RowValidator:
         errors = []
         expected = expected_balance(map(Decimal, self._added_cells(v)), map(Decimal, self._subtracted_cells(v)))
         if balance_off(bal, expected):
-            errors.append(("balance", _(
-                "balance %(bal)s ≠ pre_balance + deposit − withdrawal + close_profit + position_profit − "
-                "commission = %(exp)s") % {"bal": bal, "exp": expected}))
+            errors.append(("balance", text("row.balance", bal=bal, exp=expected)))
         if fee_over_commission(fee, comm):
-            errors.append(("exchange_fee", _("exchange_fee %(fee)s is greater than commission %(comm)s")
-                           % {"fee": fee, "comm": comm}))
+            errors.append(("exchange_fee", text("row.fee_over_commission", fee=fee, comm=comm)))
         return errors
 
     def _check_contracts(self, v):
         errors = []
         match = INSTRUMENT_RE.match(v[3])
         if not match:
-            errors.append(("instrument", _("“%(v)s” is not an instrument code such as rb2505 or IF2506")
-                           % {"v": v[3]}))
+            errors.append(("instrument", text("row.not_instrument", v=v[3])))
         elif v[4] is None:
             v[4] = match.group(1)  # the product is the instrument's letters
         if fee_over_commission(Decimal(v[10]), Decimal(v[9])):
-            errors.append(("exchange_fee", _("exchange_fee %(fee)s is greater than commission %(comm)s")
-                           % {"fee": v[10], "comm": v[9]}))
+            errors.append(("exchange_fee", text("row.fee_over_commission", fee=v[10], comm=v[9])))
         return errors
 
     def _check_clients(self, v):
@@ -333,19 +328,17 @@ class RowValidator:
         id_type, id_number = v[3], v[4].upper()
         v[4] = id_number
         if id_type == "id_card" and not id_card_valid(id_number):
-            errors.append(("id_number", _("is not a valid resident ID number (18 characters with a correct check "
-                                          "digit)")))
+            errors.append(("id_number", text("row.not_id_card")))
         elif id_type == "business_license" and not uscc_valid(id_number):
-            errors.append(("id_number", _("is not a valid unified social credit code (18 characters with a "
-                                          "correct check character)")))
+            errors.append(("id_number", text("row.not_uscc")))
         if v[13] and v[13] < v[12]:
-            errors.append(("close_date", _("close_date %(c)s is before open_date %(o)s") % {"c": v[13], "o": v[12]}))
+            errors.append(("close_date", text("row.close_before_open", c=v[13], o=v[12])))
         if v[7]:
             raw, v[7] = v[7], normalise_phone(v[7])  # as the screen-pop matches it: digits, no +86
             if not v[7]:
-                errors.append(("phone", _("“%(v)s” is not a phone number") % {"v": raw}))
+                errors.append(("phone", text("row.not_phone", v=raw)))
         if v[8] and not EMAIL_RE.match(v[8]):
-            errors.append(("email", _("“%(v)s” is not an e-mail address") % {"v": v[8]}))
+            errors.append(("email", text("row.not_email", v=v[8])))
         if not errors:
             full, initials = pinyin_keys(v[1])
             v.extend([full, initials, id_number[-4:]])

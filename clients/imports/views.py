@@ -112,7 +112,7 @@ class RejectedRowsCsvView(ImportRoleMixin, View):
         names = FORMATS[batch.kind].names
         header = ["line", "reasons", *names]
         rows = (
-            [q.line, "; ".join(f"{e['column']}: {e['reason']}" for e in q.errors), *(q.raw.get(n, "") for n in names)]
+            [q.line, q.reasons_text, *(q.raw.get(n, "") for n in names)]
             for q in batch.quarantined_rows.order_by("line").iterator(chunk_size=2000)
         )
         return csv_response(f"batch-{batch.pk}-rejected.csv", header, rows)

@@ -43,6 +43,13 @@ class ImportSource(models.TextChoices):
     BENCH = "bench", _("Benchmark")
 
 
+def row_errors(entries) -> list[dict]:
+    """A rejected row's errors ({line, column, reason, reason_code, reason_params}), each reason in the reader's
+    language (as stored when it has no code: an entry older than the codes); for the pages, the API, the CSV."""
+    return [{**e, "reason": texts.shown(e, "reason"), "reason_code": e.get("reason_code") or "",
+             "reason_params": e.get("reason_params") or {}} for e in entries or []]
+
+
 class ImportBatchQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Batches are firm-wide data: only the roles that may import see them."""
@@ -108,6 +115,17 @@ class ImportBatch(models.Model):
         return texts.item((self.report or {}).get("message"))
 
     @property
+    def errors(self) -> list[dict]:
+        """The rejected rows listed in the report, their reasons in the reader's language."""
+        return row_errors((self.report or {}).get("errors"))
+
+    @property
+    def file_error(self) -> str | None:
+        """Why the whole file was refused, in the reader's language (None when it was read)."""
+        report = self.report or {}
+        return texts.shown(report, "file_error") if report.get("file_error") else None
+
+    @property
     def warning_texts(self) -> list[str]:
         return [texts.item(w) for w in self.warnings or []]
 
@@ -155,6 +173,16 @@ class QuarantinedRow(models.Model):
 
     def __str__(self):
         return f"#{self.batch_id} line {self.line}"
+
+    @property
+    def reasons(self) -> list[dict]:
+        """Its errors, each reason in the reader's language."""
+        return row_errors(self.errors)
+
+    @property
+    def reasons_text(self) -> str:
+        """"column: reason; …" in the reader's language (the lists, the rejected rows' CSV)."""
+        return "; ".join(f"{e['column']}: {e['reason']}" for e in self.reasons)
 
 
 class AlertKind(models.TextChoices):

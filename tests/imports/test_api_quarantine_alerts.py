@@ -42,10 +42,11 @@ def test_quarantine_lists_the_rows_of_a_partial_import_with_their_reasons(api, s
     assert (first["batch"], first["kind"], first["line"], first["status"], first["fixed_batch"]) == (
         partial.pk, "accounts", 3, "open", None)
     assert first["raw"]["account_id"] == "2" and first["raw"]["trade_date"] == "2025-13-01"
-    assert first["errors"] == [{"line": 3, "column": "trade_date",
-                                "reason": first["errors"][0]["reason"]}]
+    assert first["errors"] == [{"line": 3, "column": "trade_date", "reason": first["errors"][0]["reason"],
+                                "reason_code": "row.not_real_date", "reason_params": {"v": "2025-13-01"}}]
     assert "is not a real calendar date" in first["errors"][0]["reason"]
-    assert second["errors"] == [{"line": 4, "column": "commission", "reason": "“abc” is not a decimal amount"}]
+    assert second["errors"] == [{"line": 4, "column": "commission", "reason": "“abc” is not a decimal amount",
+                                 "reason_code": "row.not_decimal", "reason_params": {"v": "abc"}}]
     # The rejected file's row is there too, under its own status.
     assert [r["batch"] for r in rest.get("/api/quarantine/").json()["results"]] == [other.pk, partial.pk, partial.pk]
     rejected = rest.get("/api/quarantine/", {"status": "rejected_file"}).json()["results"]
@@ -91,11 +92,12 @@ def test_rerun_still_bad_keeps_the_row_open_with_the_new_reasons(api, staff, par
     assert response.status_code == 422
     body = response.json()
     # The row keeps its line in the file; the new one-row batch reports it as its line 1.
-    assert body["row"]["errors"] == [{"line": 4, "column": "margin", "reason": "“-5.00” must not be negative"}]
+    negative = {"reason": "“-5.00” must not be negative", "reason_code": "row.negative",
+                "reason_params": {"v": "-5.00"}}
+    assert body["row"]["errors"] == [{"line": 4, "column": "margin", **negative}]
     assert body["row"]["status"] == "open"
     assert body["batch"]["status"] == "rejected"
-    assert body["batch"]["report"]["errors"] == [{"line": 1, "column": "margin",
-                                                  "reason": "“-5.00” must not be negative"}]
+    assert body["batch"]["report"]["errors"] == [{"line": 1, "column": "margin", **negative}]
     row.refresh_from_db()
     assert (row.status, row.raw["margin"], row.errors[0]["column"]) == ("open", "-5.00", "margin")
     assert not AccountSettlement.objects.filter(client__account_id="3").exists()

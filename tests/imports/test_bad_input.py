@@ -20,6 +20,11 @@ WIDTH_REASON = ("the line has {n} cells but the header has {w} columns; nothing 
                 "comma must be quoted)")
 
 
+def width_error(line: int, n: int, w: int) -> dict:
+    return {"line": line, "column": "", "reason": WIDTH_REASON.format(n=n, w=w), "reason_code": "row.width",
+            "reason_params": {"n": n, "width": w}}
+
+
 def _text(header, rows, *, extra=None, short=None):
     """CSV text of dict rows; `extra`/`short`: {index: …} a row gets cells appended / loses its last cells."""
     lines = [",".join(header)]
@@ -56,8 +61,8 @@ def test_a_line_of_another_width_is_rejected_with_its_line_never_truncated(setti
     batch = import_run(kind="accounts", path=path, partial=partial)
     width = len(header)
     assert batch.report["errors"] == [
-        {"line": 3, "column": "", "reason": WIDTH_REASON.format(n=width + 2, w=width)},  # 1 + 2 cells
-        {"line": 4, "column": "", "reason": WIDTH_REASON.format(n=width - 3, w=width)}]
+        width_error(3, width + 2, width),  # 1 + 2 cells
+        width_error(4, width - 3, width)]
     assert [q.line for q in batch.quarantined_rows.order_by("line")] == [3, 4]
     assert batch.quarantined_rows.get(line=3).raw["account_id"] == "90000002"  # kept as the file gave it
     stored = sorted(AccountSettlement.objects.values_list("client__account_id", flat=True))
@@ -88,7 +93,7 @@ def test_a_clients_line_of_another_width_is_rejected(tmp_path, branches):
     path.write_text(_text(CLIENT_HEADER, [client_row("1"), client_row("2")], short={1: 1}))
     batch = import_run(kind="clients", path=path)
     assert batch.status == "rejected"
-    assert batch.report["errors"] == [{"line": 3, "column": "", "reason": WIDTH_REASON.format(n=6, w=7)}]
+    assert batch.report["errors"] == [width_error(3, 6, 7)]
     assert not Client.objects.filter(account_id__in=["1", "2"]).exists()
 
 
@@ -158,11 +163,14 @@ def test_trading_days_in_the_future_or_before_1990_are_rejected(settings, write_
     batch = import_run(kind="accounts", path=write_csv("accounts", rows), partial=True)
     assert batch.report["errors"] == [
         {"line": 2, "column": "trade_date",
-         "reason": f"“9999-12-31” is after today ({today}): a trading day cannot be in the future"},
+         "reason": f"“9999-12-31” is after today ({today}): a trading day cannot be in the future",
+         "reason_code": "row.future_day", "reason_params": {"v": "9999-12-31", "today": today.isoformat()}},
         {"line": 3, "column": "trade_date",
-         "reason": f"“{tomorrow:%Y%m%d}” is after today ({today}): a trading day cannot be in the future"},
+         "reason": f"“{tomorrow:%Y%m%d}” is after today ({today}): a trading day cannot be in the future",
+         "reason_code": "row.future_day", "reason_params": {"v": f"{tomorrow:%Y%m%d}", "today": today.isoformat()}},
         {"line": 4, "column": "trade_date",
-         "reason": "“1989-12-29” is before 1990-01-01, the earliest trading day accepted"}]
+         "reason": "“1989-12-29” is before 1990-01-01, the earliest trading day accepted",
+         "reason_code": "row.too_early", "reason_params": {"v": "1989-12-29", "first": "1990-01-01"}}]
     assert sorted(AccountSettlement.objects.values_list("client__account_id", flat=True)) == ["4", "5"]
     assert (str(batch.date_from), str(batch.date_to)) == ("1990-01-02", today.isoformat())
     from segmentation.engine import latest_trade_date
@@ -227,8 +235,10 @@ def test_a_nul_byte_in_a_cell_is_a_row_error_not_a_failure(settings, tmp_path, l
     batch = import_run(kind="accounts", path=path, partial=True)
     assert (batch.status, batch.rows_written) == ("partial", 1), batch.report
     assert batch.report["errors"] == [
-        {"line": 2, "column": "account_id", "reason": "contains a NUL character (byte 0)"},
-        {"line": 3, "column": "deposit", "reason": "“5\ufffd” is not a decimal amount"}]
+        {"line": 2, "column": "account_id", "reason": "contains a NUL character (byte 0)", "reason_code": "row.nul",
+         "reason_params": {}},
+        {"line": 3, "column": "deposit", "reason": "“5\ufffd” is not a decimal amount",
+         "reason_code": "row.not_decimal", "reason_params": {"v": "5\ufffd"}}]
     assert batch.quarantined_rows.get(line=2).raw["account_id"] == "9000\ufffd0001"  # jsonb holds no NUL
     assert "Unknown column(s) ignored: 备\ufffd注" in batch.warning_texts
 
@@ -238,4 +248,5 @@ def test_a_nul_byte_in_json_rows_is_a_422(api, staff):
         client_row(name="张\x00三")]}, format="json")
     assert response.status_code == 422
     assert response.json()["report"]["errors"] == [
-        {"line": 1, "column": "name", "reason": "contains a NUL character (byte 0)"}]
+        {"line": 1, "column": "name", "reason": "contains a NUL character (byte 0)", "reason_code": "row.nul",
+         "reason_params": {}}]

@@ -105,7 +105,8 @@ def test_partial_mode_quarantines_then_correction_imports(write_csv, staff, line
     assert (batch.status, batch.rows_written, batch.rows_rejected) == ("partial", 2, 1)
     row = batch.quarantined_rows.get()
     assert (row.line, row.status, row.raw["deposit"]) == (3, "open", "-3.00")
-    assert row.errors == [{"line": 3, "column": "deposit", "reason": "“-3.00” must not be negative"}]
+    assert row.errors == [{"line": 3, "column": "deposit", "reason": "“-3.00” must not be negative",
+                           "reason_code": "row.negative", "reason_params": {"v": "-3.00"}}]
 
     # A correction that is still wrong goes through the same checks and stays in quarantine.
     still_bad = quarantine_rerun(row=row, raw={**row.raw, "deposit": "3.00"}, by=staff["head"])

@@ -114,7 +114,8 @@ def test_accounts_same_outcome_on_both_paths(settings, tmp_path, encoding, parti
     assert [q[0] for q in result["quarantine"]] == [6, 7, 8, 10, 13, 14, 17]
     assert next(e for e in result["errors"] if e["line"] == 14) == {
         "line": 14, "column": "", "reason": "the line has 16 cells but the header has 15 columns; nothing of it is "
-                                           "imported (a cell with a comma must be quoted)"}
+                                           "imported (a cell with a comma must be quoted)",
+        "reason_code": "row.width", "reason_params": {"n": 16, "width": 15}}
     if partial:
         assert result["status"] == "partial"
         assert {a[1] for a in result["accounts"]} == {"90000001", "90000002", "90000003", "90000008", "90000011"}

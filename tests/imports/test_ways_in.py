@@ -45,7 +45,8 @@ def test_api_json_rows_with_partial_mode(api, staff):
     assert response.status_code == 201
     body = response.json()
     assert (body["status"], body["rows_written"], body["rows_rejected"]) == ("partial", 1, 1)
-    assert body["report"]["errors"] == [{"line": 2, "column": "commission", "reason": "“abc” is not a decimal amount"}]
+    assert body["report"]["errors"] == [{"line": 2, "column": "commission", "reason": "“abc” is not a decimal amount",
+                                         "reason_code": "row.not_decimal", "reason_params": {"v": "abc"}}]
 
 
 def test_api_rejected_file_answers_422_with_report(api, staff, write_csv):
