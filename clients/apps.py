@@ -6,7 +6,13 @@ class ClientsConfig(AppConfig):
     name = 'clients'
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
+
         from .imports import nav, panels
 
         nav.register()
+        register_nav(NavItem("clients:product_list", _("Products and risk levels"), ALL_PAGE_ROLES, "clients",
+                             ("clients:product_*",)))
         panels.register_panels()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import product_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("<int:pk>/suitability/", views.SuitabilityAddView.as_view(), name="suitability_add"),
     path("<int:pk>/reveal-id/", views.RevealIdView.as_view(), name="reveal_id"),
     path("<int:pk>/key-client/", views.KeyProposalView.as_view(), name="key_client"),
+    path("products/", product_views.ProductListView.as_view(), name="product_list"),
+    path("products/<int:pk>/edit/", product_views.ProductEditView.as_view(), name="product_edit"),
+    path("suitability-alerts/<int:pk>/resolve/", product_views.SuitabilityAlertResolveView.as_view(),
+         name="suitability_alert_resolve"),
 ]
 
 # Settlement import pages and alerts (clients/imports/).
