@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import PRODUCT_EDITOR_ROLES, user_role
 
-from .choices import SuitabilityAlertStatus
+from .choices import InvestorClass, SuitabilityAlertStatus
 from .models import Product, SuitabilityAlert, SuitabilityAssessment
 
 PRODUCT_EDIT_FIELDS = ["name", "product_class", "risk_level", "min_funds", "needs_knowledge_test",
@@ -90,3 +90,27 @@ def latest_assessment(field: str):
     """The value of `field` of the client's newest assessment, for an annotation on clients."""
     return Subquery(SuitabilityAssessment.objects.filter(client=OuterRef("pk")).order_by("-assessed_on", "-id")
                     .values(field)[:1], output_field=DateField())
+
+
+def record_imported_levels(*, clients, by) -> int:
+    """A clients file from the back-office carries the assessment its counter made at opening: record it as an
+    assessment (who: the importer; evidence: the import) wherever the file's class or level differs from the
+    client's latest assessment, so a level never changes without a recorded assessment. Runs inside the import."""
+    from .forms import SUITABILITY_VALID_DAYS
+
+    latest = SuitabilityAssessment.objects.filter(client=OuterRef("pk")).order_by("-assessed_on", "-id")
+    rows = (clients.exclude(risk_level="")
+            .annotate(last_level=Subquery(latest.values("risk_level")[:1]),
+                      last_class=Subquery(latest.values("investor_class")[:1]))
+            .values_list("pk", "investor_class", "risk_level", "last_level", "last_class"))
+    today = timezone.localdate()
+    new = [SuitabilityAssessment(client_id=pk, investor_class=cls or InvestorClass.ORDINARY, risk_level=level,
+                                 assessed_on=today, expires_on=today + datetime.timedelta(days=SUITABILITY_VALID_DAYS),
+                                 assessed_by=by if getattr(by, "is_authenticated", False) else None,
+                                 evidence_ref=f"import {today.isoformat()}")
+           for pk, cls, level, last_level, last_class in rows
+           if (level, cls or InvestorClass.ORDINARY) != (last_level, last_class)]
+    SuitabilityAssessment.objects.bulk_create(new)
+    # The client's class follows the assessment it now has (an unclassified client is an ordinary investor).
+    clients.filter(pk__in=[a.client_id for a in new], investor_class="").update(investor_class=InvestorClass.ORDINARY)
+    return len(new)

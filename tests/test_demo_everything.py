@@ -180,3 +180,21 @@ def test_staff_pages_open_on_the_demo(demo, client):
     for url in ("/segments/runs/", "/relationships/intermediaries/", "/relationships/intermediaries/compliance/",
                 "/relationships/club/", "/service/activities/", "/service/surveys/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_products_mismatches_and_renewals_on_the_demo(demo, user, client, db):
+    from clients.models import Product, SuitabilityAlert
+    from service.models import Task
+    from service.suitability import suitability_worklist
+
+    assert Product.objects.filter(exchange="CFFEX", code="IF", risk_level="R4").exists()
+    alerts = SuitabilityAlert.objects.filter(status="open")
+    assert alerts.exists()
+    assert all(int(a.product_level[1]) > int((a.client_level or "C1")[1]) for a in alerts)
+    renewals = Task.objects.filter(kind="suitability_renewal", status="open")
+    assert renewals.exists()
+    assert renewals.values("client").distinct().count() == renewals.count()  # one open task per client
+    compliance = user("compliance")
+    assert suitability_worklist(user=compliance, today=TODAY).filter(renewal_due__isnull=False).exists()
+    client.force_login(compliance)
+    assert client.get("/service/suitability/").status_code == 200

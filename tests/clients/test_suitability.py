@@ -191,3 +191,32 @@ def test_compliance_edits_a_product_on_its_page(client, staff):
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.risk_level == "R4" and product.needs_knowledge_test and not product.needs_trading_experience
+
+
+# ---------------------------------------------------------------- every door: a level comes with an assessment
+
+
+def test_a_level_from_a_clients_file_is_recorded_as_an_assessment(branches, staff):
+    from clients.identity import id_card_with_check
+    from clients.imports.services import import_run
+    from clients.models import Client
+
+    row = {"account_id": "90000001", "name": "钱七", "client_type": "individual", "id_type": "id_card",
+           "id_number": id_card_with_check("11010119850315123"), "branch_code": "SH01", "open_date": "2024-03-01",
+           "risk_level": "C4"}
+    import_run(kind="clients", rows=[row], by=staff["backoffice"])
+    import_run(kind="clients", rows=[row], by=staff["backoffice"])  # the same level again: nothing new
+    client = Client.objects.get(account_id="90000001")
+    first = SuitabilityAssessment.objects.get(client=client)
+    assert (client.risk_level, client.investor_class) == ("C4", "ordinary")
+    assert (first.risk_level, first.investor_class, first.assessed_by) == ("C4", "ordinary", staff["backoffice"])
+    assert first.evidence_ref.startswith("import")
+    import_run(kind="clients", rows=[{**row, "risk_level": "C5"}], by=staff["backoffice"])
+    assert list(SuitabilityAssessment.objects.filter(client=client).values_list("risk_level", flat=True)) == [
+        "C5", "C4"]
+
+
+@pytest.mark.parametrize("field, value", [("risk_level", "C5"), ("investor_class", "professional")])
+def test_the_api_refuses_a_direct_change_of_level_or_class(api, book, staff, field, value):
+    response = api(staff["admin"]).patch(f"/api/clients/{book['zhang'].pk}/", {field: value}, format="json")
+    assert response.status_code == 400 and "suitability assessment" in str(response.json())
