@@ -220,3 +220,27 @@ def test_a_level_from_a_clients_file_is_recorded_as_an_assessment(branches, staf
 def test_the_api_refuses_a_direct_change_of_level_or_class(api, book, staff, field, value):
     response = api(staff["admin"]).patch(f"/api/clients/{book['zhang'].pk}/", {field: value}, format="json")
     assert response.status_code == 400 and "suitability assessment" in str(response.json())
+
+
+def test_the_worklist_and_the_product_api_cost_the_same_for_one_client_or_many(client, api, book, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost():
+        client.force_login(staff["compliance"])
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/service/suitability/").status_code == 200
+        with CaptureQueriesContext(connection) as rest:
+            assert api(staff["compliance"]).get("/api/products/").status_code == 200
+        return len(page), len(rest)
+
+    assess(book["zhang"], "C2", expires=DAY)
+    trade(book["zhang"], "CFFEX", "IF")
+    suitability_match(day=DAY)
+    one = cost()
+    for name in ("zhao", "li", "wang"):
+        assess(book[name], "C2", expires=DAY)
+        trade(book[name], "CFFEX", "IF")
+        trade(book[name], "INE", "sc")
+    suitability_match(day=DAY)
+    assert cost() == one
