@@ -10,12 +10,14 @@ class ClientsConfig(AppConfig):
 
         from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
 
+        from . import product_views
         from .imports import nav, panels
         from .imports.hooks import register_clients_imported
         from .suitability import record_imported_levels
 
         nav.register()
         register_clients_imported(record_imported_levels)
+        product_views.register_panel()
         register_nav(NavItem("clients:product_list", _("Products and risk levels"), ALL_PAGE_ROLES, "clients",
                              ("clients:product_*",)))
         panels.register_panels()

@@ -10,9 +10,11 @@ from futures_crm.forms import add_service_errors
 from futures_crm.roles import PRODUCT_EDITOR_ROLES
 from futures_crm.views import FilteredListView, StaffRequiredMixin
 
+from .choices import SuitabilityAlertStatus
 from .filtersets import ProductFilterSet
 from .forms import ProductForm
 from .models import Product, SuitabilityAlert
+from .panels import Panel, register
 from .suitability import PRODUCT_EDIT_FIELDS, product_update, suitability_alert_resolve
 
 
@@ -62,3 +64,14 @@ class SuitabilityAlertResolveView(StaffRequiredMixin, View):
         suitability_alert_resolve(alert=alert, by=request.user)
         messages.success(request, _("Alert resolved."))
         return redirect("service:suitability_worklist")
+
+
+def _mismatch_panel(client, user):
+    return {"alerts": list(client.suitability_alerts.filter(status=SuitabilityAlertStatus.OPEN)
+                           .select_related("product").order_by("-trade_date")[:20])}
+
+
+def register_panel() -> None:
+    """The client page lists the client's open mismatch alerts (nothing when it has none)."""
+    register(Panel(key="suitability_mismatch", template="clients/_suitability_mismatch_panel.html",
+                   context=_mismatch_panel, order=15))

@@ -152,6 +152,9 @@ def test_the_worklist_page_shows_expired_and_mismatched_clients(client, book, st
     client.force_login(staff["compliance"])
     page = client.get("/service/suitability/").content.decode()
     assert "张三" in page and "赵敏" in page and "沪深300股指期货" in page and "Resolve" in page
+    detail = client.get(f"/clients/{zhao.pk}/").content.decode()
+    assert "Suitability mismatches" in detail and "沪深300股指期货 (CFFEX IF)" in detail
+    assert "Suitability mismatches" not in client.get(f"/clients/{zhang.pk}/").content.decode()
     client.force_login(staff["am2"])
     page = client.get("/service/suitability/").content.decode()
     assert "张三" not in page and "赵敏" not in page
