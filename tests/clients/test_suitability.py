@@ -247,3 +247,19 @@ def test_the_worklist_and_the_product_api_cost_the_same_for_one_client_or_many(c
         trade(book[name], "INE", "sc")
     suitability_match(day=DAY)
     assert cost() == one
+
+
+def test_the_admin_edits_a_product_through_the_service(client, django_user_model):
+    from futures_crm.audit import AuditEntry
+
+    root = django_user_model.objects.create_superuser("root", password="x-pass-123")
+    client.force_login(root)
+    product = Product.objects.get(code="ec")
+    assert client.get("/admin/clients/product/").status_code == 200
+    assert client.get("/admin/clients/product/add/").status_code == 403
+    response = client.post(f"/admin/clients/product/{product.pk}/change/", {
+        "name": "集运指数(欧线)", "product_class": "commodity_future", "risk_level": "R5", "min_funds": "100000",
+        "needs_knowledge_test": "on", "needs_trading_experience": "on"})
+    assert response.status_code == 302
+    assert Product.objects.get(pk=product.pk).risk_level == "R5"
+    assert AuditEntry.objects.filter(action="product.update", actor=root).exists()
