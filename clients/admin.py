@@ -7,7 +7,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Branch, StaffProfile
+from futures_crm.roles import PRODUCT_EDITOR_ROLES, user_role
+
+from .models import Branch, Product, StaffProfile
+from .suitability import PRODUCT_EDIT_FIELDS, product_update
 
 
 @admin.register(Branch)
@@ -59,3 +62,26 @@ class StaffUserAdmin(UserAdmin):
     def staff_branch(self, user):
         profile = getattr(user, "staff_profile", None)
         return profile.branch if profile else ""
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """The product risk table; a change goes through `product_update` (compliance and administrators)."""
+
+    list_display = ["exchange", "code", "name", "product_class", "risk_level", "min_funds"]
+    list_filter = ["exchange", "product_class", "risk_level"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["exchange", "code"]
+    fields = ["exchange", "code", *PRODUCT_EDIT_FIELDS]
+
+    def has_add_permission(self, request):
+        return False  # the table is seeded by a migration; a new product arrives the same way
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # alerts refer to products
+
+    def has_change_permission(self, request, obj=None):
+        return user_role(request.user) in PRODUCT_EDITOR_ROLES and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        product_update(product=obj, by=request.user, **{n: form.cleaned_data[n] for n in PRODUCT_EDIT_FIELDS})

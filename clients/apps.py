@@ -6,8 +6,21 @@ class ClientsConfig(AppConfig):
     name = 'clients'
 
     def ready(self):
-        from . import texts  # noqa: F401 - registers the imports' text codes
+        from django.utils.translation import gettext_lazy as _
+
+        from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
+
+        from . import (
+            product_views,
+            texts,  # noqa: F401 - registers the imports' text codes
+        )
         from .imports import nav, panels
+        from .imports.hooks import register_clients_imported
+        from .suitability import record_imported_levels
 
         nav.register()
+        register_clients_imported(record_imported_levels)
+        product_views.register_panel()
+        register_nav(NavItem("clients:product_list", _("Products and risk levels"), ALL_PAGE_ROLES, "clients",
+                             ("clients:product_*",)))
         panels.register_panels()

@@ -87,3 +87,24 @@ class HedgeFlag(models.TextChoices):
     SPECULATION = "speculation", _("Speculation")
     ARBITRAGE = "arbitrage", _("Arbitrage")
     HEDGE = "hedge", _("Hedge")
+
+
+class ProductRiskLevel(models.TextChoices):
+    """A product's risk level (产品风险等级); a client of level Cn may trade products up to Rn."""
+
+    R1 = "R1", "R1"
+    R2 = "R2", "R2"
+    R3 = "R3", "R3"
+    R4 = "R4", "R4"
+    R5 = "R5", "R5"
+
+
+class ProductClass(models.TextChoices):
+    COMMODITY_FUTURE = "commodity_future", _("Commodity future")
+    FINANCIAL_FUTURE = "financial_future", _("Financial future")
+    OPTION = "option", _("Option")
+
+
+class SuitabilityAlertStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("suitability alert", "Open")
+    RESOLVED = "resolved", pgettext_lazy("suitability alert", "Resolved")

@@ -8,8 +8,8 @@ from django.utils.translation import pgettext
 
 from futures_crm.filters import StaffChoiceFilter
 
-from .choices import AccountStatus, Channel, ClientType, RiskLevel
-from .models import Branch, Client
+from .choices import AccountStatus, Channel, ClientType, Exchange, ProductClass, ProductRiskLevel, RiskLevel
+from .models import Branch, Client, Product
 from .selectors import sees_personal_data
 
 # (field path, `ordering` value, label)
@@ -99,3 +99,15 @@ def _merged(current: dict, extra: dict, ordering) -> dict:
     if "ordering" in merged:
         merged["ordering"] = ordering  # the key keeps its place
     return merged
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    """The product risk table: by exchange, class and level (the products page and `GET /api/products/`)."""
+
+    exchange = django_filters.ChoiceFilter(label=_("Exchange"), choices=Exchange.choices)
+    product_class = django_filters.ChoiceFilter(label=_("Product class"), choices=ProductClass.choices)
+    risk_level = django_filters.ChoiceFilter(label=_("Product risk level"), choices=ProductRiskLevel.choices)
+
+    class Meta:
+        model = Product
+        fields = ["exchange", "product_class", "risk_level"]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from futures_crm.forms import StaffChoiceField
 from futures_crm.roles import Role
 
-from .models import Branch, Client, ContactLog, SuitabilityAssessment
+from .models import Branch, Client, ContactLog, Product, SuitabilityAssessment
 from .selectors import assignable_managers, client_branches
 from .services import refused_client_fields
 
@@ -135,7 +135,8 @@ class SuitabilityForm(forms.ModelForm):
 
     class Meta:
         model = SuitabilityAssessment
-        fields = ["investor_class", "risk_level", "knowledge_score", "assessed_on", "expires_on"]
+        fields = ["investor_class", "risk_level", "questionnaire_score", "knowledge_score", "evidence_ref",
+                  "assessed_on", "expires_on"]
         widgets = {"assessed_on": DateInput, "expires_on": DateInput}
 
     def __init__(self, *args, **kwargs):
@@ -144,3 +145,13 @@ class SuitabilityForm(forms.ModelForm):
         self.fields["assessed_on"].initial = today
         self.fields["expires_on"].initial = today + datetime.timedelta(days=SUITABILITY_VALID_DAYS)
         self.fields["knowledge_score"].widget.attrs.update(min=0, max=100)
+        self.fields["questionnaire_score"].widget.attrs.update(min=0, max=100)
+
+
+class ProductForm(forms.ModelForm):
+    """A product's risk level, class and eligibility rules; `product_update` holds the rules and writes."""
+
+    class Meta:
+        model = Product
+        fields = ["name", "product_class", "risk_level", "min_funds", "needs_knowledge_test",
+                  "needs_trading_experience"]

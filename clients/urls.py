@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, views
+from . import history_views, product_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("<int:pk>/key-client/", views.KeyProposalView.as_view(), name="key_client"),
     path("<int:pk>/history/", history_views.ClientHistoryView.as_view(), name="history"),
     path("<int:pk>/statement/", history_views.ClientStatementView.as_view(), name="statement"),
+    path("products/", product_views.ProductListView.as_view(), name="product_list"),
+    path("products/<int:pk>/edit/", product_views.ProductEditView.as_view(), name="product_edit"),
+    path("suitability-alerts/<int:pk>/resolve/", product_views.SuitabilityAlertResolveView.as_view(),
+         name="suitability_alert_resolve"),
 ]
 
 # Settlement import pages and alerts (clients/imports/).

@@ -33,6 +33,10 @@ AUDIT_READER_ROLES = {Role.ADMIN, Role.COMPLIANCE}
 CONTACT_LOG_ROLES = set(Role) - {Role.MARKETING}
 # Roles that record suitability assessments (compliance reviews them too).
 SUITABILITY_ROLES = CLIENT_EDITOR_ROLES | {Role.COMPLIANCE}
+# Roles that edit the product risk table and settle suitability alerts (适当性).
+PRODUCT_EDITOR_ROLES = {Role.ADMIN, Role.COMPLIANCE}
+# Roles that work the suitability worklist (each within their own client scope).
+SUITABILITY_WORKLIST_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
 # Roles that never use the staff pages, only the API.
 API_ONLY_ROLES = {Role.BACK_OFFICE}
 

@@ -21,6 +21,7 @@ from futures_crm import texts
 from futures_crm.audit import audit_record
 from service.choices import TaskKind
 from service.services import task_upsert
+from service.suitability import suitability_nightly
 
 from . import engine, indicators, rollups
 from .choices import RunStatus, TransitionSource
@@ -338,7 +339,8 @@ def _step_publish(run):
 
 
 def _step_tasks(run):
-    return tasks_for_day(run.trade_date, _policy(run))
+    # Suitability mismatch alerts and renewal tasks ride on the tasks step: same day, same transaction.
+    return {**tasks_for_day(run.trade_date, _policy(run)), **suitability_nightly(day=run.trade_date)}
 
 
 def _step_rollups(run):

@@ -10,6 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self):
         from clients.panels import Panel, register
         from futures_crm.context_processors import NavItem, register_nav
+        from futures_crm.roles import SUITABILITY_WORKLIST_ROLES
 
         from . import roles, selectors, texts  # noqa: F401 - texts registers its codes
 
@@ -26,4 +27,6 @@ class ServiceConfig(AppConfig):
             NavItem("service:prospects", _("Prospects"), roles.PAGE_ROLES, "clients", ("service:prospect_*",)),
             NavItem("service:activities", _("Activities"), roles.PAGE_ROLES, "relationships",
                     ("service:activity_*",)),
+            NavItem("service:suitability_worklist", _("Suitability worklist"), SUITABILITY_WORKLIST_ROLES, "clients",
+                    ("service:suitability_*", "clients:suitability_alert_*")),
         )

@@ -366,10 +366,12 @@ OUTCOMES = {
 @transaction.atomic
 def close_worked_tasks(book: DemoBook) -> int:
     """After the nights: the follow-ups due over a week before today were worked (a few cancelled). Retention
-    tasks stay open: they are the ones the high-risk clients still need."""
+    tasks stay open: they are the ones the high-risk clients still need, and so do suitability renewals (an
+    assessment not redone is still owed)."""
     rng, admin = book.rng, book.users["admin"]
     stale = (Task.objects.filter(status=TaskStatus.OPEN, due_on__lt=book.today - 7 * DAY)
-             .exclude(kind=TaskKind.RETENTION).select_related("owner", "client").order_by("due_on", "kind", "id"))
+             .exclude(kind__in=[TaskKind.RETENTION, TaskKind.SUITABILITY_RENEWAL])
+             .select_related("owner", "client").order_by("due_on", "kind", "id"))
     count = 0
     for task in stale:
         cancelled = rng.random() < 0.1

@@ -24,6 +24,7 @@ texts.register({
     # A holiday, margin-call or heavy-loss care task: titled by its care plan's occasion.
     "task.care.occasion": _occasion,
     "task.suitability_renewal": _("Suitability assessment expired: arrange a new one"),
+    "task.suitability_expires": _("Suitability assessment expires on %(date)s: arrange a new one"),
     "prospect.first_grade": _("First grade"),
     "audit.prospect_conversion": _("prospect conversion"),
     # A ticket's timeline: who it went to (queue / person. reason), whom its escalation told.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import suitability_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("activities/<int:pk>/", views.ActivityDetailView.as_view(), name="activity_detail"),
     path("surveys/", views.SurveyListView.as_view(), name="surveys"),
     path("care/", views.CareView.as_view(), name="care"),
+    path("suitability/", suitability_views.SuitabilityWorklistView.as_view(), name="suitability_worklist"),
     path("clients/<int:client_pk>/survey/", views.SurveyCreateView.as_view(), name="survey_new"),
     path("clients/<int:client_pk>/task/", views.TaskCreateView.as_view(), name="task_new"),
     path("clients/<int:client_pk>/message/", views.MessageSendView.as_view(), name="message_new"),

@@ -196,3 +196,21 @@ def test_the_demos_generated_texts_are_codes_read_in_the_readers_language(demo, 
     assert client.login(username="manager", password=DEMO_PASSWORD)
     html = client.get("/service/my-day/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "客户挽留：流失风险评分" in html and "Retention:" not in html and "Birthday on" not in html
+
+
+def test_products_mismatches_and_renewals_on_the_demo(demo, user, client, db):
+    from clients.models import Product, SuitabilityAlert
+    from service.models import Task
+    from service.suitability import suitability_worklist
+
+    assert Product.objects.filter(exchange="CFFEX", code="IF", risk_level="R4").exists()
+    alerts = SuitabilityAlert.objects.filter(status="open")
+    assert alerts.exists()
+    assert all(int(a.product_level[1]) > int((a.client_level or "C1")[1]) for a in alerts)
+    renewals = Task.objects.filter(kind="suitability_renewal", status="open")
+    assert renewals.exists()
+    assert renewals.values("client").distinct().count() == renewals.count()  # one open task per client
+    compliance = user("compliance")
+    assert suitability_worklist(user=compliance, today=TODAY).filter(renewal_due__isnull=False).exists()
+    client.force_login(compliance)
+    assert client.get("/service/suitability/").status_code == 200

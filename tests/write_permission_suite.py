@@ -253,7 +253,7 @@ def build_world() -> World:
     """Two branches, a user per role (and the managers around them), three target sides and their records."""
     from clients.identity import id_card_with_check
     from clients.imports.services import import_run
-    from clients.models import SettlementAlert
+    from clients.models import Product, SettlementAlert, SuitabilityAlert
     from referrals.models import ClubMembership, Intermediary, IntermediaryLink, RebateStatement
     from referrals.services import referral_create
     from segmentation.choices import Axis
@@ -319,6 +319,9 @@ def build_world() -> World:
                                                      rebate_rate=Decimal("0.3000"), drafted_by=admin),
             alert=SettlementAlert.objects.create(client=c, trade_date=datetime.date(2025, 1, 2), kind="margin_call",
                                                  amount=Decimal("1000.00")),
+            suitability_alert=SuitabilityAlert.objects.create(
+                client=c, product=Product.objects.get(exchange="CFFEX", code="IF"),
+                trade_date=datetime.date(2025, 1, 2), lots=2, client_level="C3", product_level="R4"),
             ticket=ticket, resolved_ticket=resolved, caller_ticket=caller,
             task=Task.objects.create(client=c, kind="care", owner=side.manager, branch=side.branch,
                                      due_on=datetime.date(2030, 1, 1), title="回访"),
@@ -534,6 +537,12 @@ def upload_data(c: Ctx) -> dict:
     return {"kind": "accounts", "encoding": "auto", "file": csv_upload([account_row("8101000002", "2025-01-03")])}
 
 
+def _product(code: str):
+    from clients.models import Product
+
+    return Product.objects.get(code=code)
+
+
 def _d(days: int = 0) -> str:
     return (today() + datetime.timedelta(days=days)).isoformat()
 
@@ -618,6 +627,19 @@ REGISTRY: list[Write] = [
                   lambda c: {}),
         apis=(Api("POST", "/api/alerts/{id}/acknowledge/", lambda c: f"/api/alerts/{c.obj.pk}/acknowledge/",
                   lambda c: {}),),
+    ),
+    Write(
+        "suitability_alert.resolve", target=side_record("suitability_alert"),
+        page=Page("clients/suitability-alerts/<int:pk>/resolve/",
+                  lambda c: f"/clients/suitability-alerts/{c.obj.pk}/resolve/", lambda c: {}),
+        only="page only: compliance resolves mismatch alerts on the suitability worklist",
+    ),
+    Write(
+        "product.update", target=lambda c: _product("lc"), scopes=("in",),
+        page=Page("clients/products/<int:pk>/edit/", lambda c: f"/clients/products/{c.obj.pk}/edit/", lambda c: {
+            "name": "碳酸锂", "product_class": "commodity_future", "risk_level": "R4", "min_funds": "100000",
+            "needs_knowledge_test": "on", "needs_trading_experience": "on"}),
+        only="page only: GET /api/products/ is read-only; compliance edits the risk table on its page",
     ),
     # ------------------------------------------------------------ account managers
     Write(

@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from .imports import ImportBatchViewSet, QuarantinedRowViewSet, SettlementAlertViewSet
+from .products import ProductViewSet
 from .views import BranchViewSet, ClientViewSet, StaffViewSet
 
 router = SimpleRouter()
@@ -10,4 +11,5 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("imports", ImportBatchViewSet, basename="import")
 router.register("quarantine", QuarantinedRowViewSet, basename="quarantined-row")
 router.register("alerts", SettlementAlertViewSet, basename="settlement-alert")
+router.register("products", ProductViewSet, basename="product")
 urlpatterns = router.urls

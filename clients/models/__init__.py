@@ -1,5 +1,6 @@
 from .archive import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
 from .imports import ImportBatch, QuarantinedRow, SettlementAlert
+from .products import Product, SuitabilityAlert
 from .settlement import AccountSettlement, ContractSettlement
 
 __all__ = [
@@ -9,8 +10,10 @@ __all__ = [
     "ContactLog",
     "ContractSettlement",
     "ImportBatch",
+    "Product",
     "QuarantinedRow",
     "SettlementAlert",
     "StaffProfile",
+    "SuitabilityAlert",
     "SuitabilityAssessment",
 ]

@@ -156,6 +156,9 @@ class SuitabilityAssessment(TimeStampedModel):
     investor_class = models.CharField(_("investor class"), max_length=16, choices=InvestorClass.choices)
     risk_level = models.CharField(_("risk level"), max_length=2, choices=RiskLevel.choices)
     knowledge_score = models.PositiveSmallIntegerField(_("knowledge-test score"), null=True, blank=True)
+    questionnaire_score = models.PositiveSmallIntegerField(_("questionnaire score"), null=True, blank=True)
+    # Where the signed questionnaire is kept (scan number, e-contract id): the assessment's evidence.
+    evidence_ref = models.CharField(_("evidence reference"), max_length=128, blank=True)
     assessed_on = models.DateField(_("assessed on"))
     expires_on = models.DateField(_("expires on"))
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -200,7 +200,7 @@ def test_suitability_current_expired_warning_and_new_assessment(client, staff, b
     zhang.refresh_from_db()
     assert (zhang.investor_class, zhang.risk_level) == ("professional", "C4")
     page = client.get(f"/clients/{zhang.pk}/").content.decode()
-    assert "The assessment expired on" not in page and "Earlier assessments" in page
+    assert "The assessment expired on" not in page and "Assessment history" in page
     assert AuditEntry.objects.filter(action="suitability.record", client=zhang).exists()
 
 

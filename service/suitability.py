@@ -1,0 +1,74 @@
+"""Suitability renewals and the suitability worklist (适当性): the service desk's side of the matching.
+
+The nightly run opens renewal tasks here; `clients.suitability` holds the products and the mismatch alerts.
+"""
+
+import datetime
+
+from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from clients.choices import AccountStatus, SuitabilityAlertStatus
+from clients.models import Client, SuitabilityAlert
+from clients.suitability import latest_assessment, suitability_match
+from futures_crm import texts
+
+from .choices import TaskKind, TaskStatus
+from .models import Task
+from .services import task_upsert
+
+# A renewal task opens this many days before the assessment expires.
+RENEWAL_NOTICE_DAYS = 30
+# An already expired assessment is to be redone within a week.
+RENEWAL_OVERDUE_DUE_DAYS = 7
+
+
+def renewal_candidates(*, day: datetime.date):
+    """Open clients whose latest assessment expires within the notice period (or has expired) and who have no
+    open renewal task."""
+    open_task = Task.objects.filter(client=OuterRef("pk"), kind=TaskKind.SUITABILITY_RENEWAL, status=TaskStatus.OPEN)
+    return (Client.objects.exclude(status=AccountStatus.CLOSED)
+            .annotate(expires=latest_assessment("expires_on"))
+            .filter(expires__lte=day + datetime.timedelta(days=RENEWAL_NOTICE_DAYS))
+            .exclude(Exists(open_task))
+            .select_related("branch", "account_manager__staff_profile"))
+
+
+def suitability_renewals(*, day: datetime.date) -> int:
+    """Open one renewal task per candidate, owned by its account manager (a departed manager's goes to the
+    branch worklist); an open renewal task is never doubled, a rerun of the night opens nothing new."""
+    count = 0
+    for client in renewal_candidates(day=day):
+        manager = client.account_manager
+        profile = getattr(manager, "staff_profile", None) if manager else None
+        owner = manager if manager is not None and manager.is_active and (profile is None or profile.is_active) \
+            else None
+        due = client.expires if client.expires > day else day + datetime.timedelta(days=RENEWAL_OVERDUE_DUE_DAYS)
+        task_upsert(client=client, kind=TaskKind.SUITABILITY_RENEWAL, due_on=due, owner=owner,
+                    title=texts.text("task.suitability_expires", date=client.expires.isoformat()),
+                    source=f"suitability:{day.isoformat()}")
+        count += 1
+    return count
+
+
+def suitability_nightly(*, day: datetime.date) -> dict:
+    """The nightly suitability work for a trading day: mismatch alerts, then renewal tasks."""
+    return {"suitability_alerts": suitability_match(day=day), "suitability_renewals": suitability_renewals(day=day)}
+
+
+# ---------------------------------------------------------------- the worklist
+
+def suitability_worklist(*, user, today: datetime.date | None = None):
+    """The clients `user` may see whose assessment has expired or expires soon, or who have an open mismatch
+    alert; with the latest expiry, the open alerts and the open renewal task's due date."""
+    today = today or timezone.localdate()
+    alerts = (SuitabilityAlert.objects.filter(client=OuterRef("pk"), status=SuitabilityAlertStatus.OPEN)
+              .values("client").annotate(n=Count("id")).values("n"))
+    task_due = Task.objects.filter(client=OuterRef("pk"), kind=TaskKind.SUITABILITY_RENEWAL,
+                                   status=TaskStatus.OPEN).values("due_on")[:1]
+    return (Client.objects.visible_to(user).exclude(status=AccountStatus.CLOSED)
+            .annotate(expires=latest_assessment("expires_on"), level_assessed_on=latest_assessment("assessed_on"),
+                      open_alerts=Subquery(alerts), renewal_due=Subquery(task_due, output_field=DateField()))
+            .filter(Q(expires__lte=today + datetime.timedelta(days=RENEWAL_NOTICE_DAYS)) | Q(open_alerts__gt=0))
+            .select_related("branch", "account_manager__staff_profile")
+            .order_by("expires", "account_id"))
