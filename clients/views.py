@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from . import selectors, services
 from .filtersets import ClientFilterSet
 from .forms import ClientForm, ContactLogForm, KeyProposalForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
+from .list_filters import figure_label
 from .models import Client
 from .panels import panels_for
 
@@ -54,6 +56,7 @@ class ClientListView(FilteredListView):
         if not selectors.sees_several_managers(self.request.user):
             fields.pop("account_manager", None)
             fields.pop("branch", None)
+            fields.pop("no_manager", None)
         elif self.role == Role.BRANCH_MANAGER:
             # A branch manager chooses among their own branch and its managers only.
             branch_id = self.request.user.staff_profile.branch_id
@@ -69,7 +72,36 @@ class ClientListView(FilteredListView):
         # The churn scores are the nightly run's: the page says which trading day they are from.
         ctx["churn_as_of"] = max((s.as_of for c in ctx["page_obj"] if (s := getattr(c, "segment", None))),
                                  default=None)
+        ctx["figure"] = self.figure(ctx["paginator"].count, ctx["churn_as_of"])
         return ctx
+
+    def figure(self, count: int, as_of) -> dict | None:
+        """Opened from a dashboard (`?figure=code`): which figure this list explains, in which scope, and its
+        count (the rows below, so the list and the number clicked agree or the difference shows)."""
+        code = self.request.GET.get("figure")
+        form = self.filterset.form
+        if not code or not form.is_valid():
+            return None
+        data = form.cleaned_data
+        values = {name: dict(form.fields[name].choices).get(value, value)
+                  if getattr(form.fields[name], "choices", None) and not hasattr(value, "pk") else value
+                  for name, value in data.items() if value not in (None, "")}
+        label = figure_label(code, values)
+        if label is None:
+            return None
+        if as_of is None:  # no row on this page to read it from: the scope's latest nightly result
+            as_of = self.get_queryset().aggregate(d=Max("segment__as_of"))["d"]
+        if data.get("account_manager"):
+            scope = _("account manager %(name)s") % {"name": people.label(data["account_manager"])}
+        elif data.get("branch"):
+            scope = _("branch %(code)s") % {"code": data["branch"].code}
+        elif self.role == Role.ACCOUNT_MANAGER:
+            scope = _("my clients")
+        elif self.role == Role.BRANCH_MANAGER:
+            scope = _("branch %(code)s") % {"code": self.request.user.staff_profile.branch.code}
+        else:
+            scope = _("whole firm")
+        return {"label": label, "scope": scope, "as_of": as_of, "count": count}
 
 
 class ClientDetailView(ScopedQuerysetMixin, DetailView):
