@@ -8,7 +8,7 @@ client-page panel (panels.py):
 - `sorts` ((field path, `ordering` value, label) triples): added to the FilterSet's `ordering`;
 - `key_clients` (a Q on Client): clients that count as key besides those marked by hand (`key_client_q`);
 - `figures` (code → label): the dashboard figures that link to the list with `?figure=code`; the list's
-  banner names the figure it explains (`figure_label`).
+  banner names the figure it explains (`registered_figures`).
 """
 
 from dataclasses import dataclass, field
@@ -44,13 +44,7 @@ def key_client_q() -> Q:
     return q
 
 
-def figure_label(code: str, values: dict) -> str | None:
-    """The label of a registered dashboard figure, with the display values of the filters it was opened with
-    ("Trading volume: 休眠"); None for a code nobody registered."""
-    for contribution in CLIENT_LIST_FILTERS.values():
-        if code in contribution.figures:
-            try:
-                return str(contribution.figures[code]) % values
-            except (KeyError, TypeError, ValueError):
-                return None  # a link that lacks the filter its label names explains nothing
-    return None
+def registered_figures() -> dict:
+    """Every dashboard figure the client list explains: code → label."""
+    return {code: label for contribution in CLIENT_LIST_FILTERS.values()
+            for code, label in contribution.figures.items()}

@@ -17,7 +17,7 @@ from . import selectors, services
 from .filtersets import ClientFilterSet
 from .forms import ClientForm, ContactLogForm, KeyProposalForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
-from .list_filters import figure_label
+from .list_filters import registered_figures
 from .models import Client
 from .panels import panels_for
 
@@ -72,25 +72,20 @@ class ClientListView(FilteredListView):
         # The churn scores are the nightly run's: the page says which trading day they are from.
         ctx["churn_as_of"] = max((s.as_of for c in ctx["page_obj"] if (s := getattr(c, "segment", None))),
                                  default=None)
-        ctx["figure"] = self.figure(ctx["paginator"].count, ctx["churn_as_of"])
+        if ctx["figure"]:  # the trading day of its segments; none on this page: the scope's latest nightly result
+            ctx["figure"]["as_of"] = ctx["churn_as_of"] or self.get_queryset().aggregate(
+                d=Max("segment__as_of"))["d"]
         return ctx
 
-    def figure(self, count: int, as_of) -> dict | None:
-        """Opened from a dashboard (`?figure=code`): which figure this list explains, in which scope, and its
-        count (the rows below, so the list and the number clicked agree or the difference shows)."""
-        code = self.request.GET.get("figure")
-        form = self.filterset.form
-        if not code or not form.is_valid():
+    def figure_labels(self):
+        return registered_figures()  # the figures other apps register (clients.list_filters)
+
+    def figure(self, count: int) -> dict | None:
+        """Besides the figure and its count: the scope it was taken in."""
+        figure = super().figure(count)
+        if figure is None:
             return None
-        data = form.cleaned_data
-        values = {name: dict(form.fields[name].choices).get(value, value)
-                  if getattr(form.fields[name], "choices", None) and not hasattr(value, "pk") else value
-                  for name, value in data.items() if value not in (None, "")}
-        label = figure_label(code, values)
-        if label is None:
-            return None
-        if as_of is None:  # no row on this page to read it from: the scope's latest nightly result
-            as_of = self.get_queryset().aggregate(d=Max("segment__as_of"))["d"]
+        data = self.filterset.form.cleaned_data
         if data.get("account_manager"):
             scope = _("account manager %(name)s") % {"name": people.label(data["account_manager"])}
         elif data.get("branch"):
@@ -101,7 +96,7 @@ class ClientListView(FilteredListView):
             scope = _("branch %(code)s") % {"code": self.request.user.staff_profile.branch.code}
         else:
             scope = _("whole firm")
-        return {"label": label, "scope": scope, "as_of": as_of, "count": count}
+        return figure | {"scope": scope}
 
 
 class ClientDetailView(ScopedQuerysetMixin, DetailView):

@@ -2,12 +2,14 @@
 
 import django_filters
 from django.db.models import Q
+from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
 
 from clients.filtersets import ClientFilterSet
 
 from .choices import ClubLevel, IntermediaryKind, IntermediaryStatus, MembershipStatus, ReferralStatus
 from .models import Intermediary, IntermediaryLink, Referral
+from .querysets import reached_q
 
 
 class IntermediaryFilterSet(django_filters.FilterSet):
@@ -38,10 +40,20 @@ class ReferralFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("Status"))
     referred_from = django_filters.DateFilter(field_name="referred_on", lookup_expr="gte", label=_("Referred from"))
     referred_to = django_filters.DateFilter(field_name="referred_on", lookup_expr="lte", label=_("Referred to"))
+    # The conversion page's rows: one referrer (a client or a staff member) and how far its referrals got.
+    referrer_client = django_filters.NumberFilter(field_name="referrer_client_id", widget=HiddenInput,
+                                                  label=_("Referring client"))
+    referrer_staff = django_filters.NumberFilter(field_name="referrer_staff_id", widget=HiddenInput,
+                                                 label=_("Referring staff member"))
+    reached = django_filters.ChoiceFilter(choices=ReferralStatus.choices, method="filter_reached",
+                                          label=_("Reached"))
 
     class Meta:
         model = Referral
         fields = []
+
+    def filter_reached(self, queryset, name, value):
+        return queryset.filter(reached_q(value))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

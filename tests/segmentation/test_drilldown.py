@@ -14,7 +14,7 @@ from ..factories import ClientFactory, make_staff
 from .test_pages_api import browser, nightly_book  # noqa: F401 (a fixture)
 
 FIGURE_LINK = re.compile(r'<a href="(/clients/\?[^"]*figure=[^"]*)"[^>]*>(?:<strong>)?(\d+)(?:</strong>)?</a>')
-LIST_COUNT = re.compile(r'<p class="count">(\d+) records?</p>')
+LIST_COUNT = re.compile(r'<p class="count">\D*(\d+)\D*</p>')
 BANNER = re.compile(r'<p class="banner" id="figure-banner">(.*?)</p>', re.S)
 
 
