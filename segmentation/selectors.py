@@ -207,6 +207,15 @@ def dashboard_scope(user, branch_id: int | None = None, manager_id: int | None =
     return {"level": "firm", "branch": None, "manager": None, "filters": {}, "own": False}
 
 
+def scope_key(scope: dict) -> str:
+    """The scope as the rollup names it: "firm", "branch:<id>", or "manager:<id>" ("own" for one's own book)."""
+    if scope["own"]:
+        return "own"
+    if scope["manager"] is not None:
+        return f"manager:{scope['manager'].pk}"
+    return f"branch:{scope['branch'].pk}" if scope["branch"] else "firm"
+
+
 def dashboard_figures(scope: dict) -> dict | None:
     """The dashboard's figures in a scope: the firm's or a branch's from the nightly rollup, a manager's book
     computed on request (it is small) from the segments the last nightly run wrote."""
@@ -216,8 +225,7 @@ def dashboard_figures(scope: dict) -> dict | None:
         if as_of is None:
             return None
         return rollups.figures("c.account_manager_id = %(am)s", {"am": manager.pk}) | {"as_of": as_of}
-    key = f"branch:{scope['branch'].pk}" if scope["branch"] else "firm"
-    rollup = DashboardRollup.objects.filter(scope=key).first()
+    rollup = DashboardRollup.objects.filter(scope=scope_key(scope)).first()
     return (rollup.data | {"as_of": rollup.as_of, "policy_version": rollup.policy_version}) if rollup else None
 
 

@@ -50,7 +50,8 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         if scope is None:
             raise Http404  # a scope this user may not see looks like one that does not exist
         data = selectors.dashboard_figures(scope)
-        ctx.update(data=data, scope=scope, branch_id=scope["branch"].pk if scope["branch"] else None,
+        ctx.update(data=data, drill=scope, scope=selectors.scope_key(scope),
+                   branch_id=scope["branch"].pk if scope["branch"] else None,
                    branches=Branch.objects.order_by("code") if self.role in FIRM_WIDE_ROLES else None)
         ctx["children"] = [child | {"url": self.child_url(child), "clients_url": self.clients_url(
             "clients", segmented="true", **self.child_filters(child))} for child in selectors.dashboard_children(scope)]
