@@ -11,15 +11,25 @@ from .choices import ClubLevel, IntermediaryKind, IntermediaryStatus, Membership
 from .models import Intermediary, IntermediaryLink, Referral
 from .querysets import reached_q
 
+COMPLIANCE_CHECKS = [("contract", _("Contract expiring within 30 days or expired")),
+                     ("training", _("No training in the last 12 months"))]
+
 
 class IntermediaryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=IntermediaryKind.choices, label=_("Kind"))
     status = django_filters.ChoiceFilter(choices=IntermediaryStatus.choices, label=_("Status"))
+    # The compliance page's counts: the intermediaries a check raises (the same selectors count them there).
+    check = django_filters.ChoiceFilter(choices=COMPLIANCE_CHECKS, method="filter_check", label=_("Compliance check"))
 
     class Meta:
         model = Intermediary
         fields = []
+
+    def filter_check(self, queryset, name, value):
+        from . import selectors
+
+        return {"contract": selectors.contract_expiring, "training": selectors.training_missing}[value](queryset)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value))

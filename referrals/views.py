@@ -225,6 +225,7 @@ class IntermediaryListView(FilteredListView):
     title = gettext_lazy("Intermediaries")
     filterset_class = IntermediaryFilterSet
     template_name = "referrals/intermediary_list.html"
+    figures = {"check": "%(check)s"}  # the compliance check's own name
     export_name = "intermediaries.csv"
     export_columns = [
         (gettext_lazy("Code"), lambda i: i.code), (gettext_lazy("Name"), lambda i: i.name),

@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, ClientFactory
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 11, 2)
-COUNT_LINK = re.compile(r'<a href="([^"]*figure=[^"]*)">(\d+)</a>')
+COUNT_LINK = re.compile(r'<a [^>]*href="([^"]*figure=[^"]*)"[^>]*>(\d+)</a>')
 LIST_COUNT = re.compile(r'<p class="count">\D*(\d+)\D*</p>')
 BANNER = re.compile(r'<p class="banner" id="figure-banner">(.*?)</p>', re.S)
 
@@ -67,3 +67,26 @@ def test_referral_funnel_counts_open_the_referrals_behind_them(staff, book):
     zh = browser(staff["head"], "zh-hans")
     page = zh.get(reverse("referrals:conversion")).content.decode()
     assert all("Referrals" not in t for t in links_add_up(zh, page))
+
+
+@pytest.mark.parametrize("who", ["compliance", "head", "bm_sh"])
+def test_compliance_counts_open_the_intermediaries_a_check_raises(staff, book, who, intermediary, other_intermediary):
+    from django.utils import timezone
+
+    from referrals.models import Intermediary, IntermediaryTraining
+
+    from .conftest import link
+
+    today = timezone.localdate()
+    soon = Intermediary.objects.create(code="IB003", name="即将到期", contract_end=today + datetime.timedelta(days=3))
+    Intermediary.objects.create(code="IB005", name="已到期", contract_end=today - datetime.timedelta(days=1))
+    IntermediaryTraining.objects.create(intermediary=intermediary, trained_on=today, hours=4, topic="合规培训")
+    link(book["zhang"], soon)
+    link(book["zhao"], intermediary)
+    b = browser(staff[who])
+    page = b.get(reverse("referrals:compliance")).content.decode()
+    banners = links_add_up(b, page)
+    assert len(banners) == 2
+    expected = {"compliance": ("2", "3"), "head": ("2", "3"), "bm_sh": ("1", "1")}[who]  # bm_sh: IB003 and IB001
+    assert f"Behind the figure: Contract expiring within 30 days or expired — {expected[0]}" in banners
+    assert f"Behind the figure: No training in the last 12 months — {expected[1]}" in banners
