@@ -154,3 +154,24 @@ def test_churn_reason_is_in_the_client_json_and_filterable(staff, branches, api)
     assert [c["id"] for c in r.json()["results"]] == [losses.pk]
     page = browser(staff["head"]).get("/clients/", {"churn_kind": "accidental"}).content.decode()
     assert "亏损离开" in page and "被挖走" not in page and poached.account_id not in page
+
+
+def test_dashboard_queries_do_not_grow_with_branches_or_managers(nightly_book, staff, branches):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import BranchFactory
+
+    b = browser(staff["head"])
+    sh = branches[0]
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as ctx:
+            dashboard(b, **params)
+        return len(ctx.captured_queries)
+
+    before = (queries(), queries(branch=sh.pk))
+    for i in range(3):
+        BranchFactory(code=f"GZ0{i}")
+        make_staff("account_manager", branch=sh)
+    assert (queries(), queries(branch=sh.pk)) == before
