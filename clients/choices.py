@@ -65,6 +65,21 @@ class ChurnReason(models.TextChoices):
     TAKEN_AWAY = "taken_away", _("Accidental: taken away by a departing employee or intermediary")
 
 
+class ChurnKind(models.TextChoices):
+    """The seed's two kinds of churn: the firm chose or could not prevent it, or it could have kept the client."""
+
+    INEVITABLE = "inevitable", _("Inevitable churn")
+    ACCIDENTAL = "accidental", _("Accidental churn")
+
+
+CHURN_REASON_KIND = {
+    ChurnReason.DROPPED: ChurnKind.INEVITABLE, ChurnReason.POACHED: ChurnKind.INEVITABLE,
+    ChurnReason.FORCED: ChurnKind.INEVITABLE, ChurnReason.LEFT: ChurnKind.ACCIDENTAL,
+    ChurnReason.LOSSES: ChurnKind.ACCIDENTAL, ChurnReason.ATTRACTED: ChurnKind.ACCIDENTAL,
+    ChurnReason.TAKEN_AWAY: ChurnKind.ACCIDENTAL,
+}
+
+
 class ContactChannel(models.TextChoices):
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("E-mail")

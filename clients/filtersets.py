@@ -8,7 +8,18 @@ from django.utils.translation import pgettext
 
 from futures_crm.filters import StaffChoiceFilter
 
-from .choices import AccountStatus, Channel, ClientType, Exchange, ProductClass, ProductRiskLevel, RiskLevel
+from .choices import (
+    CHURN_REASON_KIND,
+    AccountStatus,
+    Channel,
+    ChurnKind,
+    ChurnReason,
+    ClientType,
+    Exchange,
+    ProductClass,
+    ProductRiskLevel,
+    RiskLevel,
+)
 from .models import Branch, Client, Product
 from .selectors import sees_personal_data
 
@@ -55,10 +66,16 @@ class ClientFilterSet(django_filters.FilterSet):
         .select_related("staff_profile").order_by("staff_profile__employee_code"),
         label=_("Account manager"),
     )
+    # The clients of a branch nobody manages (the dashboard's "unassigned" row).
+    no_manager = django_filters.BooleanFilter(field_name="account_manager", lookup_expr="isnull",
+                                              label=_("No account manager"))
     client_type = django_filters.ChoiceFilter(choices=ClientType.choices, label=_("Client type"))
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("Risk level"))
+    churn_reason = django_filters.ChoiceFilter(choices=ChurnReason.choices, label=_("Churn reason"))
+    churn_kind = django_filters.ChoiceFilter(choices=ChurnKind.choices, method="filter_churn_kind",
+                                             label=_("Churn kind"))
     # The branch manager's worklist of key-client proposals waiting for a decision.
     key_proposed = django_filters.BooleanFilter(field_name="key_proposed_at", lookup_expr="isnull", exclude=True,
                                                 label=_("Proposed as a key client"))
@@ -72,6 +89,9 @@ class ClientFilterSet(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         user = getattr(self.request, "user", None)
         return queryset.search(value, whole_phone_only=not sees_personal_data(user))
+
+    def filter_churn_kind(self, queryset, name, value):
+        return queryset.filter(churn_reason__in=[r for r, kind in CHURN_REASON_KIND.items() if kind == value])
 
     @classmethod
     def contribute(cls, *, filters: dict, sorts: tuple) -> None:

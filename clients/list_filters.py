@@ -6,7 +6,9 @@ client-page panel (panels.py):
 - `filters` (URL parameter → django-filter Filter): ClientFilterSet and its subclasses offer them, so the
   client list page, its CSV export, the API (and its schema) and campaign targeting all read them;
 - `sorts` ((field path, `ordering` value, label) triples): added to the FilterSet's `ordering`;
-- `key_clients` (a Q on Client): clients that count as key besides those marked by hand (`key_client_q`).
+- `key_clients` (a Q on Client): clients that count as key besides those marked by hand (`key_client_q`);
+- `figures` (code → label): the dashboard figures that link to the list with `?figure=code`; the list's
+  banner names the figure it explains (`registered_figures`).
 """
 
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ class ListFilters:
     filters: dict = field(default_factory=dict)
     sorts: tuple = ()
     key_clients: Q | None = None
+    figures: dict = field(default_factory=dict)
 
 
 CLIENT_LIST_FILTERS: dict[str, ListFilters] = {}
@@ -39,3 +42,9 @@ def key_client_q() -> Q:
         if contribution.key_clients is not None:
             q |= contribution.key_clients
     return q
+
+
+def registered_figures() -> dict:
+    """Every dashboard figure the client list explains: code → label."""
+    return {code: label for contribution in CLIENT_LIST_FILTERS.values()
+            for code, label in contribution.figures.items()}

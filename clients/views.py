@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from .access_log import CONTACT_FIELDS, personal_data_shown
 from .filtersets import ClientFilterSet
 from .forms import ClientForm, ContactLogForm, KeyProposalForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
+from .list_filters import registered_figures
 from .models import Client
 from .panels import panels_for
 
@@ -55,6 +57,7 @@ class ClientListView(FilteredListView):
         if not selectors.sees_several_managers(self.request.user):
             fields.pop("account_manager", None)
             fields.pop("branch", None)
+            fields.pop("no_manager", None)
         elif self.role == Role.BRANCH_MANAGER:
             # A branch manager chooses among their own branch and its managers only.
             branch_id = self.request.user.staff_profile.branch_id
@@ -72,7 +75,31 @@ class ClientListView(FilteredListView):
         # The churn scores are the nightly run's: the page says which trading day they are from.
         ctx["churn_as_of"] = max((s.as_of for c in ctx["page_obj"] if (s := getattr(c, "segment", None))),
                                  default=None)
+        if ctx["figure"]:  # the trading day of its segments; none on this page: the scope's latest nightly result
+            ctx["figure"]["as_of"] = ctx["churn_as_of"] or self.get_queryset().aggregate(
+                d=Max("segment__as_of"))["d"]
         return ctx
+
+    def figure_labels(self):
+        return registered_figures()  # the figures other apps register (clients.list_filters)
+
+    def figure(self, count: int) -> dict | None:
+        """Besides the figure and its count: the scope it was taken in."""
+        figure = super().figure(count)
+        if figure is None:
+            return None
+        data = self.filterset.form.cleaned_data
+        if data.get("account_manager"):
+            scope = _("account manager %(name)s") % {"name": people.label(data["account_manager"])}
+        elif data.get("branch"):
+            scope = _("branch %(code)s") % {"code": data["branch"].code}
+        elif self.role == Role.ACCOUNT_MANAGER:
+            scope = _("my clients")
+        elif self.role == Role.BRANCH_MANAGER:
+            scope = _("branch %(code)s") % {"code": self.request.user.staff_profile.branch.code}
+        else:
+            scope = _("whole firm")
+        return figure | {"scope": scope}
 
 
 class ClientDetailView(ScopedQuerysetMixin, DetailView):

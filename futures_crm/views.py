@@ -51,6 +51,9 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
     paginate_by = 50
     export_name = "export.csv"
     export_columns = ()
+    # Dashboard figures this list explains (`?figure=code`): code → label, "%(name)s" standing for the display
+    # value of the filter `name` the link set ("Open tasks of %(owner)s").
+    figures: dict = {}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -58,7 +61,23 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
         params.pop("page", None)
         ctx["query_string"] = params.urlencode()
         ctx["sort_links"] = self.sort_links(params)
+        ctx["figure"] = self.figure(ctx["paginator"].count) if ctx.get("paginator") else None
         return ctx
+
+    def figure_labels(self) -> dict:
+        return self.figures
+
+    def figure(self, count: int) -> dict | None:
+        """Opened from a dashboard: the figure this list explains and its count, the rows listed (so the number
+        clicked and the list agree, or the difference shows)."""
+        label = self.figure_labels().get(self.request.GET.get("figure", ""))
+        form = self.filterset.form
+        if label is None or not form.is_valid():
+            return None
+        try:
+            return {"label": str(label) % filter_display_values(form), "count": count}
+        except (KeyError, TypeError, ValueError):
+            return None  # a link that lacks the filter its label names explains nothing
 
     def sort_links(self, params) -> dict:
         """Each sort of the FilterSet's `ordering`: a link sorting by it (the other way when it is current)."""
@@ -86,6 +105,25 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
         return export_response(fmt, PurePath(self.export_name).stem,
                                [str(header) for header, _value in self.export_columns],
                                ([value(row) for _header, value in self.export_columns] for row in rows))
+
+
+def filter_display_values(form) -> dict:
+    """The filters a bound filter form holds, as a reader would name them: a choice by its label, a person
+    as "姓名 (工号)", anything else as itself."""
+    from . import people
+
+    values = {}
+    for name, value in form.cleaned_data.items():
+        if value in (None, ""):
+            continue
+        field = form.fields[name]
+        if hasattr(value, "pk"):
+            values[name] = people.label(value) if hasattr(value, "staff_profile") else str(value)
+        elif getattr(field, "choices", None):
+            values[name] = dict(field.choices).get(value, value)
+        else:
+            values[name] = value
+    return values
 
 
 # Where each role starts its day: the page made for its work (the firm's or the branch's figures come from the

@@ -8,6 +8,7 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Relationships")
 
     def ready(self):
+        from clients import list_filters
         from clients.imports.hooks import register_clients_imported
         from clients.panels import Panel, register
         from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
@@ -16,6 +17,8 @@ class ReferralsConfig(AppConfig):
         from .services import relationships_from_import
         from .views import relationships_panel_context
 
+        # The workload page's client counts open the client list, which names the figure.
+        list_filters.register(list_filters.ListFilters(key="referrals", figures={"managed": _("Clients under care")}))
         # A clients file's referrer and intermediary columns become referrals and links in its transaction.
         register_clients_imported(relationships_from_import)
 

@@ -2,22 +2,34 @@
 
 import django_filters
 from django.db.models import Q
+from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
 
 from clients.filtersets import ClientFilterSet
 
 from .choices import ClubLevel, IntermediaryKind, IntermediaryStatus, MembershipStatus, ReferralStatus
 from .models import Intermediary, IntermediaryLink, Referral
+from .querysets import reached_q
+
+COMPLIANCE_CHECKS = [("contract", _("Contract expiring within 30 days or expired")),
+                     ("training", _("No training in the last 12 months"))]
 
 
 class IntermediaryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=IntermediaryKind.choices, label=_("Kind"))
     status = django_filters.ChoiceFilter(choices=IntermediaryStatus.choices, label=_("Status"))
+    # The compliance page's counts: the intermediaries a check raises (the same selectors count them there).
+    check = django_filters.ChoiceFilter(choices=COMPLIANCE_CHECKS, method="filter_check", label=_("Compliance check"))
 
     class Meta:
         model = Intermediary
         fields = []
+
+    def filter_check(self, queryset, name, value):
+        from . import selectors
+
+        return {"contract": selectors.contract_expiring, "training": selectors.training_missing}[value](queryset)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value))
@@ -38,10 +50,20 @@ class ReferralFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("Status"))
     referred_from = django_filters.DateFilter(field_name="referred_on", lookup_expr="gte", label=_("Referred from"))
     referred_to = django_filters.DateFilter(field_name="referred_on", lookup_expr="lte", label=_("Referred to"))
+    # The conversion page's rows: one referrer (a client or a staff member) and how far its referrals got.
+    referrer_client = django_filters.NumberFilter(field_name="referrer_client_id", widget=HiddenInput,
+                                                  label=_("Referring client"))
+    referrer_staff = django_filters.NumberFilter(field_name="referrer_staff_id", widget=HiddenInput,
+                                                 label=_("Referring staff member"))
+    reached = django_filters.ChoiceFilter(choices=ReferralStatus.choices, method="filter_reached",
+                                          label=_("Reached"))
 
     class Meta:
         model = Referral
         fields = []
+
+    def filter_reached(self, queryset, name, value):
+        return queryset.filter(reached_q(value))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

@@ -45,3 +45,15 @@ class ReferralQuerySet(models.QuerySet):
             | client_scope_q(user, "referred_client__") & Q(referred_client__isnull=False)
             | Q(referrer_staff=user)
         )
+
+
+def reached_q(status) -> Q:
+    """Referrals that reached `status` in the funnel (the conversion page counts them, the list filters them)."""
+    from .choices import ReferralStatus
+
+    return {
+        ReferralStatus.REFERRED: Q(),
+        ReferralStatus.CONTACTED: Q(contacted_on__isnull=False),
+        ReferralStatus.OPENED: Q(opened_on__isnull=False),
+        ReferralStatus.FUNDED: Q(status=ReferralStatus.FUNDED),
+    }[status]

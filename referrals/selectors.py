@@ -46,6 +46,7 @@ from . import rules
 from .access import INTERMEDIARY_FIRM_WIDE
 from .choices import IntermediaryStatus, ReferralStatus
 from .models import ClubMembership, Intermediary, IntermediaryLink, IntermediaryRelative, IntermediaryTraining, Referral
+from .querysets import reached_q
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -520,9 +521,9 @@ def referrer_conversion(*, user) -> list[dict]:
     counts = referrals.values("referrer_client_id", "referrer_staff_id").annotate(
         # distinct: the rewards join repeats a referral once per reward.
         total=Count("pk", distinct=True),
-        contacted=Count("pk", filter=Q(contacted_on__isnull=False), distinct=True),
-        opened=Count("pk", filter=Q(opened_on__isnull=False), distinct=True),
-        funded=Count("pk", filter=Q(status=ReferralStatus.FUNDED), distinct=True),
+        contacted=Count("pk", filter=reached_q(ReferralStatus.CONTACTED), distinct=True),
+        opened=Count("pk", filter=reached_q(ReferralStatus.OPENED), distinct=True),
+        funded=Count("pk", filter=reached_q(ReferralStatus.FUNDED), distinct=True),
         rewards=Count("rewards", distinct=True),
     ).order_by()
     key = ("client__referral_received__referrer_client_id", "client__referral_received__referrer_staff_id")

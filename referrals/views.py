@@ -225,6 +225,7 @@ class IntermediaryListView(FilteredListView):
     title = gettext_lazy("Intermediaries")
     filterset_class = IntermediaryFilterSet
     template_name = "referrals/intermediary_list.html"
+    figures = {"check": "%(check)s"}  # the compliance check's own name
     export_name = "intermediaries.csv"
     export_columns = [
         (gettext_lazy("Code"), lambda i: i.code), (gettext_lazy("Name"), lambda i: i.name),
@@ -484,6 +485,8 @@ class ReferralListView(FilteredListView):
     title = gettext_lazy("Referrals")
     filterset_class = ReferralFilterSet
     template_name = "referrals/referral_list.html"
+    figures = {"referrals": gettext_lazy("Referrals from one referrer"),
+               "reached": gettext_lazy("Referrals from one referrer that reached: %(reached)s")}
     export_name = "referrals.csv"
     export_columns = [
         (gettext_lazy("Referred person"), lambda r: r.prospect_name),
@@ -511,7 +514,11 @@ class ConversionView(StaffRequiredMixin, TemplateView):
     template_name = "referrals/conversion.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(rows=selectors.referrer_conversion(user=self.request.user), **kwargs)
+        rows = selectors.referrer_conversion(user=self.request.user)
+        for r in rows:  # each count links to the referral list of that referrer (ReferralFilterSet)
+            r["referrer_query"] = urlencode({"referrer_client": r["referrer_client_id"]} if r["referrer_client_id"]
+                                            else {"referrer_staff": r["referrer_staff_id"]})
+        return super().get_context_data(rows=rows, **kwargs)
 
 
 class ReferralCreateView(StaffRequiredMixin, FormView):

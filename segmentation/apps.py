@@ -19,7 +19,7 @@ class SegmentationConfig(AppConfig):
                        order=10))
         list_filters.register(list_filters.ListFilters(
             key="segmentation", filters=filtersets.client_list_filters(), sorts=filtersets.CLIENT_SORTS,
-            key_clients=filtersets.key_clients()))
+            key_clients=filtersets.key_clients(), figures=filtersets.FIGURES))
         register_my_day_section("churn", selectors.high_churn_clients)
         register_nav(
             NavItem("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES, "analysis",

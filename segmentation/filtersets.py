@@ -2,8 +2,11 @@
 through clients.list_filters (same URL parameters on the client page, its CSV export, the API and campaign
 targeting)."""
 
+from decimal import Decimal
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Value, Window
+from django.db.models.functions import Ceil, RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from .choices import RunStatus
@@ -32,7 +35,39 @@ def client_list_filters() -> dict:
                                                        label=_("Churn score to")),
         "churned": django_filters.BooleanFilter(field_name="segment__churned", label=_("Churned")),
         "loyal": django_filters.BooleanFilter(field_name="segment__loyal", label=_("Loyal")),
+        # The dashboard's "clients" figure counts the clients the nightly run has segmented.
+        "segmented": django_filters.BooleanFilter(field_name="segment", lookup_expr="isnull", exclude=True,
+                                                  label=_("Segmented")),
+        "top_net_commission": django_filters.NumberFilter(method=top_by_net_commission, min_value=1, max_value=100,
+                                                          label=_("Top % by net commission")),
     }
+
+
+# The figures the dashboard links to the client list (?figure=…): the list's banner names the one it explains,
+# with the values of the filters it was opened with (%(volume)s: the label of the chosen volume class).
+FIGURES = {
+    "clients": _("Segmented clients"),
+    "churned": _("Churned clients"),
+    "loyal": _("Loyal clients"),
+    "high_risk": _("High churn risk"),
+    "churn_bucket": _("Churn risk %(churn_score_min)s–%(churn_score_max)s"),
+    "top_share": _("Top %(top_net_commission)s%% of clients by net commission"),
+    "purpose": _("Purpose: %(purpose)s"),
+    "fund_size": _("Fund size: %(fund_size)s"),
+    "volume": _("Trading volume: %(volume)s"),
+    "tenure": _("Tenure: %(tenure)s"),
+}
+
+
+def top_by_net_commission(queryset, name, value):
+    """The first ceil(value% × n) of the segmented clients the other filters keep, by net commission over 250
+    trading days: the clients behind the dashboard's top-20% share (ranked as the nightly rollup ranks them)."""
+    ranked = (queryset.order_by().filter(segment__isnull=False, metrics__isnull=False)
+              .annotate(rank=Window(RowNumber(), order_by=[F("metrics__net_commission_250").desc(), F("pk").asc()]),
+                        total=Window(Count("pk")))
+              .filter(rank__lte=Ceil(ExpressionWrapper(F("total") * Value(Decimal(value) / 100),
+                                                        output_field=DecimalField()))))
+    return queryset.filter(pk__in=ranked.values("pk"))
 
 
 def key_clients() -> Q:

@@ -15,6 +15,7 @@ from .engine import AXES
 CURVE_POINTS = 20  # the curve's resolution: every 5% of clients
 SHARE_PLACES = Decimal("0.0001")
 CHURN_BUCKETS = [(0, 0), (1, 24), (25, 49), (50, 74), (75, 100)]
+HIGH_RISK = 50  # the buckets from here up are the dashboard's "high risk" (the default retention threshold)
 
 
 def figures(where: str = "TRUE", params: dict | None = None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
@@ -173,20 +173,90 @@ def _axis_values():
 AXIS_VALUES = _axis_values()
 
 
-def dashboard_figures(user, branch_id: int | None = None) -> tuple[dict | None, str]:
-    """The dashboard's figures in the user's scope: firm or a branch from the nightly rollup, own book live."""
+def dashboard_scope(user, branch_id: int | None = None, manager_id: int | None = None) -> dict | None:
+    """The scope the dashboard shows (firm, a branch, or one manager's book) if `user` may see it, else None.
+
+    An account manager sees their own book only; a branch manager their branch and its managers; the
+    firm-wide roles any of them. `filters` are the client-list parameters that select the same clients.
+    """
+    from django.contrib.auth import get_user_model
+
+    from clients.models import Branch
+
     role = user_role(user)
     if role == Role.ACCOUNT_MANAGER:
-        # Computed live over the own book, from the segments the last nightly run wrote.
-        as_of = ClientSegment.objects.filter(client__account_manager=user).aggregate(d=Max("as_of"))["d"]
-        return rollups.figures("c.account_manager_id = %(am)s", {"am": user.pk}) | {"as_of": as_of}, "own"
+        if branch_id or manager_id not in (None, user.pk):
+            return None
+        return {"level": "manager", "branch": None, "manager": user, "filters": {}, "own": True}
     if role == Role.BRANCH_MANAGER:
-        branch_id = user.staff_profile.branch_id
+        own = user.staff_profile.branch_id
+        if branch_id not in (None, own) or own is None:
+            return None
+        branch_id = own
     elif role not in FIRM_WIDE_ROLES:
-        return None, "none"
-    scope = f"branch:{branch_id}" if branch_id else "firm"
-    rollup = DashboardRollup.objects.filter(scope=scope).first()
-    return (rollup.data | {"as_of": rollup.as_of, "policy_version": rollup.policy_version}) if rollup else None, scope
+        return None
+    if manager_id:
+        managers = get_user_model().objects.filter(staff_profile__role=Role.ACCOUNT_MANAGER)
+        if branch_id:
+            managers = managers.filter(staff_profile__branch_id=branch_id)
+        manager = managers.select_related("staff_profile__branch").filter(pk=manager_id).first()
+        if manager is None:
+            return None
+        return {"level": "manager", "branch": manager.staff_profile.branch, "manager": manager,
+                "filters": {"account_manager": manager.pk}, "own": False}
+    if branch_id:
+        branch = Branch.objects.filter(pk=branch_id).first()
+        if branch is None:
+            return None
+        return {"level": "branch", "branch": branch, "manager": None, "filters": {"branch": branch.pk}, "own": False}
+    return {"level": "firm", "branch": None, "manager": None, "filters": {}, "own": False}
+
+
+def scope_key(scope: dict) -> str:
+    """The scope as the rollup names it: "firm", "branch:<id>", or "manager:<id>" ("own" for one's own book)."""
+    if scope["own"]:
+        return "own"
+    if scope["manager"] is not None:
+        return f"manager:{scope['manager'].pk}"
+    return f"branch:{scope['branch'].pk}" if scope["branch"] else "firm"
+
+
+def dashboard_figures(scope: dict) -> dict | None:
+    """The dashboard's figures in a scope: the firm's or a branch's from the nightly rollup, a manager's book
+    computed on request (it is small) from the segments the last nightly run wrote."""
+    manager = scope["manager"]
+    if manager is not None:
+        as_of = ClientSegment.objects.filter(client__account_manager=manager).aggregate(d=Max("as_of"))["d"]
+        if as_of is None:
+            return None
+        return rollups.figures("c.account_manager_id = %(am)s", {"am": manager.pk}) | {"as_of": as_of}
+    rollup = DashboardRollup.objects.filter(scope=scope_key(scope)).first()
+    return (rollup.data | {"as_of": rollup.as_of, "policy_version": rollup.policy_version}) if rollup else None
+
+
+def dashboard_children(scope: dict) -> list[dict]:
+    """One level down from a scope, with its segmented clients: the firm's branches, or a branch's account
+    managers (and its clients nobody manages, `manager` None). One grouped query; a manager's book has none."""
+    from django.contrib.auth import get_user_model
+
+    from clients.models import Branch
+
+    segments = ClientSegment.objects.order_by()
+    if scope["level"] == "firm":
+        counts = dict(segments.values_list("client__branch_id").annotate(n=Count("pk")))
+        return [{"branch": b, "manager": None, "clients": counts.get(b.pk, 0)} for b in Branch.objects.order_by("code")]
+    if scope["level"] != "branch":
+        return []
+    branch = scope["branch"]
+    counts = dict(segments.filter(client__branch=branch).values_list("client__account_manager_id")
+                  .annotate(n=Count("pk")))
+    managers = (get_user_model().objects.filter(staff_profile__role=Role.ACCOUNT_MANAGER)
+                .filter(Q(staff_profile__branch=branch) | Q(pk__in=[pk for pk in counts if pk]))
+                .select_related("staff_profile").order_by("staff_profile__employee_code"))
+    rows = [{"branch": branch, "manager": m, "clients": counts.get(m.pk, 0)} for m in managers]
+    if counts.get(None):
+        rows.append({"branch": branch, "manager": None, "unassigned": True, "clients": counts[None]})
+    return rows
 
 
 # ---------------------------------------------------------------- indicator history

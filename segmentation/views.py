@@ -1,10 +1,14 @@
 """Segmentation pages: the managers' dashboard, nightly runs, the policy, overrides."""
 
+import functools
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -18,6 +22,7 @@ from .filtersets import NightlyRunFilterSet
 from .forms import OverrideForm, PolicyForm, RunForm
 from .models import NightlyRun, Policy, SegmentOverride
 from .policy import DEFAULTS
+from .rollups import HIGH_RISK
 
 
 def curve_points(curve: list[dict]) -> str:
@@ -26,28 +31,68 @@ def curve_points(curve: list[dict]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
 
 
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 class DashboardView(StaffRequiredMixin, TemplateView):
-    """Segment counts, churn-risk distribution and value concentration in the viewer's scope."""
+    """Segment counts, churn-risk distribution and value concentration for the firm, a branch or a manager's
+    book; every number links to the client list that makes it, and each level lists the one below it."""
 
     allowed_roles = selectors.DASHBOARD_ROLES
     template_name = "segmentation/dashboard.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        branch_id = self.request.GET.get("branch")
-        branch_id = int(branch_id) if branch_id and branch_id.isdigit() else None
-        data, scope = selectors.dashboard_figures(self.request.user, branch_id)
-        ctx.update(data=data, scope=scope, axes=selectors.AXIS_VALUES,
-                   branches=Branch.objects.all() if self.role in FIRM_WIDE_ROLES else None, branch_id=branch_id)
-        if data:
-            ctx["segment_rows"] = [
-                (axis.label, [(label, data["segments"].get(axis.value, {}).get(v, 0)) for v, label in enum.choices])
-                for axis, enum in selectors.AXIS_VALUES.items()
-            ]
-            ctx["curve_points"] = curve_points(data["concentration"]["curve"])
-            ctx["window_days"] = selectors.window_days(data.get("as_of"))
-            ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
+        scope = selectors.dashboard_scope(self.request.user, _int_param(self.request, "branch"),
+                                          _int_param(self.request, "manager"))
+        if scope is None:
+            raise Http404  # a scope this user may not see looks like one that does not exist
+        data = selectors.dashboard_figures(scope)
+        ctx.update(data=data, drill=scope, scope=selectors.scope_key(scope),
+                   branch_id=scope["branch"].pk if scope["branch"] else None,
+                   branches=Branch.objects.order_by("code") if self.role in FIRM_WIDE_ROLES else None)
+        ctx["children"] = [child | {"url": self.child_url(child), "clients_url": self.clients_url(
+            "clients", segmented="true", **self.child_filters(child))} for child in selectors.dashboard_children(scope)]
+        if not data:
+            return ctx
+        link = functools.partial(self.clients_url, **scope["filters"])
+        ctx["links"] = {"clients": link("clients", segmented="true"), "churned": link("churned", churned="true"),
+                        "loyal": link("loyal", loyal="true"),
+                        "high_risk": link("high_risk", churn_score_min=HIGH_RISK),
+                        "top_share": link("top_share", top_net_commission=20)}
+        ctx["segment_rows"] = [
+            (axis.label, [(label, data["segments"].get(axis.value, {}).get(v, 0), link(axis.value, **{axis.value: v}))
+                          for v, label in enum.choices])
+            for axis, enum in selectors.AXIS_VALUES.items()
+        ]
+        ctx["churn_rows"] = [b | {"url": link("churn_bucket", churn_score_min=b["from"], churn_score_max=b["to"])}
+                             for b in data["churn"]]
+        ctx["high_risk"] = sum(b["clients"] for b in data["churn"] if b["from"] >= HIGH_RISK)
+        ctx["curve_points"] = curve_points(data["concentration"]["curve"])
+        ctx["window_days"] = selectors.window_days(data.get("as_of"))
+        ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
         return ctx
+
+    @staticmethod
+    def clients_url(figure: str, **params) -> str:
+        """The client list with the filters that make a figure, and the figure's code for its banner."""
+        return reverse("clients:list") + "?" + urlencode(params | {"figure": figure})
+
+    @staticmethod
+    def child_filters(child: dict) -> dict:
+        if child["manager"] is not None:
+            return {"branch": child["branch"].pk, "account_manager": child["manager"].pk}
+        return {"branch": child["branch"].pk} | ({"no_manager": "true"} if child.get("unassigned") else {})
+
+    @staticmethod
+    def child_url(child: dict) -> str | None:
+        if child["manager"] is not None:
+            return reverse("segmentation:dashboard") + "?" + urlencode({"manager": child["manager"].pk})
+        if child.get("unassigned"):
+            return None
+        return reverse("segmentation:dashboard") + "?" + urlencode({"branch": child["branch"].pk})
 
 
 class RunListView(FilteredListView):

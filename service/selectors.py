@@ -88,7 +88,8 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
     own_clients = Client.objects.filter(account_manager=user)
     if role == Role.BRANCH_MANAGER:
         own_clients = Client.objects.visible_to(user)
-    tasks = (Task.objects.filter(owner=user, status=TaskStatus.OPEN, due_on__lte=today + datetime.timedelta(days=1))
+    tasks_due_by = today + datetime.timedelta(days=1)
+    tasks = (Task.objects.filter(owner=user, status=TaskStatus.OPEN, due_on__lte=tasks_due_by)
              .select_related("client", "prospect"))
     ticket_q = Q(owner=user)
     if role == Role.SERVICE_AGENT:
@@ -104,6 +105,7 @@ def my_day(*, user, today: datetime.date | None = None) -> dict:
     return {
         "today": today,
         "tasks": list(tasks),
+        "tasks_due_by": tasks_due_by,  # the task list's `due_before` for the same tasks
         "birthdays": birthdays_between(own_clients.filter(status="active"), today, 7),
         "tickets": list(tickets),
         **{name: list(rows(own_clients)) for name, rows in MY_DAY_SECTIONS.items()},

@@ -255,6 +255,8 @@ class TaskListView(FilteredListView):
     title = gettext_lazy("Tasks")
     filterset_class = TaskFilterSet
     template_name = "service/task_list.html"
+    figures = {"open_tasks": gettext_lazy("Open tasks of %(owner)s"),
+               "due_tasks": gettext_lazy("Open tasks of %(owner)s due by %(due_before)s")}
     queryset = Task.objects.select_related("client", "prospect", "owner__staff_profile")
     export_name = "tasks.csv"
     export_columns = [

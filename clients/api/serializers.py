@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from futures_crm import people
 
+from ..choices import CHURN_REASON_KIND, ChurnKind
 from ..identity import mask_id_number, mask_phone
 from ..models import Branch, Client, ContactLog, StaffProfile
 from ..selectors import sees_personal_data
@@ -78,6 +79,8 @@ class ClientSerializer(serializers.ModelSerializer):
     churn = serializers.SerializerMethodField()
     lifetime_value = serializers.SerializerMethodField()
     loyalty = serializers.SerializerMethodField()
+    # The seed's taxonomy: inevitable or accidental, from the reason a person recorded (null while none is).
+    churn_kind = serializers.SerializerMethodField()
 
     class Meta:
         model = Client
@@ -85,7 +88,8 @@ class ClientSerializer(serializers.ModelSerializer):
             "id", "account_id", "name", "client_type", "status", "branch", "account_manager", "profile_complete",
             "id_type", "id_number", "id_number_masked", "birthday", "gender", "phone", "phone_alt", "email",
             "province", "city", "address", "occupation", "industry", "spot_products", "open_date", "close_date",
-            "channel", "intermediary_code", "investor_class", "risk_level", "tags", "is_key", "key_proposed_at",
+            "churn_reason", "churn_kind", "channel", "intermediary_code", "investor_class", "risk_level", "tags",
+            "is_key", "key_proposed_at",
             "consent_phone", "consent_sms", "consent_email", "consent_wechat",
             "segments", "churn", "lifetime_value", "loyalty",
         ]
@@ -98,6 +102,10 @@ class ClientSerializer(serializers.ModelSerializer):
 
     def _segment(self, obj):
         return getattr(obj, "segment", None)
+
+    @extend_schema_field(serializers.ChoiceField(choices=ChurnKind.choices, allow_null=True))
+    def get_churn_kind(self, obj):
+        return CHURN_REASON_KIND.get(obj.churn_reason)
 
     def get_id_number_masked(self, obj) -> str:
         return mask_id_number(obj.id_number)
