@@ -29,6 +29,8 @@ FIGURES = {
     "metrics": pgettext_lazy("nightly figure", "client metrics written"),
     "transitions": pgettext_lazy("nightly figure", "segment changes"),
     "segments": pgettext_lazy("nightly figure", "client segments written"),
+    "suitability_alerts": pgettext_lazy("nightly figure", "suitability mismatches raised"),
+    "suitability_renewals": pgettext_lazy("nightly figure", "suitability renewal tasks opened"),
 }
 TASKS_OPENED = pgettext_lazy("nightly figure", "tasks opened: %(kind)s")  # the tasks step: one count per kind
 ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt"),

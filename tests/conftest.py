@@ -75,3 +75,11 @@ def celery_worker_live(transactional_db):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; the suite creates hundreds. Hash strength is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Modules marked `flushes_db` build their data in the committed test database (a live server must see it)
+    and flush it at the end, which also takes what the migrations seeded (products, message templates, deadline
+    policies): they run last, after pytest-django's own order, so no test after them misses those rows."""
+    items.sort(key=lambda item: item.get_closest_marker("flushes_db") is not None)

@@ -222,7 +222,7 @@ def data_strings() -> set[str]:
     codes, the places of visits. Usernames are not among them: a page names staff by their names."""
     from django.contrib.auth import get_user_model
 
-    from clients.models import Branch, Client, ContactLog, ContractSettlement, StaffProfile
+    from clients.models import Branch, Client, ContactLog, ContractSettlement, Product, StaffProfile
     from referrals.models import Intermediary
     from service.models import Activity, ProspectVisit
 
@@ -233,6 +233,7 @@ def data_strings() -> set[str]:
     strings |= set(Branch.objects.exclude(code=Branch.PLACEHOLDER).values_list("code", flat=True))
     # Product codes as the exchanges write them (au, hc, si): a client's trading history lists them.
     strings |= set(ContractSettlement.objects.values_list("product", flat=True).distinct())
+    strings |= set(Product.objects.values_list("code", flat=True))
     places = (ContactLog, ProspectVisit, Activity)
     strings |= {s for model in places for s in model.objects.values_list("place", flat=True)}
     return {s.strip() for s in strings if s}

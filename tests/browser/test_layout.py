@@ -18,7 +18,7 @@ from django.db import connections
 from django.test import override_settings
 
 # django_db: the test database is only set up for a session whose tests ask for it (the tests read nothing).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.flushes_db]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
