@@ -52,7 +52,8 @@ TARGET_KEYS = [f.key for f in FIGURES if f.target]
 # Lower is better for these when ranking.
 ASCENDING = {"churned", "overdue_tasks"}
 TARGET_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
-SCORECARD_ROLES = FIRM_WIDE_ROLES | {Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER}
+SCORECARD_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING, Role.BRANCH_MANAGER,
+                   Role.ACCOUNT_MANAGER}
 PERCENT = Decimal("0.1")
 
 _MONTHLY_SQL = """

@@ -107,7 +107,7 @@ class ManagerScorecardView(ScorecardMixin, StaffRequiredMixin, TemplateView):
 
 
 class TargetForm(forms.Form):
-    month = forms.CharField(label=_("Month"), max_length=7, help_text=_("YYYY-MM"))
+    month = forms.CharField(label=_("Month"), max_length=7, help_text=_("Year and month, e.g. 2025-01"))
     new = forms.IntegerField(label=_("New accounts"), required=False, min_value=0)
     net_commission = forms.DecimalField(label=_("Net commission"), required=False, min_value=0, max_digits=18,
                                         decimal_places=2)

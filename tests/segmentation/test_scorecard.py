@@ -167,7 +167,7 @@ def test_chinese_pages(snapshots, staff):
     ScorecardTarget.objects.create(manager=staff["am1"], month=FEB, new=6)
     html = page(staff["bm_sh"], "zh-hans").get(reverse("segmentation:scorecard"), {"month": "2025-02"})
     text = html.content.decode()
-    for word in ("客户经理考核", "排名", "新开户数", "完成率", "净手续费"):
+    for word in ("客户经理考核", "排名", "新开户数", "完成率", "留存手续费"):
         assert word in text, word
     history = page(staff["bm_sh"], "zh-hans").get(reverse("segmentation:scorecard-manager", args=["AM001"]),
                                                   {"month": "2025-02"}).content.decode()
