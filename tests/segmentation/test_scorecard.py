@@ -172,3 +172,28 @@ def test_chinese_pages(snapshots, staff):
     history = page(staff["bm_sh"], "zh-hans").get(reverse("segmentation:scorecard-manager", args=["AM001"]),
                                                   {"month": "2025-02"}).content.decode()
     assert "目标" in history and "设定目标" in history
+
+
+def test_api_answers_the_branch_scorecard_with_money_as_strings(snapshots, staff, api):
+    ScorecardTarget.objects.create(manager=staff["am1"], month=FEB, new=6, net_commission=Decimal("600.70"))
+    body = api(staff["bm_sh"]).get("/api/scorecard/", {"month": "2025-02", "sort": "net_commission"}).json()
+    assert (body["month"], body["branch"], [m["code"] for m in body["managers"]]) == (
+        "2025-02", "SH01", ["AM002", "AM001"])
+    am1 = body["managers"][1]
+    assert am1["rank"] == 2 and am1["figures"]["net_commission"] == "300.3500" and am1["figures"]["new"] == 3
+    assert am1["progress"]["new"] == "50.0" and am1["targets"]["net_commission"] == "600.7000"
+    assert body["managers"][0]["targets"] is None
+
+
+@pytest.mark.parametrize(("who", "query", "status", "codes"), [
+    ("am1", {}, 200, ["AM001"]), ("am1", {"branch": "BJ01"}, 404, None), ("bm_sh", {}, 200, ["AM002", "AM001"]),
+    ("bm_bj", {"branch": "SH01"}, 404, None), ("head", {"branch": "SH01"}, 200, ["AM002", "AM001"]),
+    ("agent", {}, 403, None), ("head", {"month": "2025-2"}, 400, "month"), ("head", {"sort": "x"}, 400, "sort"),
+])
+def test_api_scope_and_bad_parameters(snapshots, staff, api, who, query, status, codes):
+    response = api(staff[who]).get("/api/scorecard/", {"month": "2025-02", **query})
+    assert response.status_code == status
+    if status == 200:
+        assert [m["code"] for m in response.json()["managers"]] == codes
+    elif status == 400:
+        assert codes in response.json()
