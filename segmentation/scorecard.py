@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
@@ -102,8 +103,6 @@ def parse_month(text: str | None) -> datetime.date | None:
 def latest_month() -> datetime.date:
     """The month of the newest manager snapshot (this month when there is none)."""
     last = IndicatorSnapshot.objects.filter(scope="manager").aggregate(d=Max("on_date"))["d"]
-    from django.utils import timezone
-
     return month_start(last or timezone.localdate())
 
 
