@@ -13,7 +13,7 @@ class SegmentationConfig(AppConfig):
         from futures_crm.context_processors import NavItem, register_nav
         from service.selectors import register_my_day_section
 
-        from . import filtersets, selectors, texts  # noqa: F401 - texts registers its codes
+        from . import filtersets, scorecard, selectors, texts  # noqa: F401 - texts registers its codes
 
         register(Panel(key="segmentation", template="segmentation/panel.html", context=selectors.client_panel,
                        order=10))
@@ -24,5 +24,7 @@ class SegmentationConfig(AppConfig):
         register_nav(
             NavItem("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES, "analysis",
                     ("segmentation:policy", "segmentation:override*")),
+            NavItem("segmentation:scorecard", _("Scorecard"), scorecard.SCORECARD_ROLES, "analysis",
+                    ("segmentation:scorecard-*",)),
             NavItem("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES, "admin"),
         )

@@ -352,3 +352,25 @@ class IndicatorSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.on_date} {self.scope}:{self.code}"
+
+
+class ScorecardTarget(models.Model):
+    """An account manager's targets for one month (the scorecard's progress is actual ÷ target), set by the
+    branch manager of their branch or by head office (services.scorecard_target_set). A blank figure has no
+    target. `retention_rate` is a fraction like the snapshot's (0.9 = 90 %)."""
+
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorecard_targets")
+    month = models.DateField(help_text="The first day of the month.")
+    new = models.IntegerField(_("New accounts"), null=True, blank=True)
+    net_commission = _money(verbose_name=_("Net commission"), null=True, blank=True)
+    equity = _money(verbose_name=_("Equity under care"), null=True, blank=True)
+    contacts = models.IntegerField(_("Contacts logged"), null=True, blank=True)
+    retention_rate = models.DecimalField(_("Retention rate"), max_digits=7, decimal_places=4, null=True, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["manager", "month"], name="scorecard_target_manager_month")]
+
+    def __str__(self):
+        return f"{self.manager_id} {self.month:%Y-%m}"

@@ -73,9 +73,15 @@ def test_the_page_marks_its_section_and_a_one_entry_menu_is_a_plain_link(client,
     assert re.search(r'<li class="menu current" data-menu="clients">', nav)
     assert 'href="/clients/" class="current" aria-current="page"' in nav
     assert nav.count('aria-current="page"') == 1
-    # An account manager's only analysis page is the segments dashboard: a link, not a drop-down.
+    # An account manager's analysis pages are the segments dashboard and their scorecard: a drop-down.
     analysis = nav[nav.index('data-menu="analysis"'):]
-    assert analysis.split("</li>")[0].count("<details>") == 0 and 'href="/segments/"' in analysis
+    assert analysis.split("</ul>")[0].count("<details>") == 1 and 'href="/segments/scorecard/"' in analysis
+    # The service desk's only relationships page is the activities list: a link, not a drop-down.
+    client.force_login(staff["agent"])
+    html = client.get("/service/tickets/").content.decode()
+    nav = html[html.index('<nav class="mainnav"'):html.index("</nav>")]
+    relationships = nav[nav.index('data-menu="relationships"'):]
+    assert relationships.split("</li>")[0].count("<details>") == 0 and 'href="/service/activities/"' in relationships
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Tickets · Futures CRM"), ("zh-hans", "服务工单 · 期货CRM")])

@@ -199,6 +199,17 @@ def fill(route: str, user, many: bool = False) -> list[dict]:
         return [{"?phone": caller}] if caller else [{}]
     if "<" not in route:
         return [{}]
+    if route.startswith("segments/scorecard/"):  # a manager's scorecard, and the targets form where they may set
+        from django.contrib.auth import get_user_model
+
+        from segmentation import scorecard
+
+        everyone = get_user_model().objects.filter(staff_profile__role="account_manager").select_related(
+            "staff_profile").order_by("staff_profile__employee_code")
+        managers = [m for m in everyone if scorecard.visible_manager(user, m.staff_profile.employee_code)]
+        if route.endswith("targets/"):
+            managers = [m for m in managers if scorecard.may_set_target(user, m)]
+        return [{"code": m.staff_profile.employee_code} for m in managers[:SAMPLES if many else 1]]
     if route.startswith("relationships/intermediaries/") and "statements" in route:
         return [{"pk": st.intermediary_id, "month": f"{st.month:%Y-%m}"}
                 for st in _objects(RebateStatement.objects, user, many)]

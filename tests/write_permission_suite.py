@@ -972,6 +972,14 @@ REGISTRY: list[Write] = [
                   lambda c: {}),
         only="page only: pins are removed from the client page",
     ),
+    Write(
+        "scorecard.target_set", target=lambda c: c.side.manager,
+        page=Page("segments/scorecard/<str:code>/targets/",
+                  lambda c: f"/segments/scorecard/{code_of(c.obj)}/targets/",
+                  lambda c: {"month": "2025-01", "new": "5", "net_commission": "1000.00", "equity": "",
+                             "contacts": "20", "retention_rate": "90"}),
+        only="page only: the scorecard's targets are set on the manager's scorecard",
+    ),
 ]
 
 WRITES = {w.id: w for w in REGISTRY}

@@ -1,0 +1,249 @@
+"""The account-manager scorecard (客户经理考核): monthly figures per manager read from the stored indicator
+snapshots (never recomputed from settlement), the monthly targets a branch manager sets, progress and ranking.
+
+Stocks (clients, equity under care, retention, overdue tasks) are the month's last snapshot; flows (new accounts,
+reactivations, net commission, contacts, tasks created, tickets) are sums over the month's days; churn is the
+growth of the churned count since the previous month's last snapshot; satisfaction the average of the days.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
+
+from .models import IndicatorSnapshot, ScorecardTarget
+from .selectors import manager_code
+
+MONEY, COUNT, FRACTION, SCORE = "money", "count", "fraction", "score"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    kind: str
+    target: bool = False  # a target can be set for it
+
+
+FIGURES = [
+    Figure("new", _("New accounts"), COUNT, target=True),
+    Figure("clients", _("Clients under care"), COUNT),
+    Figure("equity", _("Equity under care"), MONEY, target=True),
+    Figure("net_commission", _("Net commission"), MONEY, target=True),
+    Figure("retention_rate", _("Retention rate"), FRACTION, target=True),
+    Figure("churned", _("Churned in the month"), COUNT),
+    Figure("reactivated", _("Reactivated dormant clients"), COUNT),
+    Figure("tasks_created", _("Tasks created"), COUNT),
+    Figure("overdue_tasks", _("Overdue tasks at month end"), COUNT),
+    Figure("tickets_within_deadline_rate", _("Tickets resolved within deadline"), FRACTION),
+    Figure("avg_satisfaction", _("Average satisfaction"), SCORE),
+    Figure("contacts", _("Contacts logged"), COUNT, target=True),
+]
+FIGURE_KEYS = [f.key for f in FIGURES]
+TARGET_KEYS = [f.key for f in FIGURES if f.target]
+# Lower is better for these when ranking.
+ASCENDING = {"churned", "overdue_tasks"}
+TARGET_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
+SCORECARD_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING, Role.BRANCH_MANAGER,
+                   Role.ACCOUNT_MANAGER}
+PERCENT = Decimal("0.1")
+
+_MONTHLY_SQL = """
+WITH days AS (
+    SELECT code, date_trunc('month', on_date)::date AS month, new, reactivated, contacts, tasks_created,
+           net_commission, tickets_resolved, tickets_within_deadline, avg_satisfaction, clients, equity, churned,
+           retention_rate, overdue_tasks,
+           row_number() OVER (PARTITION BY code, date_trunc('month', on_date) ORDER BY on_date DESC) AS from_end
+    FROM segmentation_indicatorsnapshot
+    WHERE scope = 'manager' AND code = ANY(%(codes)s) AND on_date >= %(start)s AND on_date < %(end)s
+), months AS (
+    SELECT code, month, sum(new) AS new, sum(reactivated) AS reactivated, sum(contacts) AS contacts,
+           sum(tasks_created) AS tasks_created, sum(net_commission) AS net_commission,
+           sum(tickets_resolved) AS tickets_resolved, sum(tickets_within_deadline) AS tickets_within_deadline,
+           round(avg(avg_satisfaction), 2) AS avg_satisfaction,
+           max(clients) FILTER (WHERE from_end = 1) AS clients, max(equity) FILTER (WHERE from_end = 1) AS equity,
+           max(churned) FILTER (WHERE from_end = 1) AS churned_end,
+           max(retention_rate) FILTER (WHERE from_end = 1) AS retention_rate,
+           max(overdue_tasks) FILTER (WHERE from_end = 1) AS overdue_tasks
+    FROM days GROUP BY code, month
+)
+SELECT *, CASE WHEN lag(month) OVER w = (month - interval '1 month')::date
+               THEN churned_end - lag(churned_end) OVER w END AS churned
+FROM months WINDOW w AS (PARTITION BY code ORDER BY month)
+ORDER BY code, month
+"""
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(month: datetime.date, n: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(text: str | None) -> datetime.date | None:
+    """"YYYY-MM" → the month's first day; None for anything else."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
+    if match is None or not 1900 <= int(match[1]) <= 9998 or not 1 <= int(match[2]) <= 12:
+        return None
+    return datetime.date(int(match[1]), int(match[2]), 1)
+
+
+def latest_month() -> datetime.date:
+    """The month of the newest manager snapshot (this month when there is none)."""
+    last = IndicatorSnapshot.objects.filter(scope="manager").aggregate(d=Max("on_date"))["d"]
+    return month_start(last or timezone.localdate())
+
+
+def monthly_figures(codes: list[str], first: datetime.date, last: datetime.date) -> dict[tuple, dict]:
+    """(code, month) → the month's figures for the managers `codes`, months `first`..`last`: one query."""
+    if not codes:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(_MONTHLY_SQL, {"codes": list(codes), "start": add_months(first, -1), "end": add_months(last, 1)})
+        names = [c.name for c in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    out = {}
+    for row in rows:
+        if row["month"] < first:
+            continue  # only there for the churn of the first month
+        resolved = row.pop("tickets_resolved")
+        row["tickets_within_deadline_rate"] = (
+            (Decimal(row["tickets_within_deadline"]) / resolved).quantize(Decimal("0.0001")) if resolved else None)
+        out[(row["code"], row["month"])] = row
+    return out
+
+
+def progress(actual, target) -> Decimal | None:
+    """Actual ÷ target in percent (one decimal); None without a positive target or an actual."""
+    if actual is None or not target or target <= 0:
+        return None
+    return (Decimal(actual) * 100 / Decimal(target)).quantize(PERCENT)
+
+
+def _targets(managers, months) -> dict:
+    rows = ScorecardTarget.objects.filter(manager__in=managers, month__in=months)
+    return {(t.manager_id, t.month): t for t in rows}
+
+
+def _row(manager, month, figures, target) -> dict:
+    row = {"manager": manager, "code": manager_code(manager), "month": month, "figures": figures,
+           "has_data": figures is not None, "target": target, "progress": {}}
+    for key in TARGET_KEYS:
+        value = getattr(target, key) if target else None
+        row["progress"][key] = progress((figures or {}).get(key), value)
+    row["values"] = [(f, (figures or {}).get(f.key)) for f in FIGURES]
+    row["targets"] = [(key, getattr(target, key) if target else None, row["progress"][key]) for key in TARGET_KEYS]
+    return row
+
+
+def rank(rows: list[dict], key: str) -> list[dict]:
+    """`rows` sorted best first by figure `key` (lower is better for churn and overdue tasks), with their rank;
+    equal figures share a rank, managers without a figure come last without one."""
+    have = [r for r in rows if r["figures"] and r["figures"].get(key) is not None]
+    rest = [r for r in rows if r not in have]
+    have.sort(key=lambda r: r["figures"][key], reverse=key not in ASCENDING)
+    previous, position = object(), 0
+    for i, row in enumerate(have, start=1):
+        value = row["figures"][key]
+        if value != previous:
+            position, previous = i, value
+        row["rank"] = position
+    for row in rest:
+        row["rank"] = None
+    return have + rest
+
+
+def branch_managers(branch):
+    return (get_user_model().objects.filter(staff_profile__role=Role.ACCOUNT_MANAGER, staff_profile__branch=branch)
+            .select_related("staff_profile").order_by("staff_profile__employee_code"))
+
+
+def branch_scorecard(branch, month: datetime.date, sort: str = "net_commission") -> list[dict]:
+    """The branch's account managers for `month`, ranked by figure `sort`, with their targets and progress."""
+    managers = list(branch_managers(branch))
+    figures = monthly_figures([manager_code(m) for m in managers], month, month)
+    targets = _targets(managers, [month])
+    rows = [_row(m, month, figures.get((manager_code(m), month)), targets.get((m.pk, month))) for m in managers]
+    return rank(rows, sort)
+
+
+def manager_history(manager, last: datetime.date, months: int = 12) -> list[dict]:
+    """One manager's last `months` months up to `last`, newest first."""
+    first = add_months(last, -(months - 1))
+    code = manager_code(manager)
+    figures = monthly_figures([code], first, last)
+    wanted = [add_months(first, i) for i in range(months)]
+    targets = _targets([manager], wanted)
+    return [_row(manager, m, figures.get((code, m)), targets.get((manager.pk, m))) for m in reversed(wanted)]
+
+
+# ---------------------------------------------------------------- scope
+
+
+def visible_branches(user):
+    """The branches whose scorecard `user` reads: a branch manager their own, firm-wide roles all."""
+    from clients.models import Branch
+
+    role = user_role(user)
+    if role in FIRM_WIDE_ROLES:
+        return Branch.objects.order_by("code")
+    if role == Role.BRANCH_MANAGER and user.staff_profile.branch_id:
+        return Branch.objects.filter(pk=user.staff_profile.branch_id)
+    return Branch.objects.none()
+
+
+def visible_manager(user, code: str):
+    """The account manager of employee code `code` if `user` may read their scorecard, else None."""
+    role = user_role(user)
+    managers = get_user_model().objects.filter(staff_profile__role=Role.ACCOUNT_MANAGER,
+                                               staff_profile__employee_code=code)
+    if role == Role.ACCOUNT_MANAGER:
+        managers = managers.filter(pk=user.pk)
+    elif role == Role.BRANCH_MANAGER:
+        managers = managers.filter(staff_profile__branch_id=user.staff_profile.branch_id or -1)
+    elif role not in FIRM_WIDE_ROLES:
+        return None
+    return managers.select_related("staff_profile__branch").first()
+
+
+def may_set_target(user, manager) -> bool:
+    """Head office and admin set any manager's targets; a branch manager those of their branch's managers."""
+    role = user_role(user)
+    if role in (Role.ADMIN, Role.HEAD_OFFICE):
+        return True
+    branch_id = getattr(getattr(user, "staff_profile", None), "branch_id", None)
+    return role == Role.BRANCH_MANAGER and branch_id is not None and manager.staff_profile.branch_id == branch_id
+
+
+# ---------------------------------------------------------------- the write
+
+
+@transaction.atomic
+def scorecard_target_set(*, by, manager, month: datetime.date, values: dict) -> ScorecardTarget:
+    """Set `manager`'s targets for `month` (blank values clear a target). Refused (PermissionDenied) unless
+    `by` may set them; the manager must be an account manager."""
+    profile = getattr(manager, "staff_profile", None)
+    if profile is None or profile.role != Role.ACCOUNT_MANAGER:
+        raise ValidationError(_("Targets are set for account managers only."))
+    if not may_set_target(by, manager):
+        raise PermissionDenied
+    for key, value in values.items():
+        if key not in TARGET_KEYS:
+            raise ValidationError(_("Unknown target."))
+        if value is not None and value < 0:
+            raise ValidationError(_("A target cannot be negative."))
+    target, _created = ScorecardTarget.objects.update_or_create(
+        manager=manager, month=month_start(month), defaults={**values, "set_by": by})
+    return target
