@@ -7,6 +7,7 @@ from django import forms
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
 
 from futures_crm.exports import EXPORT_FORMATS, export_response
@@ -23,8 +24,8 @@ INDICATOR_CHOICES = list(charts.CHART_INDICATORS.items())
 
 class TrendForm(forms.Form):
     scope = forms.ChoiceField(label=_("Scope"), required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DATE)
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
     series = forms.MultipleChoiceField(label=_("Indicators"), choices=INDICATOR_CHOICES, required=False,
                                        widget=forms.CheckboxSelectMultiple)
 
@@ -35,8 +36,8 @@ class TrendForm(forms.Form):
 
 class MigrationForm(forms.Form):
     axis = forms.ChoiceField(label=_("Axis"), choices=Axis.choices, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DATE)
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
 
 
 class RankingForm(forms.Form):

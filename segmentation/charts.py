@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
@@ -20,8 +19,8 @@ CHART_INDICATORS = {
     "clients": _("Clients"),
     "equity": _("Equity"),
     "net_commission": _("Net commission"),
-    "high_risk": pgettext_lazy("indicator", "High churn risk"),
-    "churned": pgettext_lazy("indicator", "Churned"),
+    "high_risk": _("High churn risk"),
+    "churned": _("Churned"),
     "lifetime_value": _("Lifetime value"),
 }
 DEFAULT_TREND = ["clients", "equity", "net_commission"]
@@ -57,7 +56,7 @@ def trend_scopes(user) -> list[tuple[str, str]]:
         managers = managers.filter(branch_id=user.staff_profile.branch_id)
     else:
         return []
-    options += [(f"branch:{b.code}", b.name) for b in branches]
+    options += [(f"branch:{b.code}", str(b)) for b in branches]
     options += [(f"manager:{m.employee_code}", f"{m.display_name} ({m.employee_code})") for m in managers]
     return options
 
@@ -130,7 +129,7 @@ def branch_ranking(key: str, day) -> list[dict]:
     without the figure comes last, unranked)."""
     from clients.models import Branch
 
-    names = dict(Branch.objects.values_list("code", "name"))
+    names = {b.code: str(b) for b in Branch.objects.all()}
     snaps = IndicatorSnapshot.objects.filter(scope="branch", on_date=day).values_list("code", key)
     ordered = sorted(((code, _number(key, v)) for code, v in snaps),
                      key=lambda r: (r[1] is None, -(r[1] or 0), r[0]))

@@ -84,8 +84,8 @@ def test_trends_export_csv_and_xlsx_hold_the_table(client, history, staff):
 
 def test_branch_ranking_orders_the_days_snapshots(client, history, staff):
     r = page(client, staff["head"], "/segments/branch-ranking/?indicator=equity&day=2026-03-03")
-    assert r.context["rows"] == [[1, "BJ01", "北京营业部", Decimal("1200.20")], [2, "SH01", "上海营业部",
-                                                                             Decimal("800.00")]]
+    assert r.context["rows"] == [[1, "BJ01", "北京营业部 (BJ01)", Decimal("1200.20")],
+                                 [2, "SH01", "上海营业部 (SH01)", Decimal("800.00")]]
     assert chart_of(r)["series"][0]["data"] == ["1200.20", "800.00"]
     r = client.get("/segments/branch-ranking/")  # default: net commission on the latest day
     assert [row[1] for row in r.context["rows"]] == ["BJ01", "SH01"] and r.context["day"] == D2
