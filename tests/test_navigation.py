@@ -73,9 +73,16 @@ def test_the_page_marks_its_section_and_a_one_entry_menu_is_a_plain_link(client,
     assert re.search(r'<li class="menu current" data-menu="clients">', nav)
     assert 'href="/clients/" class="current" aria-current="page"' in nav
     assert nav.count('aria-current="page"') == 1
-    # An account manager's only analysis page is the segments dashboard: a link, not a drop-down.
+    # An account manager's analysis pages: the segments dashboard, trends and migration (not the branch ranking).
     analysis = nav[nav.index('data-menu="analysis"'):]
-    assert analysis.split("</li>")[0].count("<details>") == 0 and 'href="/segments/"' in analysis
+    analysis = analysis[:analysis.index("</details>")]
+    assert all(f'href="/segments/{page}"' in analysis for page in ("", "trends/", "migration/"))
+    assert "branch-ranking" not in nav
+    # A branch manager's only administration page is the nightly runs: a link, not a drop-down.
+    client.force_login(staff["bm_sh"])
+    html = client.get("/segments/").content.decode()
+    admin = html[html.index('data-menu="admin"'):]
+    assert admin.split("</li>")[0].count("<details>") == 0 and 'href="/segments/runs/"' in admin.split("</li>")[0]
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Tickets · Futures CRM"), ("zh-hans", "服务工单 · 期货CRM")])
