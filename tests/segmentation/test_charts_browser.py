@@ -1,4 +1,5 @@
-"""The trends chart in a real browser (Chromium), in Chinese: ECharts draws under the Content-Security-Policy."""
+"""The trends chart in a real browser (Chromium), in Chinese and English: ECharts draws under the
+Content-Security-Policy. Screenshots: var/screenshots/charts-trends.png (Chinese), charts-trends-en.png."""
 
 import datetime
 from decimal import Decimal
@@ -16,7 +17,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_trends_chart_draws_in_chinese_without_a_csp_violation(live_server, staff):
+@pytest.mark.parametrize(("lang", "title", "column", "shot"), [
+    ("zh-hans", "趋势", "留存手续费", "charts-trends.png"), ("en", "Trends", "Net commission", "charts-trends-en.png")])
+def test_trends_chart_draws_without_a_csp_violation(live_server, staff, lang, title, column, shot):
     from playwright.sync_api import sync_playwright
 
     from segmentation.models import IndicatorSnapshot
@@ -29,8 +32,8 @@ def test_trends_chart_draws_in_chinese_without_a_csp_violation(live_server, staf
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-Hans"},
-                                viewport={"width": 1366, "height": 900})
+        page = browser.new_page(locale="en-US" if lang == "en" else "zh-CN", viewport={"width": 1366, "height": 900},
+                                extra_http_headers={"Accept-Language": lang})
         problems = []
         page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
@@ -41,9 +44,9 @@ def test_trends_chart_draws_in_chinese_without_a_csp_violation(live_server, staf
         page.goto(f"{live_server.url}/segments/trends/")
         page.wait_for_selector("#chart canvas", timeout=10_000)
         page.wait_for_timeout(1200)  # the lines' entry animation
-        assert "趋势" in page.content() and "留存手续费" in page.inner_text("#chart-table")
+        assert title in page.inner_text("h1") and column in page.inner_text("#chart-table")
         assert page.locator("#chart-table tbody tr").count() == 60
-        page.screenshot(path=str(SHOTS / "charts-trends.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / shot), full_page=True)
         browser.close()
     assert [m for m in problems if "Content Security Policy" in m or "Refused" in m] == []
     assert problems == []
