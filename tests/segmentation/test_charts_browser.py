@@ -29,6 +29,8 @@ def test_trends_chart_draws_without_a_csp_violation(live_server, staff, lang, ti
         IndicatorSnapshot(on_date=today - datetime.timedelta(days=d), scope="firm", code="", clients=100 + d % 7,
                           equity=Decimal(5_000_000 + 20_000 * d), net_commission=Decimal(3_000 + 40 * (d % 11)))
         for d in range(60))
+    for code, commission in (("SH01", 2_400), ("BJ01", 1_700)):
+        IndicatorSnapshot.objects.create(on_date=today, scope="branch", code=code, net_commission=Decimal(commission))
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -47,6 +49,11 @@ def test_trends_chart_draws_without_a_csp_violation(live_server, staff, lang, ti
         assert title in page.inner_text("h1") and column in page.inner_text("#chart-table")
         assert page.locator("#chart-table tbody tr").count() == 60
         page.screenshot(path=str(SHOTS / shot), full_page=True)
+        for other in ("migration", "branch-ranking"):  # the heatmap and the bars draw as well
+            page.goto(f"{live_server.url}/segments/{other}/")
+            page.wait_for_selector("#chart canvas", timeout=10_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SHOTS / shot.replace("trends", "ranking")), full_page=True)
         browser.close()
     assert [m for m in problems if "Content Security Policy" in m or "Refused" in m] == []
     assert problems == []
