@@ -11,6 +11,7 @@ class SegmentationConfig(AppConfig):
         from clients import list_filters
         from clients.panels import Panel, register
         from futures_crm.context_processors import NavItem, register_nav
+        from futures_crm.roles import FIRM_WIDE_ROLES
         from service.selectors import register_my_day_section
 
         from . import filtersets, scorecard, selectors, texts  # noqa: F401 - texts registers its codes
@@ -26,5 +27,8 @@ class SegmentationConfig(AppConfig):
                     ("segmentation:policy", "segmentation:override*")),
             NavItem("segmentation:scorecard", _("Scorecard"), scorecard.SCORECARD_ROLES, "analysis",
                     ("segmentation:scorecard-*",)),
+            NavItem("segmentation:trends", _("Trends"), selectors.INDICATOR_ROLES, "analysis"),
+            NavItem("segmentation:migration", _("Segment migration"), selectors.DASHBOARD_ROLES, "analysis"),
+            NavItem("segmentation:ranking", _("Branch ranking"), FIRM_WIDE_ROLES, "analysis"),
             NavItem("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES, "admin"),
         )

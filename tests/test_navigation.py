@@ -73,15 +73,17 @@ def test_the_page_marks_its_section_and_a_one_entry_menu_is_a_plain_link(client,
     assert re.search(r'<li class="menu current" data-menu="clients">', nav)
     assert 'href="/clients/" class="current" aria-current="page"' in nav
     assert nav.count('aria-current="page"') == 1
-    # An account manager's analysis pages are the segments dashboard and their scorecard: a drop-down.
+    # An account manager's analysis pages: the segments dashboard, trends, migration and their scorecard (not the
+    # branch ranking).
     analysis = nav[nav.index('data-menu="analysis"'):]
-    assert analysis.split("</ul>")[0].count("<details>") == 1 and 'href="/segments/scorecard/"' in analysis
-    # The service desk's only relationships page is the activities list: a link, not a drop-down.
-    client.force_login(staff["agent"])
-    html = client.get("/service/tickets/").content.decode()
-    nav = html[html.index('<nav class="mainnav"'):html.index("</nav>")]
-    relationships = nav[nav.index('data-menu="relationships"'):]
-    assert relationships.split("</li>")[0].count("<details>") == 0 and 'href="/service/activities/"' in relationships
+    analysis = analysis[:analysis.index("</details>")]
+    assert all(f'href="/segments/{page}"' in analysis for page in ("", "trends/", "migration/", "scorecard/"))
+    assert "branch-ranking" not in nav
+    # A branch manager's only administration page is the nightly runs: a link, not a drop-down.
+    client.force_login(staff["bm_sh"])
+    html = client.get("/segments/").content.decode()
+    admin = html[html.index('data-menu="admin"'):]
+    assert admin.split("</li>")[0].count("<details>") == 0 and 'href="/segments/runs/"' in admin.split("</li>")[0]
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Tickets · Futures CRM"), ("zh-hans", "服务工单 · 期货CRM")])
