@@ -9,7 +9,6 @@ queue, the same compliance item a client's own complaint is.
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -56,16 +55,19 @@ def _visited(reason: str, **since):
     return Exists(ReturnVisit.objects.filter(client=OuterRef("pk"), reason=reason, **since))
 
 
+def _in_first_month(day: datetime.date):
+    return _open_clients().filter(open_date__gt=day - datetime.timedelta(days=FIRST_MONTH_DAYS), open_date__lte=day)
+
+
 def new_account_candidates(*, day: datetime.date):
     """Accounts opened within the last month that were never visited as new accounts."""
-    return (_open_clients().filter(open_date__gt=day - datetime.timedelta(days=FIRST_MONTH_DAYS), open_date__lte=day)
-            .exclude(_visited(ReturnVisitReason.NEW_ACCOUNT)))
+    return _in_first_month(day).exclude(_visited(ReturnVisitReason.NEW_ACCOUNT))
 
 
 def intermediary_candidates(*, day: datetime.date):
     """Clients in their first month with a current intermediary attribution, never visited for it."""
     linked = IntermediaryLink.objects.filter(client=OuterRef("pk"), valid_to__isnull=True)
-    return new_account_candidates(day=day).filter(Exists(linked)).exclude(_visited(ReturnVisitReason.INTERMEDIARY))
+    return _in_first_month(day).filter(Exists(linked)).exclude(_visited(ReturnVisitReason.INTERMEDIARY))
 
 
 def suitability_candidates(*, day: datetime.date):
@@ -130,10 +132,11 @@ def schedule_return_visits(*, day: datetime.date) -> dict:
 
 # ---------------------------------------------------------------- recording
 
-def _evidence(visit: ReturnVisit) -> str:
-    """The compliance ticket's description: what was asked, answered and found, in the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        found = "、".join(str(ReturnVisitProblem(p).label) for p in visit.problems)
+def _evidence(visit: ReturnVisit, language: str) -> tuple[str, str]:
+    """The compliance ticket's subject and description (what was asked, answered and found), written in the
+    recorder's language (the page's) as if typed: a ticket's subject is typed text."""
+    with translation.override(language):
+        found = ", ".join(str(ReturnVisitProblem(p).label) for p in visit.problems)
         lines = [
             _("Return visit #%(id)s (%(reason)s), %(channel)s, %(at)s.") % {
                 "id": visit.pk, "reason": visit.get_reason_display(), "channel": visit.get_channel_display(),
@@ -175,7 +178,7 @@ def return_visit_record(*, visit: ReturnVisit, by, channel: str, questions: str,
     visit.channel, visit.questions, visit.answers, visit.problems, visit.notes = (
         channel, questions, answers, problems, notes)
     if problems:
-        subject, description = _evidence(visit)
+        subject, description = _evidence(visit, translation.get_language() or texts.user_language(by))
         visit.compliance_ticket = ticket_open(
             by=by, ticket_type=TicketType.COMPLAINT, channel=channel, subject=subject, description=description,
             priority=Priority.HIGH, client=visit.client, queue=Queue.COMPLIANCE)
