@@ -29,6 +29,8 @@ FIGURES = {
     "metrics": pgettext_lazy("nightly figure", "client metrics written"),
     "transitions": pgettext_lazy("nightly figure", "segment changes"),
     "segments": pgettext_lazy("nightly figure", "client segments written"),
+    "return_visits_opened": pgettext_lazy("nightly figure", "return visits scheduled"),
+    "return_visits_overdue": pgettext_lazy("nightly figure", "return visits now overdue"),
 }
 TASKS_OPENED = pgettext_lazy("nightly figure", "tasks opened: %(kind)s")  # the tasks step: one count per kind
 ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt"),
