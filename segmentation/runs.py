@@ -31,6 +31,8 @@ FIGURES = {
     "segments": pgettext_lazy("nightly figure", "client segments written"),
     "suitability_alerts": pgettext_lazy("nightly figure", "suitability mismatches raised"),
     "suitability_renewals": pgettext_lazy("nightly figure", "suitability renewal tasks opened"),
+    "return_visits_opened": pgettext_lazy("nightly figure", "return visits scheduled"),
+    "return_visits_overdue": pgettext_lazy("nightly figure", "return visits now overdue"),
 }
 TASKS_OPENED = pgettext_lazy("nightly figure", "tasks opened: %(kind)s")  # the tasks step: one count per kind
 ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt"),

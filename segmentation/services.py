@@ -20,6 +20,7 @@ from clients.models import Client
 from futures_crm import texts
 from futures_crm.audit import audit_record
 from service.choices import TaskKind
+from service.return_visits import schedule_return_visits
 from service.services import task_upsert
 from service.suitability import suitability_nightly
 
@@ -339,8 +340,9 @@ def _step_publish(run):
 
 
 def _step_tasks(run):
-    # Suitability mismatch alerts and renewal tasks ride on the tasks step: same day, same transaction.
-    return {**tasks_for_day(run.trade_date, _policy(run)), **suitability_nightly(day=run.trade_date)}
+    # Suitability alerts, renewal tasks and return visits ride on the tasks step: same day, same transaction.
+    return {**tasks_for_day(run.trade_date, _policy(run)), **suitability_nightly(day=run.trade_date),
+            **schedule_return_visits(day=run.trade_date)}
 
 
 def _step_rollups(run):

@@ -23,6 +23,8 @@ class ServiceConfig(AppConfig):
                     ("service:ticket_*", "service:deadlines")),
             NavItem("service:tasks", _("Tasks"), roles.PAGE_ROLES, "service", ("service:task_*",)),
             NavItem("service:surveys", _("Surveys"), roles.PAGE_ROLES, "service", ("service:survey_*",)),
+            NavItem("service:return_visits", _("Return visits"), roles.PAGE_ROLES, "service",
+                    ("service:return_visit_*",)),
             NavItem("service:care", _("Client care"), roles.PAGE_ROLES, "service", ("service:message_*",)),
             NavItem("service:prospects", _("Prospects"), roles.PAGE_ROLES, "clients", ("service:prospect_*",)),
             NavItem("service:activities", _("Activities"), roles.PAGE_ROLES, "relationships",

@@ -13,6 +13,7 @@ class TaskKind(models.TextChoices):
     SUITABILITY_RENEWAL = "suitability_renewal", _("Suitability renewal")
     COMPLETE_PROFILE = "complete_profile", _("Complete profile")
     HEDGING_PLAN = "hedging_plan", _("Hedging plan")
+    RETURN_VISIT = "return_visit", _("Return visit")
 
 
 class TaskStatus(models.TextChoices):
@@ -129,3 +130,32 @@ class RecipientStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     ATTENDED = "attended", _("Attended")
     ABSENT = "absent", _("Did not attend")
+
+
+class ReturnVisitReason(models.TextChoices):
+    """Why a client is called back (回访)."""
+
+    NEW_ACCOUNT = "new_account", _("New account (first month)")
+    SUITABILITY = "suitability", _("High-risk trading by a low-category investor")
+    INTERMEDIARY = "intermediary", _("Client introduced by an intermediary")
+    COMPLAINT = "complaint", _("Complaint after closure")
+    OTHER = "other", pgettext_lazy("return visit reason", "Other")
+
+
+class ReturnVisitStatus(models.TextChoices):
+    DUE = "due", pgettext_lazy("return visit status", "Due")
+    DONE = "done", pgettext_lazy("return visit status", "Done")
+    OVERDUE = "overdue", pgettext_lazy("return visit status", "Overdue")
+    CANCELLED = "cancelled", pgettext_lazy("return visit status", "Cancelled")
+
+
+OPEN_RETURN_VISIT_STATUSES = [ReturnVisitStatus.DUE, ReturnVisitStatus.OVERDUE]
+
+
+class ReturnVisitProblem(models.TextChoices):
+    """What a return visit may uncover; any of them goes to compliance."""
+
+    PROFIT_PROMISE = "profit_promise", _("Promise of profit")
+    CREDIT = "credit", _("Demand for credit")
+    LOWER_MARGIN = "lower_margin", _("Demand for margins lower than allowed")
+    OTHER = "other", pgettext_lazy("return visit problem", "Other")

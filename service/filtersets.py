@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
+from clients.models import Branch
 from futures_crm.filters import StaffChoiceFilter
 
 from .choices import (
@@ -19,12 +20,14 @@ from .choices import (
     ProspectGrade,
     ProspectSource,
     Queue,
+    ReturnVisitReason,
+    ReturnVisitStatus,
     TaskKind,
     TaskStatus,
     TicketStatus,
     TicketType,
 )
-from .models import Activity, CommunicationLog, Prospect, Survey, Task, Ticket
+from .models import Activity, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
 
 STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
          .order_by("staff_profile__employee_code"))
@@ -119,4 +122,20 @@ class CommunicationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CommunicationLog
+        fields = []
+
+
+class ReturnVisitFilterSet(django_filters.FilterSet):
+    """The visits list and the report's links (a report count is the count of this list, filtered alike)."""
+
+    account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
+    status = django_filters.ChoiceFilter(choices=ReturnVisitStatus.choices, label=_("Status"))
+    reason = django_filters.ChoiceFilter(choices=ReturnVisitReason.choices, label=_("Reason"))
+    branch = django_filters.ModelChoiceFilter(field_name="client__branch", queryset=Branch.objects.all(),
+                                              label=_("Branch"))
+    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
+    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due to"))
+
+    class Meta:
+        model = ReturnVisit
         fields = []

@@ -18,6 +18,7 @@ from .choices import (
     ProspectSource,
     Queue,
     RecipientStatus,
+    ReturnVisitProblem,
     TaskKind,
     TicketStatus,
     TicketType,
@@ -191,3 +192,12 @@ class MessageForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ReturnVisitForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices, initial=ContactChannel.PHONE)
+    questions = forms.CharField(label=_("Questions asked"), widget=forms.Textarea(attrs={"rows": 3}))
+    answers = forms.CharField(label=_("Answers"), widget=forms.Textarea(attrs={"rows": 3}))
+    problems = forms.MultipleChoiceField(label=_("Problems found"), choices=ReturnVisitProblem.choices,
+                                         widget=forms.CheckboxSelectMultiple, required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

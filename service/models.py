@@ -23,6 +23,9 @@ from .choices import (
     ProspectSource,
     Queue,
     RecipientStatus,
+    ReturnVisitProblem,
+    ReturnVisitReason,
+    ReturnVisitStatus,
     TaskKind,
     TaskStatus,
     TicketEventKind,
@@ -419,3 +422,53 @@ class ActivityRecipient(TimeStampedModel):
 
     def __str__(self):
         return f"{self.activity_id} {self.client_id} {self.status}"
+
+
+class ReturnVisit(TimeStampedModel):
+    """A return visit (回访): why the client is called back, when, and what the call found.
+
+    Scheduled nightly (service.return_visits) or by hand; at most one open visit per client and reason.
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="return_visits",
+                               verbose_name=_("client"))
+    reason = models.CharField(_("reason"), max_length=16, choices=ReturnVisitReason.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ReturnVisitStatus.choices,
+                              default=ReturnVisitStatus.DUE)
+    due_on = models.DateField(_("due on"))
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="return_visits",
+                             verbose_name=_("task"))
+    # The closed complaint a complaint visit follows up (a ticket is visited once).
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="return_visits",
+                               verbose_name=_("ticket"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=pgettext_lazy("return visit", "visited by"))
+    channel = models.CharField(_("channel"), max_length=16, choices=ContactChannel.choices, blank=True)
+    questions = models.TextField(_("questions asked"), blank=True)
+    answers = models.TextField(_("answers"), blank=True)
+    # ReturnVisitProblem values found on the call.
+    problems = models.JSONField(_("problems found"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # The compliance ticket the problems raised.
+    compliance_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+", verbose_name=_("compliance ticket"))
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "reason"], condition=Q(status__in=["due", "overdue"]),
+                                    name="return_visit_one_open_per_client_reason"),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self):
+        return f"{self.client_id} {self.reason} {self.due_on}"
+
+    @property
+    def problem_labels(self) -> list[str]:
+        return [str(ReturnVisitProblem(p).label) for p in self.problems if p in ReturnVisitProblem.values]

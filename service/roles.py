@@ -19,3 +19,5 @@ MESSAGE_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.A
 CARE_ADMIN_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.MARKETING}
 # Deadline policies: set by head office and compliance (complaint handling is a compliance duty).
 POLICY_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE}
+# Return visits are recorded by the client's account manager (own clients), the service desk and compliance.
+RETURN_VISIT_WRITE_ROLES = {Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.COMPLIANCE}

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from futures_crm import texts
 
-from .choices import CarePlanKind, Queue
+from .choices import CarePlanKind, Queue, ReturnVisitReason
 
 
 def _occasion(params: dict) -> str:
@@ -13,6 +13,10 @@ def _occasion(params: dict) -> str:
 
 def _assigned(params: dict) -> str:
     return f"{Queue(params['queue']).label} / {params.get('owner') or '—'}. {params.get('reason', '')}".strip()
+
+
+def _return_visit(params: dict) -> str:
+    return str(_("Return visit: %(reason)s") % {"reason": ReturnVisitReason(params["reason"]).label})
 
 
 def _escalated(params: dict) -> str:
@@ -25,6 +29,7 @@ texts.register({
     "task.care.occasion": _occasion,
     "task.suitability_renewal": _("Suitability assessment expired: arrange a new one"),
     "task.suitability_expires": _("Suitability assessment expires on %(date)s: arrange a new one"),
+    "task.return_visit": _return_visit,
     "prospect.first_grade": _("First grade"),
     "audit.prospect_conversion": _("prospect conversion"),
     # A ticket's timeline: who it went to (queue / person. reason), whom its escalation told.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import suitability_views, views
+from . import return_visit_views, suitability_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     path("surveys/", views.SurveyListView.as_view(), name="surveys"),
     path("care/", views.CareView.as_view(), name="care"),
     path("suitability/", suitability_views.SuitabilityWorklistView.as_view(), name="suitability_worklist"),
+    path("return-visits/", return_visit_views.ReturnVisitListView.as_view(), name="return_visits"),
+    path("return-visits/report/", return_visit_views.ReturnVisitReportView.as_view(), name="return_visit_report"),
+    path("return-visits/<int:pk>/record/", return_visit_views.ReturnVisitRecordView.as_view(),
+         name="return_visit_record"),
     path("clients/<int:client_pk>/survey/", views.SurveyCreateView.as_view(), name="survey_new"),
     path("clients/<int:client_pk>/task/", views.TaskCreateView.as_view(), name="task_new"),
     path("clients/<int:client_pk>/message/", views.MessageSendView.as_view(), name="message_new"),

@@ -191,7 +191,7 @@ def fill(route: str, user, many: bool = False) -> list[dict]:
     """The route's parameters, filled with objects of its kind this user can see (none: an empty list)."""
     from clients.models import Client, QuarantinedRow
     from referrals.models import Intermediary, RebateStatement, Referral
-    from service.models import Activity, Prospect, Task, Ticket
+    from service.models import Activity, Prospect, ReturnVisit, Task, Ticket
 
     if route in ("lookup/", "service/lookup/"):  # the caller lookup, with a caller found: their card
         caller = (Client.objects.visible_to(user).exclude(phone="").order_by("-segment__churn_score", "pk")
@@ -217,6 +217,7 @@ def fill(route: str, user, many: bool = False) -> list[dict]:
               ("relationships/intermediaries/", Intermediary.objects), ("relationships/referrals/", Referral.objects),
               ("service/tickets/", Ticket.objects), ("service/tasks/", Task.objects.filter(status="open")),
               ("service/prospects/", Prospect.objects), ("service/activities/", Activity.objects),
+              ("service/return-visits/", ReturnVisit.objects.filter(status__in=["due", "overdue"])),
               ("", Client.objects)]
     qs = next(qs for prefix, qs in models if route.startswith(prefix))
     names = re.findall(r"<\w+:(\w+)>", route)

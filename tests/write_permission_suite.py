@@ -460,6 +460,12 @@ def _action(form_prefix: str, action: str, values: dict) -> dict:
     return {"action": action, **{f"{form_prefix}-{k}" if form_prefix else k: v for k, v in values.items()}}
 
 
+def _return_visit(client):
+    from service.models import ReturnVisit
+
+    return ReturnVisit.objects.create(client=client, reason="other", due_on=datetime.date(2030, 1, 1))
+
+
 def client_edit_data(c: Ctx, **changes) -> dict:
     from clients.forms import ClientForm
 
@@ -916,6 +922,14 @@ REGISTRY: list[Write] = [
                   lambda c: {"satisfaction": "8", "trades_elsewhere": "no", "suggestion": "", "comments": ""}),
         apis=(Api("POST", "/api/surveys/", lambda c: "/api/surveys/", lambda c: {
             "client": c.obj.pk, "satisfaction": 8, "trades_elsewhere": False}),),
+    ),
+    # Return visits: the client's account manager (own clients), the service desk and compliance record them.
+    Write(
+        "return_visit.record", target=lambda c: _return_visit(c.side.client),
+        page=Page("service/return-visits/<int:pk>/record/", lambda c: f"/service/return-visits/{c.obj.pk}/record/",
+                  lambda c: {"channel": "phone", "questions": "居间人是否承诺收益？", "answers": "没有",
+                             "notes": ""}),
+        only="page only: no API operation records a return visit",
     ),
     Write(
         "message.send", target=side_client,

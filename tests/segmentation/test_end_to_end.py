@@ -71,7 +71,7 @@ def test_six_weeks_of_nights(scenario, staff):
     assert tasks[(scenario["hedger"].pk, "hedging_plan")].owner == staff["am2"]
     leaving = tasks[(scenario["leaving"].pk, "retention")]
     assert leaving.owner is None and leaving.branch == scenario["leaving"].branch
-    assert len(tasks) == 3
+    assert len({key for key in tasks if key[1] != "return_visit"}) == 3  # new accounts also get return visits
 
     # Rerun a day in the middle and the last day: nothing duplicated, the same results.
     before = (list(ClientSegment.objects.order_by("client").values()),

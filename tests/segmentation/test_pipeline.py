@@ -87,7 +87,7 @@ def test_rerun_of_a_day_gives_the_same_results_and_no_duplicates(branches, staff
     snapshot = list(ClientSegment.objects.values())
     transitions = list(SegmentTransition.objects.values("client", "axis", "from_value", "to_value", "on_date"))
     tasks = list(Task.objects.values("pk", "kind", "status"))
-    assert tasks and tasks[0]["kind"] == "retention"
+    assert "retention" in {t["kind"] for t in tasks}  # beside the new account's return visit
     night(DAYS[-1])
     night(DAYS[-1])
     assert list(ClientSegment.objects.values()) == snapshot
