@@ -113,6 +113,16 @@ def test_every_choice_label_reads_chinese():
     assert english == []
 
 
+def test_the_choices_of_one_field_read_differently_in_chinese():
+    # Two kinds in one drop-down that read the same (Call back and Return visit both 回访) cannot be told apart.
+    groups = [(f"{c.__module__}.{c.__name__}", c.choices) for c in _choice_classes()]
+    groups += [(where, f.flatchoices) for where, f in _choice_fields()]
+    same = sorted({(where, _zh(label)) for where, choices in groups
+                   for label in {lbl for _v, lbl in choices}
+                   if sum(_zh(other) == _zh(label) for _v, other in choices) > 1})
+    assert same == []
+
+
 def test_every_choice_label_renders_its_own_entry():
     # pgettext falls back to the bare msgid when its context has no entry: the label of another meaning.
     known = {(e.context, e.msgid): e.msgstrs[0] for entries in ENTRIES.values() for e in entries}
