@@ -189,7 +189,7 @@ def _objects(qs, user, many: bool) -> list:
 
 def fill(route: str, user, many: bool = False) -> list[dict]:
     """The route's parameters, filled with objects of its kind this user can see (none: an empty list)."""
-    from clients.models import Client, QuarantinedRow
+    from clients.models import Client, Product, QuarantinedRow
     from referrals.models import Intermediary, RebateStatement, Referral
     from service.models import Activity, Prospect, ReturnVisit, Task, Ticket
 
@@ -214,6 +214,7 @@ def fill(route: str, user, many: bool = False) -> list[dict]:
         return [{"pk": st.intermediary_id, "month": f"{st.month:%Y-%m}"}
                 for st in _objects(RebateStatement.objects, user, many)]
     models = [("clients/imports/quarantine/", QuarantinedRow.objects), ("clients/imports/", ImportBatch.objects),
+              ("clients/products/", Product.objects),
               ("relationships/intermediaries/", Intermediary.objects), ("relationships/referrals/", Referral.objects),
               ("service/tickets/", Ticket.objects), ("service/tasks/", Task.objects.filter(status="open")),
               ("service/prospects/", Prospect.objects), ("service/activities/", Activity.objects),
