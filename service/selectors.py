@@ -226,7 +226,7 @@ def campaign_clients(*, user, filters: dict):
 
 
 def client_panel(client, user) -> dict:
-    """The service section of the client 360 page: tickets, tasks, surveys, activities, messages."""
+    """The service section of the client 360 page: tickets, tasks, surveys, activities, return visits, messages."""
     from . import roles
     from .models import CommunicationLog
 
@@ -238,6 +238,8 @@ def client_panel(client, user) -> dict:
         "activities": client.activity_records.select_related("activity").order_by("-activity__held_on")[:10],
         "messages": CommunicationLog.objects.filter(client=client).order_by("-sent_at")[:5],
         "prospect": Prospect.objects.filter(client=client).first(),
+        "return_visits": client.return_visits.select_related("done_by__staff_profile").order_by("-due_on", "-id")[:10],
+        "can_record_visit": role in roles.RETURN_VISIT_WRITE_ROLES,
         "can_ticket": role in roles.TICKET_WRITE_ROLES,
         "can_survey": role in roles.SURVEY_WRITE_ROLES,
         "can_message": role in roles.MESSAGE_WRITE_ROLES,

@@ -99,9 +99,10 @@ def test_indicator_history_respects_scope(api, staff, book, who):
         assert response.status_code == status, (who, scope, code)
 
 
+@pytest.mark.parametrize("path,params", [("settlement", {"group": "year"}), ("statement", {"month": "2025-03"})])
 @pytest.mark.parametrize("who", sorted(EXPECTED))
-def test_api_settlement_history_is_scoped_like_the_client(api, staff, book, who):
+def test_api_settlement_history_and_statement_are_scoped_like_the_client(api, staff, book, who, path, params):
     client = api(staff[who])
     for key, obj in book.items():
-        status = client.get(f"/api/clients/{obj.pk}/settlement/", {"group": "year"}).status_code
+        status = client.get(f"/api/clients/{obj.pk}/{path}/", params).status_code
         assert status == (200 if key in EXPECTED[who] else 404), (who, key)

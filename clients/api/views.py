@@ -20,9 +20,10 @@ from .serializers import (
     StaffSerializer,
 )
 from .settlement import SettlementHistoryMixin
+from .statement import StatementMixin
 
 
-class ClientViewSet(SettlementHistoryMixin, ScopedModelViewSet):
+class ClientViewSet(SettlementHistoryMixin, StatementMixin, ScopedModelViewSet):
     """Clients the caller may see; filters are those of the client list page."""
 
     queryset = Client.objects.all()

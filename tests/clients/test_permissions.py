@@ -118,7 +118,8 @@ def test_refusals_are_pages_in_the_users_language(client, staff, book, settings)
 # The trading history and the statement of a client: wherever the client is seen, and nowhere else.
 HISTORY = Surface(marker=lambda c: c.account_id, page_detail=lambda c: f"/clients/{c.pk}/history/",
                   api_detail=lambda c: f"/api/clients/{c.pk}/settlement/")
-STATEMENT = Surface(marker=lambda c: c.account_id, page_detail=lambda c: f"/clients/{c.pk}/statement/")
+STATEMENT = Surface(marker=lambda c: c.account_id, page_detail=lambda c: f"/clients/{c.pk}/statement/",
+                    api_detail=lambda c: f"/api/clients/{c.pk}/statement/?month=2025-03")
 
 
 @pytest.mark.parametrize("who", sorted(EXPECTED))

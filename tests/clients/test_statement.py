@@ -118,3 +118,56 @@ def test_statement_pdf_is_a_pdf_with_the_clients_account_and_figures(client, sta
 def test_statement_pdf_is_scoped_like_the_client(client, staff, book, rows):
     client.force_login(staff["am2"])
     assert client.get(f"/clients/{book['zhang'].pk}/statement/", {"format": "pdf"}).status_code == 404
+
+
+def _cents(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@pytest.mark.parametrize("params,start,end,monthly", [({"day": "2025-03-31"}, DAY, DAY, False),
+                                                      ({"month": "2025-03"}, *MARCH, True)])
+def test_statement_api_answers_the_pages_figures_as_decimal_strings(api, staff, book, rows, params, start, end,
+                                                                     monthly):
+    body = api(staff["am1"]).get(f"/api/clients/{book['zhang'].pk}/statement/", params).json()
+    st = client_statement(book["zhang"], start, end, monthly)
+    assert (body["client"], body["account_id"]) == (book["zhang"].pk, book["zhang"].account_id)
+    assert (body["monthly"], body["start"], body["end"]) == (monthly, f"{start}", f"{end}")
+    s = body["summary"]
+    for name in ("pre_equity", "pre_balance", "deposit", "withdrawal", "close_profit", "position_profit",
+                 "commission", "exchange_fee", "net_commission", "balance", "equity", "margin", "available",
+                 "margin_call"):
+        assert s[name] == _cents(st.summary[name]), name
+    assert s["risk_degree"] == f"{st.summary['risk_degree']:.2f}"  # as the page rounds it
+    assert (s["trading_days"], s["first_day"], s["last_day"]) == (
+        st.summary["trading_days"], f"{st.summary['first_day']}", f"{st.summary['last_day']}")
+    assert [t["instrument"] for t in body["trades"]] == [t["instrument"] for t in st.trades]
+    for got, want in zip(body["trades"], st.trades, strict=True):
+        assert (got["buy_lots"], got["sell_lots"]) == (want["buy_lots"], want["sell_lots"])
+        for name in ("turnover", "commission", "exchange_fee", "close_profit"):
+            assert got[name] == _cents(want[name]), name
+    for name in ("turnover", "commission", "exchange_fee", "close_profit"):
+        assert body["trade_totals"][name] == _cents(st.trade_totals[name]), name
+    assert body["trade_totals"]["buy_lots"] == st.trade_totals["buy_lots"]
+    assert [(p["instrument"], p["long_position"], p["short_position"], p["margin"]) for p in body["positions"]] == [
+        (p["instrument"], p["long_position"], p["short_position"], _cents(p["margin"])) for p in st.positions]
+    assert body["positions"]  # the constructed data holds positions at the close
+
+
+def test_statement_api_of_a_day_without_settlement_is_empty(api, staff, book, rows):
+    body = api(staff["am1"]).get(f"/api/clients/{book['zhang'].pk}/statement/", {"day": "2025-03-29"}).json()
+    assert body["summary"] is None and body["trade_totals"] is None and body["trades"] == body["positions"] == []
+
+
+@pytest.mark.parametrize("params,name", [({}, "day"), ({"day": ""}, "day"), ({"day": "2025-02-30"}, "day"),
+                                         ({"day": "yesterday"}, "day"), ({"month": "2025-13"}, "month"),
+                                         ({"month": "2025"}, "month"),
+                                         ({"day": "2025-03-31", "month": "2025-03"}, "month")])
+def test_statement_api_bad_or_missing_parameters_are_400_naming_them(api, staff, book, rows, params, name):
+    response = api(staff["am1"]).get(f"/api/clients/{book['zhang'].pk}/statement/", params)
+    assert response.status_code == 400 and list(response.json()) == [name], response.content
+
+
+@pytest.mark.parametrize("params", [{"month": "9999-12"}, {"month": "0001-01"}, {"day": "9999-12-31"},
+                                    {"day": "0001-01-01"}])
+def test_statement_api_edge_dates_are_answered(api, staff, book, rows, params):
+    assert api(staff["am1"]).get(f"/api/clients/{book['zhang'].pk}/statement/", params).status_code == 200

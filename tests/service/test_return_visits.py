@@ -187,3 +187,28 @@ def test_the_pages_read_in_chinese(staff, old):
     assert "按营业部统计" in b.get(reverse("service:return_visit_report")).content.decode()
     form = b.get(reverse("service:return_visit_record", args=[visit.pk])).content.decode()
     assert "承诺收益" in form and "要求透支" in form and "要求降低保证金" in form
+
+
+def test_the_client_page_lists_its_visits_in_chinese_with_a_link_to_record_a_due_one(staff, old):
+    zhang = old["zhang"]
+    due = ReturnVisit.objects.create(client=zhang, reason="intermediary", due_on=DAY)
+    overdue = ReturnVisit.objects.create(client=zhang, reason="new_account", status="overdue",
+                                         due_on=DAY - datetime.timedelta(days=9))
+    done = ReturnVisit.objects.create(client=zhang, reason="complaint", due_on=DAY - datetime.timedelta(days=20))
+    done = return_visit_record(visit=done, by=staff["am1"], channel="phone", questions="q", answers="a",
+                               problems=["profit_promise"])
+    ReturnVisit.objects.create(client=old["li"], reason="suitability", due_on=DAY)  # another client's
+    html = browser(staff["am1"]).get(reverse("clients:detail", args=[zhang.pk])).content.decode()
+    panel = html[html.index('id="client-return-visits"'):]
+    panel = panel[:panel.index("</ul>")]
+    for words in ("居间人客户回访", "待回访", "2026-11-27", "已逾期", "新开户", "已回访", "承诺收益",
+                  staff["am1"].staff_profile.display_name, f"#{done.compliance_ticket_id}"):
+        assert words in panel, words
+    assert "适当性" not in panel and "高风险" not in panel  # li's visit stays on li's page
+    for visit in (due, overdue):
+        assert reverse("service:return_visit_record", args=[visit.pk]) in panel
+    assert reverse("service:return_visit_record", args=[done.pk]) not in panel
+    # A branch manager sees the visits of its branch's client but may not record them; another manager sees no page.
+    branch = browser(staff["bm_sh"]).get(reverse("clients:detail", args=[zhang.pk])).content.decode()
+    assert "居间人客户回访" in branch and reverse("service:return_visit_record", args=[due.pk]) not in branch
+    assert browser(staff["am2"]).get(reverse("clients:detail", args=[zhang.pk])).status_code == 404
