@@ -130,6 +130,8 @@ class RecipientStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     ATTENDED = "attended", _("Attended")
     ABSENT = "absent", _("Did not attend")
+    # Left out of an invitation: the promoted product is above the client's suitability level.
+    REFUSED = "refused", _("Not invited: above the client's suitability level")
 
 
 class ReturnVisitReason(models.TextChoices):

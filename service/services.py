@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -530,9 +530,9 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
 
 @transaction.atomic
 def activity_create(*, by, kind: str, title: str, held_on: datetime.date, place: str = "",
-                    cost: Decimal = Decimal("0"), description: str = "") -> Activity:
+                    cost: Decimal = Decimal("0"), description: str = "", products=()) -> Activity:
     """Plan an activity (training, seminar, briefing, push, mailing, gift, survey): a real date, a cost not
-    below zero."""
+    below zero; `products` it promotes, if any (invitations then respect each recipient's suitability)."""
     errors = RuleErrors()
     errors.non_negative("cost", cost)
     errors.date_in_range("held_on", held_on, latest=planning_horizon())
@@ -541,8 +541,10 @@ def activity_create(*, by, kind: str, title: str, held_on: datetime.date, place:
                         description=description, created_by=by)
     activity.full_clean()
     activity.save()
+    activity.products.set(products)
     audit_record(actor=by, action="activity.create", obj=activity,
-                 after=snapshot(activity, ["kind", "title", "held_on", "place", "cost"]))
+                 after={**snapshot(activity, ["kind", "title", "held_on", "place", "cost"]),
+                        "products": sorted(str(p) for p in products)})
     return activity
 
 
@@ -586,19 +588,37 @@ def recipient_record(*, recipient: ActivityRecipient, by, status: str, response:
 
 
 @transaction.atomic
-def activity_invite(*, activity: Activity, by, channel: str | None = None, template=None) -> int:
-    """Mark selected recipients invited; with a channel and template, send each an invitation (consent applies)."""
-    selected = activity.recipients.filter(status=RecipientStatus.SELECTED).select_related("client")
+def activity_invite(*, activity: Activity, by, channel: str | None = None, template=None) -> texts.Text:
+    """Mark selected recipients invited; with a channel and template, send each an invitation (consent applies).
+
+    When the activity promotes products, a recipient whose suitability level is below the highest of their risk
+    levels is not invited: marked refused with the reason (nothing dropped silently). Returns the result's text
+    (params `invited`, `refused`, `level`)."""
+    from clients.suitability import clients_below
+
+    selected = activity.recipients.filter(status=RecipientStatus.SELECTED)
+    level = activity.products.aggregate(top=Max("risk_level"))["top"]  # "R1" < … < "R5" as text
+    refused = 0
+    if level:
+        below = selected.filter(client__in=clients_below(level))
+        # Unassessed clients count as C1 (the matching's rule); one UPDATE per client level.
+        for client_level in set(below.values_list("client__risk_level", flat=True)):
+            reason = texts.Text("activity.refusal", {"level": level, "client_level": client_level or "C1"})
+            refused += below.filter(client__risk_level=client_level).update(
+                status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=timezone.now())
     purpose = ConsentPurpose.RESEARCH if activity.kind == ActivityKind.REPORT_PUSH else ConsentPurpose.MARKETING
     count = 0
-    for recipient in selected.iterator(chunk_size=500):
+    for recipient in selected.select_related("client").iterator(chunk_size=500):
         if channel and template is not None:
             message_send(client=recipient.client, channel=channel, template=template, by=by,
                          occasion=f"activity:{activity.pk}", purpose=purpose)
         count += 1
     selected.update(status=RecipientStatus.INVITED, updated_at=timezone.now())
-    audit_record(actor=by, action="activity.invite", obj=activity, after={"invited": count})
-    return count
+    audit_record(actor=by, action="activity.invite", obj=activity,
+                 after={"invited": count, "refused": refused, "level": level or ""})
+    if refused:
+        return texts.Text("activity.invited_refused", {"invited": count, "refused": refused, "level": level})
+    return texts.Text("activity.invited", {"invited": count, "refused": 0, "level": level or ""})
 
 
 # ---------------------------------------------------------------- surveys
