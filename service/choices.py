@@ -92,6 +92,7 @@ class MessageResult(models.TextChoices):
     SENT = "sent", _("Sent")
     REFUSED = "refused", _("Not sent: client opted out")
     NO_ADDRESS = "no_address", _("Not sent: no address")
+    UNSUITABLE = "unsuitable", _("Not sent: product above the client's suitability level")
     FAILED = "failed", pgettext_lazy("message result", "Failed")
 
 

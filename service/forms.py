@@ -195,6 +195,7 @@ class MessageForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    product = forms.ModelChoiceField(label=_("Promoted product"), queryset=Product.objects.all(), required=False)
 
 
 class ReturnVisitForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import AccountSettlement, Client
+from clients.suitability import clients_below
 from futures_crm import people, texts
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import API_ONLY_ROLES, Role, user_role
@@ -349,8 +350,9 @@ def message_render(*, template: MessageTemplate, client: Client, language: str =
 
 def message_send(*, client: Client, channel: str, by=None, template: MessageTemplate | None = None,
                  subject: str = "", body: str = "", occasion: str = "", language: str = "zh-hans",
-                 purpose: str = "service"):
+                 purpose: str = "service", product=None):
     """Send one message if the client accepts the channel; every attempt lands in the communications log.
+    A message naming the `product` it promotes is not sent to a client below the product's risk level.
 
     Returns the log entry, or None when this occasion's message was already sent. A message has a template
     or a text.
@@ -363,6 +365,9 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
     # The newest consent record for this channel and purpose decides (privacy app); a refusal says why.
     if refusal := consent_refusal(client, channel, purpose):
         result, detail = MessageResult.REFUSED, refusal
+    elif product is not None and clients_below(product.risk_level).filter(pk=client.pk).exists():
+        result, detail = MessageResult.UNSUITABLE, str(texts.Text("activity.refusal", {
+            "level": product.risk_level, "client_level": client.risk_level or "C1"}))
     elif not address:
         result, detail = MessageResult.NO_ADDRESS, ""
     else:
@@ -387,7 +392,7 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
         entry.detail = (detail or "")[:255]
         entry.save(update_fields=["result", "detail"])
     audit_record(actor=by, action="message.send", obj=entry, client=client, after={
-        "channel": channel, "purpose": purpose, "result": entry.result})
+        "channel": channel, "purpose": purpose, "result": entry.result, "product": str(product or "")})
     return entry
 
 
@@ -594,8 +599,6 @@ def activity_invite(*, activity: Activity, by, channel: str | None = None, templ
     When the activity promotes products, a recipient whose suitability level is below the highest of their risk
     levels is not invited: marked refused with the reason (nothing dropped silently). Returns the result's text
     (params `invited`, `refused`, `level`)."""
-    from clients.suitability import clients_below
-
     selected = activity.recipients.filter(status=RecipientStatus.SELECTED)
     level = activity.products.aggregate(top=Max("risk_level"))["top"]  # "R1" < … < "R5" as text
     refused = 0

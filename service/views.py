@@ -537,7 +537,7 @@ class MessageSendView(ClientActionView):
         try:
             entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
                                           template=data["template"], subject=data["subject"], body=data["body"],
-                                          purpose=data["purpose"])
+                                          purpose=data["purpose"], product=data["product"])
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)

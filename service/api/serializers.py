@@ -206,6 +206,8 @@ class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
                                             allow_null=True, default=None)
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True,
+                                                 default=None, help_text="The product it promotes (suitability).")
 
 
 class LinkClientSerializer(serializers.Serializer):

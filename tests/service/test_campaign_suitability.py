@@ -105,3 +105,18 @@ def test_products_named_through_the_api(staff, api):
     response = api(staff["marketing"]).post("/api/activities/", {
         "kind": "seminar", "title": "推介", "held_on": "2026-12-20", "products": [t3.pk]}, format="json")
     assert response.status_code == 201 and response.json()["products"] == [t3.pk]
+
+
+def test_a_single_message_naming_a_product_is_not_sent_above_the_clients_level(staff, people, api):
+    from service.models import CommunicationLog
+
+    t4 = product("t4", "R4")
+    low = services.message_send(client=people["c3"], channel="sms", body="新品种推介", purpose="service", product=t4)
+    assert (low.result, low.detail) == ("unsuitable", "Product risk level R4 above the client's level C3")
+    ok = services.message_send(client=people["c3"], channel="sms", body="新品种推介", purpose="service",
+                               product=product("t3", "R3"))
+    assert ok.result != "unsuitable"
+    response = api(staff["am1"]).post("/api/communications/", {
+        "client": people["none"].pk, "channel": "sms", "body": "推介", "product": t4.pk}, format="json")
+    assert response.status_code == 201, response.content
+    assert CommunicationLog.objects.get(pk=response.json()["id"]).result == "unsuitable"
