@@ -120,3 +120,14 @@ def test_a_single_message_naming_a_product_is_not_sent_above_the_clients_level(s
         "client": people["none"].pk, "channel": "sms", "body": "推介", "product": t4.pk}, format="json")
     assert response.status_code == 201, response.content
     assert CommunicationLog.objects.get(pk=response.json()["id"]).result == "unsuitable"
+
+
+def test_the_message_page_names_a_product_and_says_why_not_sent(staff, people):
+    from service.models import CommunicationLog
+
+    t2 = product("t2", "R2")
+    browser = page(staff["am1"], "zh-hans")
+    browser.post(f"/service/clients/{people['c1'].pk}/message/", {
+        "channel": "sms", "purpose": "service", "body": "推介", "product": t2.pk}, follow=True)
+    entry = CommunicationLog.objects.get(client=people["c1"])
+    assert (entry.result, entry.detail) == ("unsuitable", "产品风险等级 R2 高于客户风险承受等级 C1")
