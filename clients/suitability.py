@@ -10,6 +10,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import DateField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +64,9 @@ def suitability_alert_resolve(*, alert: SuitabilityAlert, by) -> SuitabilityAler
 # A client of level Cn may trade products up to Rn. An unassessed client counts as the lowest category (C1):
 # nothing above R1 may be offered before an assessment. Professional investors are outside the matching duty
 # (the 2017 rules let them take any product), so only ordinary (or unclassified) investors are matched.
+# The one comparison, shared by the nightly matching and campaign outreach (`clients_below`).
+BELOW_LEVEL_SQL = ("{client}.investor_class <> 'professional' "
+                   "AND substr({product}, 2)::int > COALESCE(NULLIF(substr({client}.risk_level, 2), '')::int, 1)")
 MATCH_SQL = """
     INSERT INTO clients_suitabilityalert
         (client_id, product_id, trade_date, lots, client_level, product_level, status, created_at)
@@ -70,12 +74,23 @@ MATCH_SQL = """
     FROM clients_contractsettlement cs
     JOIN clients_product p ON p.exchange = cs.exchange AND p.code = cs.product
     JOIN clients_client c ON c.id = cs.client_id
-    WHERE cs.trade_date = %(day)s AND c.investor_class <> 'professional'
-      AND substr(p.risk_level, 2)::int > COALESCE(NULLIF(substr(c.risk_level, 2), '')::int, 1)
+    WHERE cs.trade_date = %(day)s
+      AND {below}
     GROUP BY cs.client_id, p.id, c.risk_level, p.risk_level
     HAVING SUM(cs.buy_lots + cs.sell_lots) > 0
     ON CONFLICT (client_id, product_id) WHERE status = 'open' DO NOTHING
-"""
+""".replace("{below}", BELOW_LEVEL_SQL.format(client="c", product="p.risk_level"))
+
+
+def clients_below(product_level: str):
+    """The clients whose level does not reach `product_level` (R1–R5): the nightly matching's rule, for outreach
+    that promotes a product. A queryset, to filter others by (`client__in=`)."""
+    from .models import Client
+
+    # A self-contained subquery (its own alias): the level is a bound parameter, nothing typed reaches the SQL.
+    sql = "SELECT c.id FROM clients_client c WHERE " + BELOW_LEVEL_SQL.format(client="c", product="%s")  # noqa: S608
+    below = RawSQL(sql, [product_level])  # noqa: S611
+    return Client.objects.filter(pk__in=below)
 
 
 def suitability_match(*, day: datetime.date) -> int:

@@ -92,6 +92,7 @@ class MessageResult(models.TextChoices):
     SENT = "sent", _("Sent")
     REFUSED = "refused", _("Not sent: client opted out")
     NO_ADDRESS = "no_address", _("Not sent: no address")
+    UNSUITABLE = "unsuitable", _("Not sent: product above the client's suitability level")
     FAILED = "failed", pgettext_lazy("message result", "Failed")
 
 
@@ -130,6 +131,8 @@ class RecipientStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     ATTENDED = "attended", _("Attended")
     ABSENT = "absent", _("Did not attend")
+    # Left out of an invitation: the promoted product is above the client's suitability level.
+    REFUSED = "refused", _("Not invited: above the client's suitability level")
 
 
 class ReturnVisitReason(models.TextChoices):

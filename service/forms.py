@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.choices import ContactChannel
+from clients.models import Product
 from futures_crm.forms import StaffChoiceField
 from privacy.choices import ConsentPurpose
 
@@ -158,6 +159,8 @@ class ActivityForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=128, required=False)
     cost = forms.DecimalField(label=_("Cost (CNY)"), max_digits=14, decimal_places=2, initial=0)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    products = forms.ModelMultipleChoiceField(label=_("Promoted products"), queryset=Product.objects.all(),
+                                              required=False)
 
 
 class InviteForm(forms.Form):
@@ -192,6 +195,7 @@ class MessageForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Template"), queryset=MessageTemplate.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    product = forms.ModelChoiceField(label=_("Promoted product"), queryset=Product.objects.all(), required=False)
 
 
 class ReturnVisitForm(forms.Form):

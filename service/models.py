@@ -389,6 +389,9 @@ class Activity(TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     # The filters that chose the recipients, kept so the list can be explained later.
     target_filters = models.JSONField(_("target filters"), default=dict, blank=True)
+    # The products it promotes: recipients below the highest of their risk levels are not invited.
+    products = models.ManyToManyField("clients.Product", blank=True, related_name="+",
+                                      verbose_name=_("promoted products"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))
 
@@ -411,6 +414,10 @@ class ActivityRecipient(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=RecipientStatus.choices,
                               default=RecipientStatus.SELECTED)
     response = models.TextField(_("response"), blank=True)
+    # Why the client was not invited (futures_crm.texts: code and params, read in the reader's language).
+    refusal = models.CharField(_("reason not invited"), max_length=255, blank=True, db_default="")
+    refusal_code = models.CharField(_("reason code"), max_length=64, blank=True, db_default="")
+    refusal_params = models.JSONField(_("reason parameters"), default=dict, blank=True, db_default={})
 
     objects = ClientScopedQuerySet.as_manager()
 
@@ -422,6 +429,10 @@ class ActivityRecipient(TimeStampedModel):
 
     def __str__(self):
         return f"{self.activity_id} {self.client_id} {self.status}"
+
+    @property
+    def refusal_text(self) -> str:
+        return texts.shown(self, "refusal")
 
 
 class ReturnVisit(TimeStampedModel):

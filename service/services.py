@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import AccountSettlement, Client
+from clients.suitability import clients_below
 from futures_crm import people, texts
 from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import API_ONLY_ROLES, Role, user_role
@@ -349,8 +350,9 @@ def message_render(*, template: MessageTemplate, client: Client, language: str =
 
 def message_send(*, client: Client, channel: str, by=None, template: MessageTemplate | None = None,
                  subject: str = "", body: str = "", occasion: str = "", language: str = "zh-hans",
-                 purpose: str = "service"):
+                 purpose: str = "service", product=None):
     """Send one message if the client accepts the channel; every attempt lands in the communications log.
+    A message naming the `product` it promotes is not sent to a client below the product's risk level.
 
     Returns the log entry, or None when this occasion's message was already sent. A message has a template
     or a text.
@@ -363,6 +365,9 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
     # The newest consent record for this channel and purpose decides (privacy app); a refusal says why.
     if refusal := consent_refusal(client, channel, purpose):
         result, detail = MessageResult.REFUSED, refusal
+    elif product is not None and clients_below(product.risk_level).filter(pk=client.pk).exists():
+        result, detail = MessageResult.UNSUITABLE, str(texts.Text("activity.refusal", {
+            "level": product.risk_level, "client_level": client.risk_level or "C1"}))
     elif not address:
         result, detail = MessageResult.NO_ADDRESS, ""
     else:
@@ -387,7 +392,7 @@ def message_send(*, client: Client, channel: str, by=None, template: MessageTemp
         entry.detail = (detail or "")[:255]
         entry.save(update_fields=["result", "detail"])
     audit_record(actor=by, action="message.send", obj=entry, client=client, after={
-        "channel": channel, "purpose": purpose, "result": entry.result})
+        "channel": channel, "purpose": purpose, "result": entry.result, "product": str(product or "")})
     return entry
 
 
@@ -530,9 +535,9 @@ def prospect_convert(*, prospect: Prospect, client: Client, by) -> Prospect:
 
 @transaction.atomic
 def activity_create(*, by, kind: str, title: str, held_on: datetime.date, place: str = "",
-                    cost: Decimal = Decimal("0"), description: str = "") -> Activity:
+                    cost: Decimal = Decimal("0"), description: str = "", products=()) -> Activity:
     """Plan an activity (training, seminar, briefing, push, mailing, gift, survey): a real date, a cost not
-    below zero."""
+    below zero; `products` it promotes, if any (invitations then respect each recipient's suitability)."""
     errors = RuleErrors()
     errors.non_negative("cost", cost)
     errors.date_in_range("held_on", held_on, latest=planning_horizon())
@@ -541,8 +546,10 @@ def activity_create(*, by, kind: str, title: str, held_on: datetime.date, place:
                         description=description, created_by=by)
     activity.full_clean()
     activity.save()
+    activity.products.set(products)
     audit_record(actor=by, action="activity.create", obj=activity,
-                 after=snapshot(activity, ["kind", "title", "held_on", "place", "cost"]))
+                 after={**snapshot(activity, ["kind", "title", "held_on", "place", "cost"]),
+                        "products": sorted(str(p) for p in products)})
     return activity
 
 
@@ -586,19 +593,35 @@ def recipient_record(*, recipient: ActivityRecipient, by, status: str, response:
 
 
 @transaction.atomic
-def activity_invite(*, activity: Activity, by, channel: str | None = None, template=None) -> int:
-    """Mark selected recipients invited; with a channel and template, send each an invitation (consent applies)."""
-    selected = activity.recipients.filter(status=RecipientStatus.SELECTED).select_related("client")
+def activity_invite(*, activity: Activity, by, channel: str | None = None, template=None) -> texts.Text:
+    """Mark selected recipients invited; with a channel and template, send each an invitation (consent applies).
+
+    When the activity promotes products, a recipient whose suitability level is below the highest of their risk
+    levels is not invited: marked refused with the reason (nothing dropped silently). Returns the result's text
+    (params `invited`, `refused`, `level`)."""
+    selected = activity.recipients.filter(status=RecipientStatus.SELECTED)
+    level = activity.products.aggregate(top=Max("risk_level"))["top"]  # "R1" < … < "R5" as text
+    refused = 0
+    if level:
+        below = selected.filter(client__in=clients_below(level))
+        # Unassessed clients count as C1 (the matching's rule); one UPDATE per client level.
+        for client_level in set(below.values_list("client__risk_level", flat=True)):
+            reason = texts.Text("activity.refusal", {"level": level, "client_level": client_level or "C1"})
+            refused += below.filter(client__risk_level=client_level).update(
+                status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=timezone.now())
     purpose = ConsentPurpose.RESEARCH if activity.kind == ActivityKind.REPORT_PUSH else ConsentPurpose.MARKETING
     count = 0
-    for recipient in selected.iterator(chunk_size=500):
+    for recipient in selected.select_related("client").iterator(chunk_size=500):
         if channel and template is not None:
             message_send(client=recipient.client, channel=channel, template=template, by=by,
                          occasion=f"activity:{activity.pk}", purpose=purpose)
         count += 1
     selected.update(status=RecipientStatus.INVITED, updated_at=timezone.now())
-    audit_record(actor=by, action="activity.invite", obj=activity, after={"invited": count})
-    return count
+    audit_record(actor=by, action="activity.invite", obj=activity,
+                 after={"invited": count, "refused": refused, "level": level or ""})
+    if refused:
+        return texts.Text("activity.invited_refused", {"invited": count, "refused": refused, "level": level})
+    return texts.Text("activity.invited", {"invited": count, "refused": 0, "level": level or ""})
 
 
 # ---------------------------------------------------------------- surveys

@@ -35,5 +35,10 @@ texts.register({
     # A ticket's timeline: who it went to (queue / person. reason), whom its escalation told.
     "ticket.assigned": _assigned,
     "ticket.escalated": _escalated,
+    # An invitation's result: how many were invited, how many left out because a promoted product is above them.
+    "activity.invited": _("%(invited)s invited."),
+    "activity.invited_refused": _("%(invited)s invited; %(refused)s left out: the promoted product's risk level "
+                                  "%(level)s is above their suitability level."),
+    "activity.refusal": _("Product risk level %(level)s above the client's level %(client_level)s"),
     "notification.ticket_overdue": _("Ticket #%(id)s “%(subject)s” is past its deadline (%(deadline)s)."),
 })

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
 
 from clients.models import Client
+from futures_crm import texts
 from futures_crm.forms import add_service_errors
 from futures_crm.redirects import safe_next
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
@@ -70,8 +71,9 @@ class ActionMixin:
         form = form_class(request.POST)
         if form.is_valid():
             try:
-                getattr(self, f"do_{action}")(form.cleaned_data)
-                messages.success(request, _("Saved."))
+                # A write that has more to say than "Saved." returns its text (e.g. who was left out, and why).
+                said = getattr(self, f"do_{action}")(form.cleaned_data)
+                messages.success(request, str(said) if isinstance(said, texts.Text) else _("Saved."))
             except ValidationError as exc:
                 messages.error(request, _error_text(exc))
         else:
@@ -460,8 +462,8 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
         return ctx
 
     def do_invite(self, data):
-        services.activity_invite(activity=self.object, by=self.request.user, channel=data["channel"] or None,
-                                 template=data["template"])
+        return services.activity_invite(activity=self.object, by=self.request.user, channel=data["channel"] or None,
+                                        template=data["template"])
 
     def do_recipient(self, data):
         recipient = get_object_or_404(self.object.recipients.visible_to(self.request.user), pk=data["recipient"])
@@ -535,7 +537,7 @@ class MessageSendView(ClientActionView):
         try:
             entry = services.message_send(client=self.client, by=self.request.user, channel=data["channel"],
                                           template=data["template"], subject=data["subject"], body=data["body"],
-                                          purpose=data["purpose"])
+                                          purpose=data["purpose"], product=data["product"])
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)

@@ -9,11 +9,13 @@ The same pages in English show no Chinese label, and each form sent back empty s
 
 import collections
 import datetime
+import importlib
 import io
 import re
 from html.parser import HTMLParser
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -136,6 +138,8 @@ def load_demo():
 
     from .imports.conftest import account_row
 
+    # The product risk table is seeded by a migration, and a transactional test run earlier flushes it.
+    importlib.import_module("clients.migrations.0012_seed_products").seed(django_apps, None)
     call_command("demo_data", "--clients", "40", "--seed", "5", "--today", TODAY.isoformat(), "--days", "10",
                  stdout=io.StringIO())
     account = Client.objects.order_by("pk").values_list("account_id", flat=True).first()
@@ -219,7 +223,7 @@ def fill(route: str, user, many: bool = False) -> list[dict]:
               ("service/tickets/", Ticket.objects), ("service/tasks/", Task.objects.filter(status="open")),
               ("service/prospects/", Prospect.objects), ("service/activities/", Activity.objects),
               ("service/return-visits/", ReturnVisit.objects.filter(status__in=["due", "overdue"])),
-              ("", Client.objects)]
+              ("clients/products/", Product.objects), ("", Client.objects)]
     qs = next(qs for prefix, qs in models if route.startswith(prefix))
     names = re.findall(r"<\w+:(\w+)>", route)
     return [dict.fromkeys(names, obj.pk) for obj in _objects(qs, user, many)]

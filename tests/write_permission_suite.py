@@ -906,7 +906,8 @@ REGISTRY: list[Write] = [
         "activity.invite", target=lambda c: c.w.activity, scopes=("in",),
         page=Page("service/activities/<int:pk>/", lambda c: f"/service/activities/{c.obj.pk}/",
                   lambda c: {"action": "invite", "channel": "", "template": ""}, action="invite"),
-        only="page only: the API has no invitation operation",
+        apis=(Api("POST", "/api/activities/{id}/invite/", lambda c: f"/api/activities/{c.obj.pk}/invite/",
+                  lambda c: {"channel": ""}),),
     ),
     Write(
         "activity.recipient", target=side_record("recipient"),

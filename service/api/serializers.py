@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from clients.api.serializers import ClientBriefSerializer
 from clients.choices import ContactChannel
-from clients.models import Client
+from clients.models import Client, Product
 from futures_crm.api.texts import GeneratedTextsMixin
 from privacy.choices import ConsentPurpose
 
@@ -150,19 +150,28 @@ class ProspectConvertSerializer(serializers.Serializer):
 
 class ActivitySerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    products = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), many=True, required=False,
+                                                  help_text="Promoted products (ids): invitations respect suitability.")
 
     class Meta:
         model = Activity
-        fields = ["id", "kind", "title", "held_on", "place", "cost", "description", "target_filters"]
+        fields = ["id", "kind", "title", "held_on", "place", "cost", "description", "target_filters", "products"]
         read_only_fields = ["id", "target_filters"]
 
 
-class RecipientSerializer(serializers.ModelSerializer):
+class RecipientSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
     client = ClientBriefSerializer(read_only=True)
+    generated_texts = ("refusal",)
 
     class Meta:
         model = ActivityRecipient
-        fields = ["id", "client", "status", "response", "updated_at"]
+        fields = ["id", "client", "status", "response", "refusal", "refusal_code", "refusal_params", "updated_at"]
+
+
+class InviteSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=MessageChannel.choices, required=False, allow_blank=True)
+    template = serializers.PrimaryKeyRelatedField(queryset=MessageTemplate.objects.all(), required=False,
+                                                  allow_null=True)
 
 
 class SurveySerializer(VisibleClientMixin, serializers.ModelSerializer):
@@ -197,6 +206,8 @@ class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
                                             allow_null=True, default=None)
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True,
+                                                 default=None, help_text="The product it promotes (suitability).")
 
 
 class LinkClientSerializer(serializers.Serializer):

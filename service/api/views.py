@@ -179,6 +179,19 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                                          filters={k: str(v) for k, v in request.data.items()})
         return Response({"added": added})
 
+    @extend_schema(request=s.InviteSerializer, responses={200: {"type": "object"}})
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        """Invite the selected recipients (the page's operation): `invited`, `refused` (left out because a promoted
+        product is above their suitability level), `level` and `message` in the caller's language."""
+        activity = self.get_object()
+        body = s.InviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.activity_invite(activity=activity, by=request.user,
+                                          channel=body.validated_data.get("channel") or None,
+                                          template=body.validated_data.get("template"))
+        return Response({**result.params, "message": str(result)})
+
     @extend_schema(responses=s.RecipientSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None)
     def recipients(self, request, pk=None):
