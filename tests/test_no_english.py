@@ -223,7 +223,7 @@ def fill(route: str, user, many: bool = False) -> list[dict]:
               ("service/tickets/", Ticket.objects), ("service/tasks/", Task.objects.filter(status="open")),
               ("service/prospects/", Prospect.objects), ("service/activities/", Activity.objects),
               ("service/return-visits/", ReturnVisit.objects.filter(status__in=["due", "overdue"])),
-              ("clients/products/", Product.objects), ("", Client.objects)]
+              ("", Client.objects)]
     qs = next(qs for prefix, qs in models if route.startswith(prefix))
     names = re.findall(r"<\w+:(\w+)>", route)
     return [dict.fromkeys(names, obj.pk) for obj in _objects(qs, user, many)]
