@@ -1,7 +1,7 @@
 """The trading-history chart as plain SVG geometry: ending equity as a line, the period's P&L as bars.
 
-Computed here, drawn by the template (no script, no inline style: CSP). Coordinates are floats; the figures
-shown as text stay the Decimals of the rows.
+Computed here, drawn by the template (no script, no inline style: CSP). Money stays Decimal all the way: a value's
+height is its Decimal share of the range, rounded to a tenth of a pixel.
 """
 
 from decimal import Decimal
@@ -10,12 +10,13 @@ WIDTH, LEFT, RIGHT = 720, 92, 12
 EQUITY_TOP, EQUITY_HEIGHT = 12, 150
 PNL_TOP, PNL_HEIGHT = 190, 90
 HEIGHT = PNL_TOP + PNL_HEIGHT + 24
+PIXEL = Decimal("0.1")
 
 
 def _scale(values, top, height):
     low, high = min(values), max(values)
     span = (high - low) or Decimal(1)
-    return lambda v: round(top + float((high - v) / span) * height, 1)
+    return lambda v: (top + (high - v) / span * height).quantize(PIXEL)
 
 
 def history_chart(rows: list[dict], labels: list[str]) -> dict | None:
