@@ -936,7 +936,8 @@ REGISTRY: list[Write] = [
         page=Page("service/return-visits/<int:pk>/record/", lambda c: f"/service/return-visits/{c.obj.pk}/record/",
                   lambda c: {"channel": "phone", "questions": "居间人是否承诺收益？", "answers": "没有",
                              "notes": ""}),
-        only="page only: no API operation records a return visit",
+        apis=(Api("POST", "/api/return-visits/{id}/record/", lambda c: f"/api/return-visits/{c.obj.pk}/record/",
+                  lambda c: {"channel": "phone", "questions": "居间人是否承诺收益？", "answers": "没有"}),),
     ),
     Write(
         "message.send", target=side_client,

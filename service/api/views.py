@@ -11,8 +11,16 @@ from futures_crm.api.permissions import RolePermission
 from futures_crm.api.viewsets import ScopedViewSetMixin
 
 from .. import roles, selectors, services
-from ..filtersets import ActivityFilterSet, CommunicationFilterSet, ProspectFilterSet, TaskFilterSet, TicketFilterSet
-from ..models import Activity, CommunicationLog, Prospect, Survey, Task, Ticket
+from ..filtersets import (
+    ActivityFilterSet,
+    CommunicationFilterSet,
+    ProspectFilterSet,
+    ReturnVisitFilterSet,
+    TaskFilterSet,
+    TicketFilterSet,
+)
+from ..models import Activity, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
+from ..return_visits import return_visit_record
 from . import serializers as s
 
 
@@ -225,3 +233,21 @@ class CommunicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         entry = services.message_send(by=request.user, **body.validated_data)
         return Response(s.CommunicationSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ReturnVisitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The return-visit register (回访), scoped and filtered as its page (`?status=&reason=&branch=&due_from=
+    &due_to=&account_id=`); POST `{id}/record/` records a visit's outcome through the page's service."""
+
+    queryset = ReturnVisit.objects.select_related("client", "done_by")
+    serializer_class = s.ReturnVisitSerializer
+    filterset_class = ReturnVisitFilterSet
+    write_roles = roles.RETURN_VISIT_WRITE_ROLES
+
+    @extend_schema(request=s.ReturnVisitRecordSerializer, responses=s.ReturnVisitSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        body = s.ReturnVisitRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        visit = return_visit_record(visit=self.get_object(), by=request.user, **body.validated_data)
+        return Response(s.ReturnVisitSerializer(visit).data)
