@@ -191,14 +191,16 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         """Invite the selected recipients (the page's operation): `invited`, `refused` (left out because a promoted
-        product is above their suitability level), `level` and `message` in the caller's language."""
+        product is above their suitability level), `level`, `no_consent` (left out of the channel's invitation for
+        want of consent) and `message` in the caller's language."""
         activity = self.get_object()
         body = s.InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.activity_invite(activity=activity, by=request.user,
                                           channel=body.validated_data.get("channel") or None,
                                           template=body.validated_data.get("template"))
-        return Response({**result.params, "message": str(result)})
+        keys = ("invited", "refused", "level", "no_consent")
+        return Response({**{key: result.params[key] for key in keys}, "message": str(result)})
 
     @extend_schema(responses=s.RecipientSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None)
