@@ -45,8 +45,9 @@ def statuses(activity):
     return dict(activity.recipients.values_list("client__name", "status"))
 
 
+@pytest.mark.usefixtures("gateway")
 @pytest.mark.parametrize("channel", CHANNELS)
-def test_each_channel_leaves_out_those_without_its_marketing_consent(staff, people, gateway, channel):
+def test_each_channel_leaves_out_those_without_its_marketing_consent(staff, people, channel):
     activity = seminar(staff, people)
     result = services.activity_invite(activity=activity, by=staff["marketing"], channel=channel,
                                       template=MessageTemplate.objects.first())
