@@ -9,6 +9,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from futures_crm.roles import PRODUCT_EDITOR_ROLES, user_role
 
+from .forms import ProductForm
 from .models import Branch, Product, StaffProfile
 from .suitability import PRODUCT_EDIT_FIELDS, product_update
 
@@ -73,6 +74,7 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     readonly_fields = ["exchange", "code"]
     fields = ["exchange", "code", *PRODUCT_EDIT_FIELDS]
+    form = ProductForm  # an empty threshold keeps its value, as on the product page
 
     def has_add_permission(self, request):
         return False  # the table is seeded by a migration; a new product arrives the same way

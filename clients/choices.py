@@ -120,6 +120,19 @@ class ProductClass(models.TextChoices):
     OPTION = "option", _("Option")
 
 
+class SuitabilityAlertKind(models.TextChoices):
+    LEVEL = "level", pgettext_lazy("suitability alert", "Above the client's level")
+    ELIGIBILITY = "eligibility", pgettext_lazy("suitability alert", "Exchange eligibility not met")
+
+
+class EligibilityKind(models.TextChoices):
+    """The evidence an exchange's eligibility rule (准入) asks for, recorded on the client."""
+
+    FUNDS = "funds", _("Available funds verified")
+    KNOWLEDGE_TEST = "knowledge_test", _("Knowledge test")
+    SIMULATED_TRADING = "simulated_trading", _("Simulated-trading experience")
+
+
 class SuitabilityAlertStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("suitability alert", "Open")
     RESOLVED = "resolved", pgettext_lazy("suitability alert", "Resolved")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from futures_crm.forms import StaffChoiceField
 from futures_crm.roles import Role
 
-from .models import Branch, Client, ContactLog, Product, SuitabilityAssessment
+from .models import Branch, Client, ContactLog, EligibilityRecord, Product, SuitabilityAssessment
 from .selectors import assignable_managers, client_branches
 from .services import refused_client_fields
 
@@ -148,10 +148,40 @@ class SuitabilityForm(forms.ModelForm):
         self.fields["questionnaire_score"].widget.attrs.update(min=0, max=100)
 
 
+class EligibilityForm(forms.ModelForm):
+    """Evidence of an exchange requirement for the client; `eligibility_record` holds the rules and writes."""
+
+    class Meta:
+        model = EligibilityRecord
+        fields = ["kind", "dated_on", "funds", "score", "trading_days", "trades", "evidence_ref"]
+        widgets = {"dated_on": DateInput}
+        help_texts = {"funds": _("For verified funds: the lowest available funds of the days checked."),
+                      "trading_days": _("For simulated trading: the days and trades on record.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dated_on"].initial = timezone.localdate()
+        self.fields["score"].widget.attrs.update(min=0, max=100)
+
+
 class ProductForm(forms.ModelForm):
     """A product's risk level, class and eligibility rules; `product_update` holds the rules and writes."""
 
     class Meta:
         model = Product
-        fields = ["name", "product_class", "risk_level", "min_funds", "needs_knowledge_test",
-                  "needs_trading_experience"]
+        fields = ["name", "product_class", "risk_level", "min_funds", "needs_knowledge_test", "min_knowledge_score",
+                  "needs_trading_experience", "min_experience_days", "min_experience_trades"]
+
+    THRESHOLDS = ("min_knowledge_score", "min_experience_days", "min_experience_trades")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.THRESHOLDS:  # left empty: the threshold stays as it is
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in self.THRESHOLDS:
+            if data.get(name) is None:
+                data[name] = getattr(self.instance, name)
+        return data

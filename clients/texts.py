@@ -13,6 +13,15 @@ def _unknown_links(params: dict) -> str:
 
 
 texts.register({
+    # Exchange eligibility (准入) not met: the evidence of a suitability alert.
+    "eligibility.funds_missing": _("No verified funds on file (%(required)s CNY required)"),
+    "eligibility.funds": _("Verified funds %(recorded)s CNY on %(on)s, below the %(required)s CNY required"),
+    "eligibility.test_missing": _("No knowledge test on file (pass score %(required)s)"),
+    "eligibility.test": _("Knowledge-test score %(recorded)s on %(on)s, below the pass score %(required)s"),
+    "eligibility.experience_missing": _("No simulated-trading record on file (%(days)s days and %(trades)s trades "
+                                        "required)"),
+    "eligibility.experience": _("Simulated trading %(recorded_days)s days and %(recorded_trades)s trades on "
+                                "%(on)s, below the %(days)s days and %(trades)s trades required"),
     # The audit trail's reasons the system gives.
     "audit.suitability_assessment": _("suitability assessment"),
     # A batch's outcome (its report's message).

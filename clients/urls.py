@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.ClientUpdateView.as_view(), name="edit"),
     path("<int:pk>/contacts/", views.ContactLogAddView.as_view(), name="contact_add"),
     path("<int:pk>/suitability/", views.SuitabilityAddView.as_view(), name="suitability_add"),
+    path("<int:pk>/eligibility/", views.EligibilityAddView.as_view(), name="eligibility_add"),
     path("<int:pk>/reveal-id/", views.RevealIdView.as_view(), name="reveal_id"),
     path("<int:pk>/key-client/", views.KeyProposalView.as_view(), name="key_client"),
     path("<int:pk>/history/", history_views.ClientHistoryView.as_view(), name="history"),

@@ -15,12 +15,14 @@ from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequir
 
 from . import selectors, services
 from .access_log import CONTACT_FIELDS, personal_data_shown
+from .choices import EligibilityKind
 from .filtersets import ClientFilterSet
-from .forms import ClientForm, ContactLogForm, KeyProposalForm, SuitabilityForm
+from .forms import ClientForm, ContactLogForm, EligibilityForm, KeyProposalForm, SuitabilityForm
 from .identity import mask_id_number, mask_phone
 from .list_filters import registered_figures
 from .models import Client
 from .panels import panels_for
+from .suitability import eligibility_on_file, eligibility_record
 
 EXPORT_COLUMNS = [
     (_("Fund account"), lambda c: c.account_id),
@@ -113,7 +115,8 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
         return super().get_queryset().select_related("branch", "account_manager__staff_profile", "referrer",
                                                      "segment")
 
-    def get_context_data(self, contact_form=None, suitability_form=None, key_form=None, revealed_id=None, **kwargs):
+    def get_context_data(self, contact_form=None, suitability_form=None, key_form=None, revealed_id=None,
+                         eligibility_form=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
         client, user = self.object, self.request.user
         suitability = selectors.current_suitability(client)
@@ -125,6 +128,9 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             suitability=suitability,
             suitability_expired=selectors.suitability_expired(suitability),
             suitability_history=client.suitability_assessments.select_related("assessed_by__staff_profile")[:10],
+            eligibility=[(EligibilityKind(kind).label, record)
+                         for kind, record in eligibility_on_file(client).items()],
+            eligibility_history=client.eligibility_records.select_related("recorded_by__staff_profile")[:20],
             segment=getattr(client, "segment", None),
             contact_logs=client.contact_logs.select_related("by__staff_profile")[:50],
             personal=personal,
@@ -145,6 +151,7 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             ctx["contact_form"] = contact_form or ContactLogForm()
         if ctx["can_assess"]:
             ctx["suitability_form"] = suitability_form or SuitabilityForm()
+            ctx["eligibility_form"] = eligibility_form or EligibilityForm()
         if ctx["can_propose_key"] or ctx["can_decide_key"]:
             ctx["key_form"] = key_form or KeyProposalForm()
         if tab == "audit":
@@ -193,6 +200,15 @@ class SuitabilityAddView(ClientActionView):
     success_message = _("Suitability assessment recorded.")
     anchor = "#suitability"
     service = staticmethod(services.suitability_record)
+
+
+class EligibilityAddView(ClientActionView):
+    allowed_roles = SUITABILITY_ROLES
+    form_class = EligibilityForm
+    form_context_name = "eligibility_form"
+    success_message = _("Eligibility evidence recorded.")
+    anchor = "#eligibility"
+    service = staticmethod(eligibility_record)
 
 
 class KeyProposalView(ClientActionView):

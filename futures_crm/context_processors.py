@@ -44,8 +44,8 @@ def register_nav(*items: NavItem) -> None:
 
 register_nav(NavItem("clients:list", pgettext_lazy("main menu", "Clients"), ALL_PAGE_ROLES, "clients",
                      ("clients:create", "clients:detail", "clients:edit", "clients:contact_add",
-                      "clients:suitability_add", "clients:reveal_id", "clients:key_client", "privacy:consent_new",
-                      "clients:history", "clients:statement")))
+                      "clients:suitability_add", "clients:eligibility_add", "clients:reveal_id", "clients:key_client",
+                      "privacy:consent_new", "clients:history", "clients:statement")))
 
 
 def nav_menus(role, view_name: str, is_staff: bool = False) -> list[dict]:

@@ -1,5 +1,8 @@
 """Reads of consent: the newest record per (client, channel, purpose) is the one that holds."""
 
+from django.db.models import OuterRef, Q, Subquery
+
+from clients.models import Client
 from futures_crm.roles import Role
 
 from .models import ConsentRecord
@@ -21,6 +24,15 @@ def may_contact(client, channel: str, purpose: str) -> bool:
     """Whether the client's newest consent for this channel and purpose is a given one; no record is a no."""
     record = latest_consent(client, channel, purpose)
     return record is not None and record.given
+
+
+def clients_without_consent(channel: str, purpose: str):
+    """The clients `may_contact` refuses for this channel and purpose (newest record withdrawn, or none): the same
+    rule set-based, a queryset to filter others by (`client__in=`)."""
+    newest = (ConsentRecord.objects.filter(client=OuterRef("pk"), channel=channel, purpose=purpose)
+              .order_by("-at", "-id").values("given")[:1])
+    return (Client.objects.annotate(newest_given=Subquery(newest))
+            .filter(Q(newest_given=False) | Q(newest_given__isnull=True)).values("pk"))
 
 
 def consent_history(client):

@@ -1,16 +1,20 @@
 """Personal-information pages: record a consent change, review the access log."""
 
+import itertools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.generic import FormView, TemplateView
 
 from clients.models import Client
 from futures_crm import people
+from futures_crm.exports import EXPORT_FORMATS, export_response
 from futures_crm.forms import add_service_errors
 from futures_crm.views import FilteredListView, StaffRequiredMixin
 
@@ -71,16 +75,38 @@ class AccessLogView(FilteredListView):
 
 
 class RetentionReportView(StaffRequiredMixin, TemplateView):
-    """Closed accounts whose retention period ends in the next N days, and those already de-identified."""
+    """Closed accounts whose retention period ends in the next N days, and those already de-identified;
+    `?export=xlsx` (or csv) downloads both lists whole, for the same roles and the same N."""
 
     allowed_roles = PRIVACY_READERS
     template_name = "privacy/retention.html"
     title = gettext_lazy("Retention of personal data")
 
+    def get(self, request, *args, **kwargs):
+        raw = request.GET.get("days", "")
+        self.report = retention.retention_report(on=timezone.localdate(), days=min(int(raw), 36500)
+                                                 if raw.isdigit() else 90)
+        if (fmt := request.GET.get("export")) in EXPORT_FORMATS:
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str):
+        report = self.report
+        header = [pgettext("retention report", "State"), _("Fund account"), _("Branch"), _("Close date"),
+                  _("Retention ends"), _("De-identified at")]
+        due, done = _("Due for de-identification"), _("De-identified")
+        rows = itertools.chain(
+            ([due, c.account_id, c.branch.code, c.close_date, c.due_on, None] for c in report["pending"].iterator()),
+            ([done, d.client.account_id, d.client.branch.code if d.client.branch_id else "", d.closed_on, d.due_on,
+              d.done_at] for d in report["done"].select_related("client__branch").iterator()))
+        preamble = [[str(self.title), report["on"]],
+                    [_("Retention period (years)"), report["years"], _("Due within (days)"), report["days"]], []]
+        return export_response(fmt, f"retention-{report['on']:%Y-%m-%d}", header, rows,
+                               **({"preamble": preamble} if fmt == "xlsx" else {}))
+
     def get_context_data(self, **kwargs):
-        raw = self.request.GET.get("days", "")
-        days = min(int(raw), 36500) if raw.isdigit() else 90
-        report = retention.retention_report(on=timezone.localdate(), days=days)
+        report = self.report
+        query_string = urlencode({"days": report["days"]})
         return super().get_context_data(
             title=self.title, report=report, pending=report["pending"][:500], pending_count=report["pending"].count(),
-            done=report["done"][:200], done_count=report["done"].count(), **kwargs)
+            done=report["done"][:200], done_count=report["done"].count(), query_string=query_string, **kwargs)

@@ -25,6 +25,7 @@ from futures_crm.audit import audit_record, diff, snapshot
 from futures_crm.roles import API_ONLY_ROLES, Role, user_role
 from futures_crm.validation import RuleErrors, planning_horizon
 from privacy.choices import ConsentPurpose
+from privacy.selectors import clients_without_consent
 from privacy.services import consent_refusal
 
 from . import calendar
@@ -594,22 +595,29 @@ def recipient_record(*, recipient: ActivityRecipient, by, status: str, response:
 
 @transaction.atomic
 def activity_invite(*, activity: Activity, by, channel: str | None = None, template=None) -> texts.Text:
-    """Mark selected recipients invited; with a channel and template, send each an invitation (consent applies).
+    """Mark selected recipients invited; with a channel and template, send each an invitation.
 
     When the activity promotes products, a recipient whose suitability level is below the highest of their risk
-    levels is not invited: marked refused with the reason (nothing dropped silently). Returns the result's text
-    (params `invited`, `refused`, `level`)."""
+    levels is not invited: marked refused with the reason (nothing dropped silently). With a channel, a recipient
+    whose newest consent for that channel and the invitation's purpose (marketing; research for a report push) is
+    not a given one is refused likewise, and nothing is sent to it. Returns the result's text (params `invited`,
+    `refused`, `level`, `no_consent`)."""
     selected = activity.recipients.filter(status=RecipientStatus.SELECTED)
     level = activity.products.aggregate(top=Max("risk_level"))["top"]  # "R1" < … < "R5" as text
-    refused = 0
+    now = timezone.now()
+    refused = no_consent = 0
     if level:
         below = selected.filter(client__in=clients_below(level))
         # Unassessed clients count as C1 (the matching's rule); one UPDATE per client level.
         for client_level in set(below.values_list("client__risk_level", flat=True)):
             reason = texts.Text("activity.refusal", {"level": level, "client_level": client_level or "C1"})
             refused += below.filter(client__risk_level=client_level).update(
-                status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=timezone.now())
+                status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=now)
     purpose = ConsentPurpose.RESEARCH if activity.kind == ActivityKind.REPORT_PUSH else ConsentPurpose.MARKETING
+    if channel:
+        reason = texts.Text("activity.no_consent", {"channel": channel, "purpose": purpose})
+        no_consent = selected.filter(client__in=clients_without_consent(channel, purpose)).update(
+            status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=now)
     count = 0
     for recipient in selected.select_related("client").iterator(chunk_size=500):
         if channel and template is not None:
@@ -618,10 +626,14 @@ def activity_invite(*, activity: Activity, by, channel: str | None = None, templ
         count += 1
     selected.update(status=RecipientStatus.INVITED, updated_at=timezone.now())
     audit_record(actor=by, action="activity.invite", obj=activity,
-                 after={"invited": count, "refused": refused, "level": level or ""})
+                 after={"invited": count, "refused": refused, "level": level or "", "no_consent": no_consent,
+                        "channel": channel or ""})
+    params = {"invited": count, "refused": refused, "level": level or "", "no_consent": no_consent}
+    if no_consent:
+        return texts.Text("activity.invited_no_consent", params | {"channel": channel, "purpose": purpose})
     if refused:
-        return texts.Text("activity.invited_refused", {"invited": count, "refused": refused, "level": level})
-    return texts.Text("activity.invited", {"invited": count, "refused": 0, "level": level or ""})
+        return texts.Text("activity.invited_refused", params)
+    return texts.Text("activity.invited", params)
 
 
 # ---------------------------------------------------------------- surveys

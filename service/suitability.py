@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clients.choices import AccountStatus, SuitabilityAlertStatus
 from clients.models import Client, SuitabilityAlert
-from clients.suitability import latest_assessment, suitability_match
+from clients.suitability import eligibility_match, latest_assessment, suitability_match
 from futures_crm import texts
 
 from .choices import TaskKind, TaskStatus
@@ -52,15 +52,18 @@ def suitability_renewals(*, day: datetime.date) -> int:
 
 
 def suitability_nightly(*, day: datetime.date) -> dict:
-    """The nightly suitability work for a trading day: mismatch alerts, then renewal tasks."""
-    return {"suitability_alerts": suitability_match(day=day), "suitability_renewals": suitability_renewals(day=day)}
+    """The nightly suitability work for a trading day: mismatch alerts (above the client's level, and exchange
+    eligibility not met: one figure), then renewal tasks."""
+    alerts = suitability_match(day=day) + eligibility_match(day=day)
+    return {"suitability_alerts": alerts, "suitability_renewals": suitability_renewals(day=day)}
 
 
 # ---------------------------------------------------------------- the worklist
 
 def suitability_worklist(*, user, today: datetime.date | None = None):
     """The clients `user` may see whose assessment has expired or expires soon, or who have an open mismatch
-    alert; with the latest expiry, the open alerts and the open renewal task's due date."""
+    alert (above their level, or exchange eligibility not met); with the latest expiry, the open alerts and the
+    open renewal task's due date."""
     today = today or timezone.localdate()
     alerts = (SuitabilityAlert.objects.filter(client=OuterRef("pk"), status=SuitabilityAlertStatus.OPEN)
               .values("client").annotate(n=Count("id")).values("n"))

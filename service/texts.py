@@ -19,6 +19,23 @@ def _return_visit(params: dict) -> str:
     return str(_("Return visit: %(reason)s") % {"reason": ReturnVisitReason(params["reason"]).label})
 
 
+def _consent_labels(params: dict) -> dict:
+    from privacy.choices import ConsentChannel, ConsentPurpose
+
+    return {**params, "purpose": ConsentPurpose(params["purpose"]).label,
+            "channel": ConsentChannel(params["channel"]).label}
+
+
+def _no_consent(params: dict) -> str:
+    return str(_("No %(purpose)s consent for %(channel)s") % _consent_labels(params))
+
+
+def _invited_no_consent(params: dict) -> str:
+    first = texts.render("activity.invited_refused" if params.get("refused") else "activity.invited", params)
+    return f"{first} " + str(_("%(no_consent)s left out: no %(purpose)s consent for %(channel)s.")
+                             % _consent_labels(params))
+
+
 def _escalated(params: dict) -> str:
     return ", ".join(params.get("notified") or []) or str(_("no branch manager found"))
 
@@ -40,5 +57,8 @@ texts.register({
     "activity.invited_refused": _("%(invited)s invited; %(refused)s left out: the promoted product's risk level "
                                   "%(level)s is above their suitability level."),
     "activity.refusal": _("Product risk level %(level)s above the client's level %(client_level)s"),
+    # A recipient left out of a channel's invitation: its newest consent for the channel and purpose is not given.
+    "activity.no_consent": _no_consent,
+    "activity.invited_no_consent": _invited_no_consent,
     "notification.ticket_overdue": _("Ticket #%(id)s “%(subject)s” is past its deadline (%(deadline)s)."),
 })

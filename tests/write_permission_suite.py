@@ -586,6 +586,12 @@ REGISTRY: list[Write] = [
         only="page only: no API operation records a suitability assessment",
     ),
     Write(
+        "client.eligibility", target=side_client,
+        page=Page("clients/<int:pk>/eligibility/", lambda c: f"/clients/{c.obj.pk}/eligibility/", lambda c: {
+            "kind": "knowledge_test", "dated_on": _d(), "score": "85", "evidence_ref": "中金所知识测试"}),
+        only="page only: eligibility evidence is recorded with the assessment, on the client page",
+    ),
+    Write(
         "client.key_propose", target=side_client,
         page=Page("clients/<int:pk>/key-client/", lambda c: f"/clients/{c.obj.pk}/key-client/",
                   lambda c: {"decision": "propose", "note": "年成交额大"}),
@@ -930,7 +936,8 @@ REGISTRY: list[Write] = [
         page=Page("service/return-visits/<int:pk>/record/", lambda c: f"/service/return-visits/{c.obj.pk}/record/",
                   lambda c: {"channel": "phone", "questions": "居间人是否承诺收益？", "answers": "没有",
                              "notes": ""}),
-        only="page only: no API operation records a return visit",
+        apis=(Api("POST", "/api/return-visits/{id}/record/", lambda c: f"/api/return-visits/{c.obj.pk}/record/",
+                  lambda c: {"channel": "phone", "questions": "居间人是否承诺收益？", "answers": "没有"}),),
     ),
     Write(
         "message.send", target=side_client,

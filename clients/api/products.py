@@ -14,7 +14,8 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "exchange", "product", "name", "risk_level", "product_class", "min_funds",
-                  "needs_knowledge_test", "needs_trading_experience"]
+                  "needs_knowledge_test", "min_knowledge_score", "needs_trading_experience", "min_experience_days",
+                  "min_experience_trades"]
         read_only_fields = fields
 
 

@@ -8,6 +8,7 @@ clients: `build(clients=..., seed=...)` returns the book. `manage.py demo_data` 
 import datetime
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -17,10 +18,19 @@ from django.utils import timezone
 
 from futures_crm.roles import Role
 
-from ..choices import AccountStatus, Channel, ChurnReason, ClientType, ContactChannel, IdType, InvestorClass
+from ..choices import (
+    AccountStatus,
+    Channel,
+    ChurnReason,
+    ClientType,
+    ContactChannel,
+    EligibilityKind,
+    IdType,
+    InvestorClass,
+)
 from ..demo_settlement import profile_for
 from ..identity import USCC_ALPHABET, id_card_with_check, uscc_with_check
-from ..models import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
+from ..models import Branch, Client, ContactLog, EligibilityRecord, StaffProfile, SuitabilityAssessment
 from ..pinyin import pinyin_keys
 from . import names
 
@@ -254,6 +264,37 @@ def make_suitability(book: DemoBook) -> None:
     Client.objects.bulk_update(book.clients, ["investor_class", "risk_level"], batch_size=2000)
 
 
+def make_eligibility(book: DemoBook) -> None:
+    """Exchange eligibility evidence (准入材料) of the clients assessed C4 or C5 (those who may trade financial
+    futures and options), dated the week before opening; about one in twelve falls short of a rule or lacks a
+    record, so the nightly matching has something to find. A generator of its own per client: the book's
+    random sequence (and every later demo step) stays as it was."""
+    rows = []
+    for client in book.clients:
+        if client.risk_level not in ("C4", "C5") or client.client_type == ClientType.FINANCIAL_INSTITUTION:
+            continue
+        rng = random.Random(f"eligibility:{client.account_id}")  # noqa: S311 — demo data
+        on = client.open_date - datetime.timedelta(days=7)
+        short = rng.choice(["funds", "knowledge_test", "simulated_trading", "missing"]) if rng.random() < 0.08 \
+            else ""
+        funds = Decimal(rng.randrange(50, 300) * 10000) if short != "funds" else Decimal(rng.randrange(20, 50) * 10000)
+        score = rng.randrange(80, 101) if short != "knowledge_test" else rng.randrange(50, 80)
+        days, trades = (rng.randrange(10, 40), rng.randrange(20, 120)) if short != "simulated_trading" else (
+            rng.randrange(3, 10), rng.randrange(5, 20))
+        records = [EligibilityRecord(client=client, kind=EligibilityKind.FUNDS, dated_on=on, funds=funds,
+                                     evidence_ref=f"资金证明 {client.account_id}"),
+                   EligibilityRecord(client=client, kind=EligibilityKind.KNOWLEDGE_TEST, dated_on=on, score=score,
+                                     evidence_ref=f"中金所知识测试 {client.account_id}"),
+                   EligibilityRecord(client=client, kind=EligibilityKind.SIMULATED_TRADING, dated_on=on,
+                                     trading_days=days, trades=trades, evidence_ref=f"仿真交易 {client.account_id}")]
+        if short == "missing":
+            records.pop(rng.randrange(3))
+        for record in records:
+            record.recorded_by = client.account_manager
+        rows += records
+    EligibilityRecord.objects.bulk_create(rows, batch_size=5000)
+
+
 def make_contact_logs(book: DemoBook, *, per_client: int = 3) -> None:
     """Visits and calls over the last year, by the client's manager or the service desk."""
     rng = book.rng
@@ -339,6 +380,7 @@ def build(*, clients: int, seed: int, today: datetime.date | None = None, days: 
         step(book)
     make_clients(book, clients)
     make_suitability(book)
+    make_eligibility(book)
     make_contact_logs(book)
     if book.days:
         pick_churn_stories(book)

@@ -1,6 +1,6 @@
 from .archive import Branch, Client, ContactLog, StaffProfile, SuitabilityAssessment
 from .imports import ImportBatch, QuarantinedRow, SettlementAlert
-from .products import Product, SuitabilityAlert
+from .products import EligibilityRecord, Product, SuitabilityAlert
 from .settlement import AccountSettlement, ContractSettlement
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Client",
     "ContactLog",
     "ContractSettlement",
+    "EligibilityRecord",
     "ImportBatch",
     "Product",
     "QuarantinedRow",

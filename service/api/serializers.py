@@ -9,7 +9,16 @@ from clients.models import Client, Product
 from futures_crm.api.texts import GeneratedTextsMixin
 from privacy.choices import ConsentPurpose
 
-from ..choices import ActivityKind, MessageChannel, Priority, ProspectGrade, Queue, TicketStatus, TicketType
+from ..choices import (
+    ActivityKind,
+    MessageChannel,
+    Priority,
+    ProspectGrade,
+    Queue,
+    ReturnVisitProblem,
+    TicketStatus,
+    TicketType,
+)
 from ..models import (
     Activity,
     ActivityRecipient,
@@ -18,6 +27,7 @@ from ..models import (
     Prospect,
     ProspectGradeChange,
     ProspectVisit,
+    ReturnVisit,
     Survey,
     Task,
     Ticket,
@@ -212,3 +222,27 @@ class MessageSendSerializer(VisibleClientMixin, serializers.Serializer):
 
 class LinkClientSerializer(serializers.Serializer):
     account_id = serializers.CharField()
+
+
+class ReturnVisitSerializer(serializers.ModelSerializer):
+    """A return visit (回访) with its reason, due date and, once done, what the call found."""
+
+    client = ClientBriefSerializer(read_only=True)
+    done_by = serializers.CharField(source="done_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = ReturnVisit
+        fields = ["id", "client", "reason", "status", "due_on", "task", "ticket", "done_at", "done_by", "channel",
+                  "questions", "answers", "problems", "notes", "compliance_ticket"]
+        read_only_fields = fields
+
+
+class ReturnVisitRecordSerializer(serializers.Serializer):
+    """The outcome of a visit: the page's form, field for field (`return_visit_record` holds the rules)."""
+
+    channel = serializers.ChoiceField(choices=ContactChannel.choices)
+    questions = serializers.CharField()
+    answers = serializers.CharField()
+    problems = serializers.ListField(child=serializers.ChoiceField(choices=ReturnVisitProblem.choices),
+                                     required=False, default=list)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")

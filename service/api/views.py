@@ -11,8 +11,16 @@ from futures_crm.api.permissions import RolePermission
 from futures_crm.api.viewsets import ScopedViewSetMixin
 
 from .. import roles, selectors, services
-from ..filtersets import ActivityFilterSet, CommunicationFilterSet, ProspectFilterSet, TaskFilterSet, TicketFilterSet
-from ..models import Activity, CommunicationLog, Prospect, Survey, Task, Ticket
+from ..filtersets import (
+    ActivityFilterSet,
+    CommunicationFilterSet,
+    ProspectFilterSet,
+    ReturnVisitFilterSet,
+    TaskFilterSet,
+    TicketFilterSet,
+)
+from ..models import Activity, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
+from ..return_visits import return_visit_record
 from . import serializers as s
 
 
@@ -183,14 +191,16 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @action(detail=True, methods=["post"])
     def invite(self, request, pk=None):
         """Invite the selected recipients (the page's operation): `invited`, `refused` (left out because a promoted
-        product is above their suitability level), `level` and `message` in the caller's language."""
+        product is above their suitability level), `level`, `no_consent` (left out of the channel's invitation for
+        want of consent) and `message` in the caller's language."""
         activity = self.get_object()
         body = s.InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.activity_invite(activity=activity, by=request.user,
                                           channel=body.validated_data.get("channel") or None,
                                           template=body.validated_data.get("template"))
-        return Response({**result.params, "message": str(result)})
+        keys = ("invited", "refused", "level", "no_consent")
+        return Response({**{key: result.params[key] for key in keys}, "message": str(result)})
 
     @extend_schema(responses=s.RecipientSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None)
@@ -225,3 +235,21 @@ class CommunicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         entry = services.message_send(by=request.user, **body.validated_data)
         return Response(s.CommunicationSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ReturnVisitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The return-visit register (回访), scoped and filtered as its page (`?status=&reason=&branch=&due_from=
+    &due_to=&account_id=`); POST `{id}/record/` records a visit's outcome through the page's service."""
+
+    queryset = ReturnVisit.objects.select_related("client", "done_by")
+    serializer_class = s.ReturnVisitSerializer
+    filterset_class = ReturnVisitFilterSet
+    write_roles = roles.RETURN_VISIT_WRITE_ROLES
+
+    @extend_schema(request=s.ReturnVisitRecordSerializer, responses=s.ReturnVisitSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        body = s.ReturnVisitRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        visit = return_visit_record(visit=self.get_object(), by=request.user, **body.validated_data)
+        return Response(s.ReturnVisitSerializer(visit).data)

@@ -133,8 +133,12 @@ def test_activity_invitations_are_marketing_and_report_pushes_research(staff, br
         service_services.activity_invite(activity=activity, by=staff["marketing"], channel="sms", template=template)
     log = {(e.client.name, e.occasion.split(":")[1] == str(push.pk)): e.result
            for e in CommunicationLog.objects.select_related("client")}
-    assert log == {("同意营销", False): "sent", ("拒绝营销", False): "refused",
-                   ("同意营销", True): "sent", ("拒绝营销", True): "refused"}
+    # Without the purpose's consent a recipient is left out of the invitation (refused, with the reason): no
+    # message is attempted.
+    assert log == {("同意营销", False): "sent", ("同意营销", True): "sent"}
+    refused = {(r.activity_id, r.refusal_code, r.refusal_params["purpose"])
+               for r in ActivityRecipient.objects.filter(client=no)}
+    assert refused == {(seminar.pk, "activity.no_consent", "marketing"), (push.pk, "activity.no_consent", "research")}
 
 
 def test_care_messages_need_service_consent_not_marketing(staff, branches, gateway):

@@ -78,3 +78,39 @@ def test_command_reports_and_runs(branches, settings, capsys):
     assert c.account_id in out and "1 account(s)" in out
     call_command("retention_report", "--on", "2026-03-01", "--run")
     assert "De-identified 1" in capsys.readouterr().out
+
+
+def test_the_report_exports_to_xlsx_for_the_same_roles_and_days(branches, staff, client, settings):
+    import io
+
+    import openpyxl
+    from django.utils import timezone
+
+    settings.PERSONAL_DATA_RETENTION_YEARS = 20
+    today = timezone.localdate()
+    soon = _closed(branches[0], today.replace(year=today.year - 20) + datetime.timedelta(days=10))
+    later = _closed(branches[1], today.replace(year=today.year - 20) + datetime.timedelta(days=400))
+    gone = _closed(branches[0], D(2000, 1, 1))
+    retention.deidentify_due(on=today)
+    client.force_login(staff["compliance"])
+    client.cookies["django_language"] = "zh-hans"
+    response = client.get("/privacy/retention/", {"days": "30", "export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+            .iter_rows(values_only=True)]
+    header = rows.index(["状态", "资金账号", "营业部", "销户日期", "保存期限届满", "去标识化时间"])
+    body = rows[header + 1:]
+    assert [(r[0], r[1], r[3].date(), r[4].date()) for r in body[:1]] == [
+        ("待去标识化", soon.account_id, soon.close_date, soon.close_date.replace(year=soon.close_date.year + 20))]
+    assert [(r[0], r[1]) for r in body[1:]] == [("已去标识化", gone.account_id)]
+    assert body[1][5] is not None and later.account_id not in str(rows)
+    assert ["保存期限（年）", 20, "届满天数内", 30, None, None] in rows  # the page's period and window, above the table
+    # The same days as the page; the page links to its export.
+    assert later.account_id in str(list(openpyxl.load_workbook(io.BytesIO(b"".join(client.get(
+        "/privacy/retention/", {"days": "500", "export": "xlsx"}).streaming_content))).active.iter_rows(
+        values_only=True)))
+    assert "days=30&amp;export=xlsx" in client.get("/privacy/retention/", {"days": "30"}).content.decode()
+    for who in ("am1", "bm_sh", "marketing", "agent", "head"):
+        client.force_login(staff[who])
+        assert client.get("/privacy/retention/", {"export": "xlsx"}).status_code == 403

@@ -89,7 +89,7 @@ def test_page_shows_the_count_in_chinese_and_the_api_gives_the_same_answer(staff
     response = api(staff["marketing"]).post(f"/api/activities/{again.pk}/invite/", {"channel": ""}, format="json",
                                             HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
-    assert response.json() == {"invited": 1, "refused": 3, "level": "R4",
+    assert response.json() == {"invited": 1, "refused": 3, "level": "R4", "no_consent": 0,
                                "message": "已邀请 1 人；3 人未邀请：推介产品风险等级 R4 高于其适当性等级。"}
     assert statuses(again) == statuses(activity)
     rows = api(staff["marketing"]).get(f"/api/activities/{again.pk}/recipients/",
