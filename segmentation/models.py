@@ -357,7 +357,7 @@ class IndicatorSnapshot(models.Model):
 class ScorecardTarget(models.Model):
     """An account manager's targets for one month (the scorecard's progress is actual ÷ target), set by the
     branch manager of their branch or by head office (services.scorecard_target_set). A blank figure has no
-    target. `retention_rate` is a fraction like the snapshot's (0.9 = 90 %)."""
+    target. `retention_rate` and `tasks_on_time_rate` are fractions like the snapshot's (0.9 = 90 %)."""
 
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorecard_targets")
     month = models.DateField(help_text="The first day of the month.")
@@ -366,6 +366,8 @@ class ScorecardTarget(models.Model):
     equity = _money(verbose_name=_("Equity under care"), null=True, blank=True)
     contacts = models.IntegerField(_("Contacts logged"), null=True, blank=True)
     retention_rate = models.DecimalField(_("Retention rate"), max_digits=7, decimal_places=4, null=True, blank=True)
+    tasks_on_time_rate = models.DecimalField(_("Tasks done on time"), max_digits=7, decimal_places=4, null=True,
+                                             blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
 
