@@ -237,7 +237,7 @@ def report_rows(data: dict) -> list[tuple[str, str, object]]:
     rows.append((risk, _("Clients at high risk (score %(n)s or more)") % {"n": HIGH_RISK},
                  sum(b["clients"] for b in data["churn"] if b["from"] >= HIGH_RISK)))
     share = data["concentration"]["top20_share"]
-    rows.append((_("Value concentration"), _("Share of net commission brought by the top 20% of clients"),
+    rows.append((_("Value concentration"), _("Share of net commission brought by the top %(share)s of clients") % {"share": "20%"},
                  None if share is None else f"{float_free_pct(share)}%"))
     return rows
 

@@ -9,8 +9,6 @@ due in the month (cancelled ones aside), the share done by their due date (Asia/
 """
 
 import datetime
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -21,21 +19,22 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from futures_crm import scorecards
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
+from futures_crm.scorecards import (  # noqa: F401 - the pages and the API read them here
+    COUNT,
+    FRACTION,
+    MONEY,
+    SCORE,
+    Figure,
+    add_months,
+    month_start,
+    parse_month,
+    progress,
+)
 
 from .models import IndicatorSnapshot, ScorecardTarget
 from .selectors import manager_code
-
-MONEY, COUNT, FRACTION, SCORE = "money", "count", "fraction", "score"
-
-
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: str
-    kind: str
-    target: bool = False  # a target can be set for it
-
 
 FIGURES = [
     Figure("new", _("New accounts"), COUNT, target=True),
@@ -60,7 +59,6 @@ ASCENDING = {"churned", "overdue_tasks"}
 TARGET_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
 SCORECARD_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING, Role.BRANCH_MANAGER,
                    Role.ACCOUNT_MANAGER}
-PERCENT = Decimal("0.1")
 RATE = Decimal("0.0001")
 
 _MONTHLY_SQL = """
@@ -87,23 +85,6 @@ SELECT *, CASE WHEN lag(month) OVER w = (month - interval '1 month')::date
 FROM months WINDOW w AS (PARTITION BY code ORDER BY month)
 ORDER BY code, month
 """
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def parse_month(text: str | None) -> datetime.date | None:
-    """"YYYY-MM" → the month's first day; None for anything else."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    if match is None or not 1900 <= int(match[1]) <= 9998 or not 1 <= int(match[2]) <= 12:
-        return None
-    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def latest_month() -> datetime.date:
@@ -155,13 +136,6 @@ def task_figures(codes: list[str], first: datetime.date, last: datetime.date) ->
                                           "tasks_on_time_rate": _rate(r["on_time"], r["due"])} for r in rows}
 
 
-def progress(actual, target) -> Decimal | None:
-    """Actual ÷ target in percent (one decimal); None without a positive target or an actual."""
-    if actual is None or not target or target <= 0:
-        return None
-    return (Decimal(actual) * 100 / Decimal(target)).quantize(PERCENT)
-
-
 def _targets(managers, months) -> dict:
     rows = ScorecardTarget.objects.filter(manager__in=managers, month__in=months)
     return {(t.manager_id, t.month): t for t in rows}
@@ -179,20 +153,8 @@ def _row(manager, month, figures, target) -> dict:
 
 
 def rank(rows: list[dict], key: str) -> list[dict]:
-    """`rows` sorted best first by figure `key` (lower is better for churn and overdue tasks), with their rank;
-    equal figures share a rank, managers without a figure come last without one."""
-    have = [r for r in rows if r["figures"] and r["figures"].get(key) is not None]
-    rest = [r for r in rows if r not in have]
-    have.sort(key=lambda r: r["figures"][key], reverse=key not in ASCENDING)
-    previous, position = object(), 0
-    for i, row in enumerate(have, start=1):
-        value = row["figures"][key]
-        if value != previous:
-            position, previous = i, value
-        row["rank"] = position
-    for row in rest:
-        row["rank"] = None
-    return have + rest
+    """`rows` ranked best first by figure `key` (lower is better for churn and overdue tasks)."""
+    return scorecards.rank(rows, key, ascending=key in ASCENDING)
 
 
 def branch_managers(branch):
