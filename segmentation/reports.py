@@ -237,8 +237,8 @@ def report_rows(data: dict) -> list[tuple[str, str, object]]:
     rows.append((risk, _("Clients at high risk (score %(n)s or more)") % {"n": HIGH_RISK},
                  sum(b["clients"] for b in data["churn"] if b["from"] >= HIGH_RISK)))
     share = data["concentration"]["top20_share"]
-    rows.append((_("Value concentration"), _("Share of net commission brought by the top %(share)s of clients") % {"share": "20%"},
-                 None if share is None else f"{float_free_pct(share)}%"))
+    top = _("Share of net commission brought by the top %(share)s of clients") % {"share": "20%"}
+    rows.append((_("Value concentration"), top, None if share is None else f"{float_free_pct(share)}%"))
     return rows
 
 

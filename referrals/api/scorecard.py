@@ -1,13 +1,11 @@
 """GET /api/intermediary-scorecard/: a branch's intermediaries for a month, ranked, scoped like the page (compliance,
 head office and admin any branch, a branch manager their own)."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from futures_crm.api.permissions import RolePermission
+from futures_crm.api.scorecards import ScorecardAPIView, scorecard_schema
 from futures_crm.scorecards import COUNT
 
 from .. import scorecard
@@ -38,24 +36,13 @@ class IntermediaryScorecardSerializer(serializers.Serializer):
     intermediaries = IntermediaryRowSerializer(many=True)
 
 
-class IntermediaryScorecardView(generics.GenericAPIView):
+class IntermediaryScorecardView(ScorecardAPIView):
     """The intermediary scorecard of one branch and month: clients, equity, commission, rebate paid, warning signs."""
 
-    permission_classes = [RolePermission]
     read_roles = scorecard.SCORECARD_ROLES
     serializer_class = IntermediaryScorecardSerializer
-    pagination_class = None
-    filter_backends = []
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("month", str, description="YYYY-MM (default: the month of the newest settlement day)."),
-            OpenApiParameter("branch", str, description="Branch code (default: the caller's branch or the first)."),
-            OpenApiParameter("sort", str, enum=scorecard.FIGURE_KEYS, description="The figure that ranks."),
-        ],
-        responses={200: IntermediaryScorecardSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
-                   404: OpenApiTypes.OBJECT},
-    )
+    @scorecard_schema(IntermediaryScorecardSerializer, scorecard.FIGURE_KEYS, "the month of the newest settlement day")
     def get(self, request):
         outcome, value = scorecard_request(request.user, request.query_params)
         if outcome == "bad":

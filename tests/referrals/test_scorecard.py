@@ -138,3 +138,24 @@ def test_chinese_page(month, staff):
     html = page(staff["bm_sh"], "zh-hans").get(reverse("referrals:scorecard"), {"month": "2026-11"}).content.decode()
     for word in ("居间人考核", "名下客户数", "已付返佣", "预警信号", "排名"):
         assert word in html, word
+
+
+def test_query_count_does_not_grow_with_the_intermediaries(month, staff, branches):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            scorecard.branch_scorecard(staff["compliance"], branches[0], NOV)
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for n in range(4, 9):
+        ib = Intermediary.objects.create(code=f"IB00{n}", name=f"居间{n}", rebate_rate=Decimal("0.2"),
+                                         branch=branches[0])
+        client = ClientFactory(branch=branches[0])
+        link(client, ib)
+        for d in WEEKDAYS[:3]:
+            settle(client, d, commission="1.00")
+    assert len(scorecard.branch_scorecard(staff["compliance"], branches[0], NOV)) == 7
+    assert queries() == before
