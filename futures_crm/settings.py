@@ -264,6 +264,10 @@ PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default
 CELERY_BEAT_SCHEDULE["privacy-deidentify-due"] = {"task": "privacy.tasks.deidentify_due",
                                                   "schedule": crontab(hour=2, minute=30)}
 
+# Scheduled reports (segmentation.reports): every morning, the dashboards due this week or month are e-mailed.
+CELERY_BEAT_SCHEDULE["segmentation-scheduled-reports"] = {"task": "segmentation.send_scheduled_reports",
+                                                          "schedule": crontab(hour=7, minute=0)}
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
 ADMINS = [tuple(a.split(":", 1)) for a in env.list("ADMINS", default=[])]

@@ -25,3 +25,5 @@ REWARD_APPROVERS = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.MARK
 # The club is marketing's; managers see their own members.
 CLUB_READERS = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.MARKETING}
 CLUB_EDITORS = {Role.ADMIN, Role.MARKETING}
+# The intermediary scorecard ranks a branch's intermediaries by money and warning signs: compliance and management.
+SCORECARD_READERS = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.BRANCH_MANAGER}

@@ -13,7 +13,7 @@ class ReferralsConfig(AppConfig):
         from clients.panels import Panel, register
         from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
 
-        from .access import CLUB_READERS, INTERMEDIARY_READERS, MANAGEMENT, REFERRAL_READERS
+        from .access import CLUB_READERS, INTERMEDIARY_READERS, MANAGEMENT, REFERRAL_READERS, SCORECARD_READERS
         from .services import relationships_from_import
         from .views import relationships_panel_context
 
@@ -27,6 +27,7 @@ class ReferralsConfig(AppConfig):
                     ("referrals:handover", "referrals:key_clients", "referrals:orphans", "referrals:assign")),
             NavItem("referrals:intermediaries", _("Intermediaries"), INTERMEDIARY_READERS, "relationships",
                     ("referrals:intermediary*", "referrals:compliance", "referrals:statement")),
+            NavItem("referrals:scorecard", _("Intermediary scorecard"), SCORECARD_READERS, "relationships"),
             NavItem("referrals:referrals", _("Referrals"), REFERRAL_READERS, "relationships",
                     ("referrals:referral", "referrals:referral_new", "referrals:conversion")),
             NavItem("referrals:club", _("Club"), CLUB_READERS, "relationships", ("referrals:membership",)),

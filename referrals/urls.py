@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import scorecard_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("clients/<int:pk>/club/", views.MembershipView.as_view(), name="membership"),
     path("intermediaries/", views.IntermediaryListView.as_view(), name="intermediaries"),
     path("intermediaries/new/", views.IntermediaryEditView.as_view(), name="intermediary_new"),
+    path("intermediaries/scorecard/", scorecard_views.IntermediaryScorecardView.as_view(), name="scorecard"),
     path("intermediaries/compliance/", views.ComplianceView.as_view(), name="compliance"),
     path("intermediaries/<int:pk>/", views.IntermediaryDetailView.as_view(), name="intermediary"),
     path("intermediaries/<int:pk>/edit/", views.IntermediaryEditView.as_view(), name="intermediary_edit"),

@@ -27,6 +27,7 @@ class SegmentationConfig(AppConfig):
                     ("segmentation:policy", "segmentation:override*")),
             NavItem("segmentation:scorecard", _("Scorecard"), scorecard.SCORECARD_ROLES, "analysis",
                     ("segmentation:scorecard-*",)),
+            NavItem("segmentation:reports", _("Scheduled reports"), selectors.DASHBOARD_ROLES, "analysis"),
             NavItem("segmentation:trends", _("Trends"), selectors.INDICATOR_ROLES, "analysis"),
             NavItem("segmentation:migration", _("Segment migration"), selectors.DASHBOARD_ROLES, "analysis"),
             NavItem("segmentation:ranking", _("Branch ranking"), FIRM_WIDE_ROLES, "analysis"),

@@ -37,3 +37,13 @@ class LoyaltyCriterion(models.TextChoices):
     LONG_TENURE = "long_tenure", _("Account open for 3 years or more")
     REFERS = "refers", _("Referred a client who opened an account")
     PRAISES = "praises", _("Latest satisfaction 9/10 or more")
+
+
+class ReportFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "XLSX"

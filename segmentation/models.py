@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from clients.querysets import ClientScopedQuerySet
 
-from .choices import Axis, RunStatus, TransitionSource
+from .choices import Axis, ReportFormat, ReportFrequency, RunStatus, TransitionSource
 
 
 class Purpose(models.TextChoices):
@@ -357,7 +357,7 @@ class IndicatorSnapshot(models.Model):
 class ScorecardTarget(models.Model):
     """An account manager's targets for one month (the scorecard's progress is actual ÷ target), set by the
     branch manager of their branch or by head office (services.scorecard_target_set). A blank figure has no
-    target. `retention_rate` is a fraction like the snapshot's (0.9 = 90 %)."""
+    target. `retention_rate` and `tasks_on_time_rate` are fractions like the snapshot's (0.9 = 90 %)."""
 
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorecard_targets")
     month = models.DateField(help_text="The first day of the month.")
@@ -366,6 +366,8 @@ class ScorecardTarget(models.Model):
     equity = _money(verbose_name=_("Equity under care"), null=True, blank=True)
     contacts = models.IntegerField(_("Contacts logged"), null=True, blank=True)
     retention_rate = models.DecimalField(_("Retention rate"), max_digits=7, decimal_places=4, null=True, blank=True)
+    tasks_on_time_rate = models.DecimalField(_("Tasks done on time"), max_digits=7, decimal_places=4, null=True,
+                                             blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
 
@@ -374,3 +376,44 @@ class ScorecardTarget(models.Model):
 
     def __str__(self):
         return f"{self.manager_id} {self.month:%Y-%m}"
+
+
+class ReportSubscription(models.Model):
+    """A user's standing order for their dashboard by e-mail (weekly or monthly, PDF or XLSX, in `language`).
+
+    The scope is the dashboard's: the firm (no branch, no manager), a branch, or an account manager's book; it is
+    checked when subscribing and again at every send (reports.report_subscribe, reports.send_due_reports)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    branch = models.ForeignKey("clients.Branch", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    frequency = models.CharField(_("Frequency"), max_length=8, choices=ReportFrequency.choices)
+    format = models.CharField(_("Format"), max_length=8, choices=ReportFormat.choices)
+    language = models.CharField(_("Language"), max_length=16, default=settings.LANGUAGE_CODE)
+    active = models.BooleanField(default=True)
+    last_sent_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "branch", "manager", "frequency"],
+                                               nulls_distinct=False, name="report_subscription_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.frequency} {self.format}"
+
+
+class ReportSend(models.Model):
+    """One report e-mailed for one period (the week's Monday or the month's first day): at most one per
+    subscription and period, written in the transaction that sent it, so a second run of the day skips it."""
+
+    subscription = models.ForeignKey(ReportSubscription, on_delete=models.CASCADE, related_name="sends")
+    period_start = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipient = models.EmailField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscription", "period_start"], name="report_send_once")]
+
+    def __str__(self):
+        return f"{self.subscription_id} {self.period_start}"

@@ -4,35 +4,37 @@ snapshots (never recomputed from settlement), the monthly targets a branch manag
 Stocks (clients, equity under care, retention, overdue tasks) are the month's last snapshot; flows (new accounts,
 reactivations, net commission, contacts, tasks created, tickets) are sums over the month's days; churn is the
 growth of the churned count since the previous month's last snapshot; satisfaction the average of the days.
+Tasks done on time are read from the tasks themselves (one grouped query): of the tasks of the manager's clients
+due in the month (cancelled ones aside), the share done by their due date (Asia/Shanghai day).
 """
 
 import datetime
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from futures_crm import scorecards
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
+from futures_crm.scorecards import (  # noqa: F401 - the pages and the API read them here
+    COUNT,
+    FRACTION,
+    MONEY,
+    SCORE,
+    Figure,
+    add_months,
+    month_start,
+    parse_month,
+    progress,
+)
 
 from .models import IndicatorSnapshot, ScorecardTarget
 from .selectors import manager_code
-
-MONEY, COUNT, FRACTION, SCORE = "money", "count", "fraction", "score"
-
-
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: str
-    kind: str
-    target: bool = False  # a target can be set for it
-
 
 FIGURES = [
     Figure("new", _("New accounts"), COUNT, target=True),
@@ -44,6 +46,8 @@ FIGURES = [
     Figure("reactivated", _("Reactivated dormant clients"), COUNT),
     Figure("tasks_created", _("Tasks created"), COUNT),
     Figure("overdue_tasks", _("Overdue tasks at month end"), COUNT),
+    Figure("tasks_due", _("Tasks due in the month"), COUNT),
+    Figure("tasks_on_time_rate", _("Tasks done on time"), FRACTION, target=True),
     Figure("tickets_within_deadline_rate", _("Tickets resolved within deadline"), FRACTION),
     Figure("avg_satisfaction", _("Average satisfaction"), SCORE),
     Figure("contacts", _("Contacts logged"), COUNT, target=True),
@@ -55,7 +59,7 @@ ASCENDING = {"churned", "overdue_tasks"}
 TARGET_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
 SCORECARD_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE, Role.MARKETING, Role.BRANCH_MANAGER,
                    Role.ACCOUNT_MANAGER}
-PERCENT = Decimal("0.1")
+RATE = Decimal("0.0001")
 
 _MONTHLY_SQL = """
 WITH days AS (
@@ -83,23 +87,6 @@ ORDER BY code, month
 """
 
 
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def parse_month(text: str | None) -> datetime.date | None:
-    """"YYYY-MM" → the month's first day; None for anything else."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    if match is None or not 1900 <= int(match[1]) <= 9998 or not 1 <= int(match[2]) <= 12:
-        return None
-    return datetime.date(int(match[1]), int(match[2]), 1)
-
-
 def latest_month() -> datetime.date:
     """The month of the newest manager snapshot (this month when there is none)."""
     last = IndicatorSnapshot.objects.filter(scope="manager").aggregate(d=Max("on_date"))["d"]
@@ -119,17 +106,34 @@ def monthly_figures(codes: list[str], first: datetime.date, last: datetime.date)
         if row["month"] < first:
             continue  # only there for the churn of the first month
         resolved = row.pop("tickets_resolved")
-        row["tickets_within_deadline_rate"] = (
-            (Decimal(row["tickets_within_deadline"]) / resolved).quantize(Decimal("0.0001")) if resolved else None)
-        out[(row["code"], row["month"])] = row
+        row["tickets_within_deadline_rate"] = _rate(row["tickets_within_deadline"], resolved)
+        out[(row["code"], row["month"])] = row | NO_TASKS
+    for (code, month), tasks in task_figures(codes, first, last).items():
+        out.setdefault((code, month), {"code": code, "month": month}).update(tasks)  # tasks without a snapshot
     return out
 
 
-def progress(actual, target) -> Decimal | None:
-    """Actual ÷ target in percent (one decimal); None without a positive target or an actual."""
-    if actual is None or not target or target <= 0:
-        return None
-    return (Decimal(actual) * 100 / Decimal(target)).quantize(PERCENT)
+NO_TASKS = {"tasks_due": 0, "tasks_done_on_time": 0, "tasks_on_time_rate": None}
+
+
+def _rate(part, whole) -> Decimal | None:
+    return (Decimal(part) / whole).quantize(RATE) if whole else None
+
+
+def task_figures(codes: list[str], first: datetime.date, last: datetime.date) -> dict[tuple, dict]:
+    """(code, month) → tasks of the manager's clients due in the month (not cancelled) and the share of them done
+    by their due date: one grouped query over the tasks."""
+    from service.choices import TaskStatus
+    from service.models import Task
+
+    code_field = "client__account_manager__staff_profile__employee_code"
+    rows = (Task.objects.filter(**{f"{code_field}__in": list(codes)}, due_on__gte=first, due_on__lt=add_months(last, 1))
+            .exclude(status=TaskStatus.CANCELLED).annotate(month=TruncMonth("due_on"))
+            .values(code_field, "month").order_by()
+            .annotate(due=Count("pk"), on_time=Count("pk", filter=Q(status=TaskStatus.DONE,
+                                                                    done_at__date__lte=F("due_on")))))
+    return {(r[code_field], r["month"]): {"tasks_due": r["due"], "tasks_done_on_time": r["on_time"],
+                                          "tasks_on_time_rate": _rate(r["on_time"], r["due"])} for r in rows}
 
 
 def _targets(managers, months) -> dict:
@@ -149,20 +153,8 @@ def _row(manager, month, figures, target) -> dict:
 
 
 def rank(rows: list[dict], key: str) -> list[dict]:
-    """`rows` sorted best first by figure `key` (lower is better for churn and overdue tasks), with their rank;
-    equal figures share a rank, managers without a figure come last without one."""
-    have = [r for r in rows if r["figures"] and r["figures"].get(key) is not None]
-    rest = [r for r in rows if r not in have]
-    have.sort(key=lambda r: r["figures"][key], reverse=key not in ASCENDING)
-    previous, position = object(), 0
-    for i, row in enumerate(have, start=1):
-        value = row["figures"][key]
-        if value != previous:
-            position, previous = i, value
-        row["rank"] = position
-    for row in rest:
-        row["rank"] = None
-    return have + rest
+    """`rows` ranked best first by figure `key` (lower is better for churn and overdue tasks)."""
+    return scorecards.rank(rows, key, ascending=key in ASCENDING)
 
 
 def branch_managers(branch):

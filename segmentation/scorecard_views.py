@@ -23,6 +23,8 @@ from . import scorecard
 from .selectors import manager_code
 
 HUNDRED = Decimal(100)
+# Targets typed in percent and stored as fractions.
+PERCENT_TARGETS = ("retention_rate", "tasks_on_time_rate")
 
 
 def _month(request):
@@ -116,6 +118,8 @@ class TargetForm(forms.Form):
     contacts = forms.IntegerField(label=_("Contacts logged"), required=False, min_value=0)
     retention_rate = forms.DecimalField(label=_("Retention rate (%)"), required=False, min_value=0, max_value=100,
                                         max_digits=5, decimal_places=2)
+    tasks_on_time_rate = forms.DecimalField(label=_("Tasks done on time (%)"), required=False, min_value=0,
+                                            max_value=100, max_digits=5, decimal_places=2)
 
     def clean_month(self):
         month = scorecard.parse_month(self.cleaned_data["month"])
@@ -125,8 +129,9 @@ class TargetForm(forms.Form):
 
     def values(self) -> dict:
         data = {k: self.cleaned_data.get(k) for k in scorecard.TARGET_KEYS}
-        if data["retention_rate"] is not None:
-            data["retention_rate"] = (data["retention_rate"] / HUNDRED).quantize(Decimal("0.0001"))
+        for key in PERCENT_TARGETS:
+            if data[key] is not None:
+                data[key] = (data[key] / HUNDRED).quantize(Decimal("0.0001"))
         return data
 
 
@@ -154,8 +159,9 @@ class TargetView(StaffRequiredMixin, TemplateView):
         initial = {"month": f"{month:%Y-%m}"}
         if target:
             initial |= {k: getattr(target, k) for k in scorecard.TARGET_KEYS}
-            if target.retention_rate is not None:
-                initial["retention_rate"] = (target.retention_rate * HUNDRED).quantize(Decimal("0.01"))
+            for key in PERCENT_TARGETS:
+                if getattr(target, key) is not None:
+                    initial[key] = (getattr(target, key) * HUNDRED).quantize(Decimal("0.01"))
         return self.render_to_response(self.get_context_data(manager=manager, form=TargetForm(initial=initial)))
 
     def post(self, request, *args, **kwargs):

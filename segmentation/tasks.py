@@ -123,3 +123,12 @@ def nightly_backfill(start_iso: str, end_iso: str | None = None) -> int:
     start = datetime.date.fromisoformat(start_iso)
     end = datetime.date.fromisoformat(end_iso) if end_iso else services.engine.latest_trade_date()
     return len(services.run_range(start=start, end=end))
+
+
+@shared_task(name="segmentation.send_scheduled_reports", acks_late=True, reject_on_worker_lost=True)
+def send_scheduled_reports(day_iso: str | None = None) -> dict:
+    """Daily (beat): e-mail the dashboards due this week or month; a second run or a redelivery sends nothing
+    twice (reports.send_due_reports records each send)."""
+    from . import reports
+
+    return reports.send_due_reports(datetime.date.fromisoformat(day_iso) if day_iso else None)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import chart_views, scorecard_views, views
+from . import chart_views, report_views, scorecard_views, views
 
 app_name = "segmentation"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("policy/", views.PolicyView.as_view(), name="policy"),
     path("clients/<int:pk>/override/", views.OverrideView.as_view(), name="override"),
     path("overrides/<int:pk>/remove/", views.OverrideRemoveView.as_view(), name="override-remove"),
+    path("reports/", report_views.ReportSubscriptionView.as_view(), name="reports"),
     path("scorecard/", scorecard_views.BranchScorecardView.as_view(), name="scorecard"),
     path("scorecard/<str:code>/", scorecard_views.ManagerScorecardView.as_view(), name="scorecard-manager"),
     path("scorecard/<str:code>/targets/", scorecard_views.TargetView.as_view(), name="scorecard-target"),

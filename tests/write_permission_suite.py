@@ -447,6 +447,14 @@ class Write:
     own_account: bool = False  # the signed-in user's own account: open to every user, the API-only role too
 
 
+def report_subscription(c: Ctx):
+    """A dashboard subscription: the actor's own for the in-scope side, another user's otherwise."""
+    from segmentation.models import ReportSubscription
+
+    owner = c.user if c.side is c.w.sides["in"] else c.w.users["head" if c.actor == "admin" else "admin"]
+    return ReportSubscription.objects.create(user=owner, frequency="weekly", format="pdf")
+
+
 def side_client(c: Ctx):
     return c.side.client
 
@@ -1001,6 +1009,19 @@ REGISTRY: list[Write] = [
                   lambda c: {"month": "2025-01", "new": "5", "net_commission": "1000.00", "equity": "",
                              "contacts": "20", "retention_rate": "90"}),
         only="page only: the scorecard's targets are set on the manager's scorecard",
+    ),
+    Write(
+        "report.subscribe", target=lambda c: c.side.manager,
+        page=Page("segments/reports/", lambda c: "/segments/reports/",
+                  lambda c: {"action": "subscribe", "scope": f"manager:{c.obj.pk}", "frequency": "weekly",
+                             "format": "pdf"}, action="subscribe"),
+        only="page only: one subscribes to one's dashboard by e-mail on the scheduled-reports page",
+    ),
+    Write(
+        "report.unsubscribe", target=report_subscription,
+        page=Page("segments/reports/", lambda c: "/segments/reports/",
+                  lambda c: {"action": "unsubscribe", "subscription": c.obj.pk}, action="unsubscribe"),
+        only="page only: one's own subscriptions are ended on the scheduled-reports page",
     ),
 ]
 

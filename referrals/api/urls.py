@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .scorecard import IntermediaryScorecardView
 
 router = SimpleRouter()
 router.register("intermediaries", views.IntermediaryViewSet, basename="intermediary")
@@ -13,4 +15,5 @@ router.register("handovers", views.HandoverViewSet, basename="handover")
 router.register("manager-workload", views.WorkloadViewSet, basename="manager-workload")
 router.register("orphaned-clients", views.OrphanViewSet, basename="orphaned-client")
 router.register("unmanaged-key-clients", views.UnmanagedKeyClientViewSet, basename="unmanaged-key-client")
-urlpatterns = router.urls
+urlpatterns = [path("intermediary-scorecard/", IntermediaryScorecardView.as_view(), name="intermediary-scorecard"),
+               *router.urls]

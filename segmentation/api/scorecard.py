@@ -2,14 +2,12 @@
 the page (an account manager their own row, a branch manager their branch, firm-wide roles any branch)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from futures_crm import people
-from futures_crm.api.permissions import RolePermission
+from futures_crm.api.scorecards import ScorecardAPIView, scorecard_schema
 from futures_crm.roles import Role, user_role
 
 from .. import scorecard
@@ -71,24 +69,13 @@ class ScorecardQuerySerializer(serializers.Serializer):
         return month
 
 
-class ScorecardView(generics.GenericAPIView):
+class ScorecardView(ScorecardAPIView):
     """The account-manager scorecard of one branch and month, from the stored indicator snapshots."""
 
-    permission_classes = [RolePermission]
     read_roles = scorecard.SCORECARD_ROLES
     serializer_class = ScorecardSerializer
-    pagination_class = None
-    filter_backends = []
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("month", str, description="YYYY-MM (default: the newest month with snapshots)."),
-            OpenApiParameter("branch", str, description="Branch code (default: the caller's branch or the first)."),
-            OpenApiParameter("sort", str, enum=scorecard.FIGURE_KEYS, description="The figure that ranks."),
-        ],
-        responses={200: ScorecardSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
-                   404: OpenApiTypes.OBJECT},
-    )
+    @scorecard_schema(ScorecardSerializer, scorecard.FIGURE_KEYS, "the newest month with snapshots")
     def get(self, request):
         query = ScorecardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

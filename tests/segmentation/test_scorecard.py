@@ -54,8 +54,41 @@ def test_monthly_figures_match_hand_sums(snapshots):
         "new": 3, "clients": 11, "equity": Decimal("2000.55"), "net_commission": Decimal("300.35"),
         "retention_rate": Decimal("0.8500"), "churned": 1, "reactivated": 1, "tasks_created": 3,
         "overdue_tasks": 0, "tickets_within_deadline_rate": Decimal("0.7500"),
-        "avg_satisfaction": Decimal("4.25"), "contacts": 7}
+        "avg_satisfaction": Decimal("4.25"), "contacts": 7, "tasks_due": 0, "tasks_on_time_rate": None}
     assert figures[("AM002", FEB)]["churned"] is None  # no previous month to measure churn against
+
+
+def test_tasks_done_on_time_against_hand_counts(snapshots, staff, book, api):
+    """February: am1's clients have four tasks due (one cancelled aside): done on the due day (Shanghai time, late
+    in the evening UTC-wise), done early, done a day late, still open → 2 of 4; a task due in March and am2's task
+    count elsewhere; the month with tasks but no snapshot still shows them."""
+    from service.models import Task
+
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+
+    def task(client, kind, due, status="open", done=None):
+        done = datetime.datetime(*done, tzinfo=tz) if done else None
+        return Task.objects.create(client=client, kind=kind, due_on=due, status=status, done_at=done)
+
+    task(book["zhang"], "retention", datetime.date(2025, 2, 10), "done", (2025, 2, 10, 23, 30))
+    task(book["zhang"], "care", datetime.date(2025, 2, 20), "done", (2025, 2, 1, 9, 0))
+    task(book["zhao"], "retention", datetime.date(2025, 2, 14), "done", (2025, 2, 15, 0, 5))
+    task(book["zhao"], "care", datetime.date(2025, 2, 27))
+    task(book["zhao"], "call_back", datetime.date(2025, 2, 5), "cancelled")
+    task(book["zhang"], "call_back", datetime.date(2025, 4, 1), "done", (2025, 3, 1))
+    task(book["li"], "retention", datetime.date(2025, 2, 3), "done", (2025, 2, 3, 8, 0))
+    figures = scorecard.monthly_figures(["AM001", "AM002"], FEB, datetime.date(2025, 4, 1))
+    assert (figures[("AM001", FEB)]["tasks_due"], figures[("AM001", FEB)]["tasks_on_time_rate"]) == (4, Decimal("0.5"))
+    assert figures[("AM002", FEB)]["tasks_on_time_rate"] == Decimal("1")
+    april = figures[("AM001", datetime.date(2025, 4, 1))]
+    assert (april["tasks_due"], april["tasks_on_time_rate"], april.get("net_commission")) == (1, Decimal("1"), None)
+    assert figures[("AM001", datetime.date(2025, 3, 1))]["tasks_on_time_rate"] is None
+    ScorecardTarget.objects.create(manager=staff["am1"], month=FEB, tasks_on_time_rate=Decimal("0.8"))
+    html = page(staff["bm_sh"]).get(reverse("segmentation:scorecard"), {"month": "2025-02"}).content.decode()
+    row = html.split('data-code="AM001"')[1].split("</tr>")[0]
+    assert "50.0%" in row and 'data-progress="tasks_on_time_rate">62.5%' in row
+    body = api(staff["bm_sh"]).get("/api/scorecard/", {"month": "2025-02"}).json()
+    assert [m["figures"]["tasks_on_time_rate"] for m in body["managers"]] == ["1.0000", "0.5000"]
 
 
 def test_manager_history_months_newest_first(snapshots, staff):
@@ -122,7 +155,7 @@ def test_bad_parameters_are_400(snapshots, staff, query):
 
 
 TARGET = {"month": "2025-02", "new": "6", "net_commission": "600.70", "equity": "", "contacts": "10",
-          "retention_rate": "90"}
+          "retention_rate": "90", "tasks_on_time_rate": "95"}
 
 
 @pytest.mark.parametrize(("who", "status"), [
@@ -133,9 +166,9 @@ def test_who_sets_targets(staff, who, status):
     response = page(staff[who]).post(url, TARGET)
     assert response.status_code == status
     targets = list(ScorecardTarget.objects.values_list("new", "net_commission", "equity", "contacts",
-                                                       "retention_rate"))
+                                                       "retention_rate", "tasks_on_time_rate"))
     if status == 302:
-        assert targets == [(6, Decimal("600.70"), None, 10, Decimal("0.9000"))]
+        assert targets == [(6, Decimal("600.70"), None, 10, Decimal("0.9000"), Decimal("0.9500"))]
     else:
         assert targets == []  # a refused write changes nothing
 
@@ -160,7 +193,7 @@ def test_target_form_errors_and_edit(staff):
     browser.post(url, TARGET | {"new": "8"})
     assert list(ScorecardTarget.objects.values_list("new", flat=True)) == [8]
     form = browser.get(url, {"month": "2025-02"}).content.decode()
-    assert 'value="90.00"' in form and 'value="8"' in form
+    assert 'value="90.00"' in form and 'value="8"' in form and 'value="95.00"' in form
 
 
 def test_chinese_pages(snapshots, staff):

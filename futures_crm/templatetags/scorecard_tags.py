@@ -4,7 +4,7 @@ from django import template
 
 from futures_crm.templatetags.display import NOTHING, money, pct, share
 
-from ..scorecard import FRACTION, MONEY, SCORE
+from ..scorecards import FRACTION, MONEY, SCORE
 
 register = template.Library()
 
