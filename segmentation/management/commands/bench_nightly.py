@@ -170,7 +170,7 @@ class Command(BaseCommand):
         with connection.cursor() as cur:
             cur.execute("TRUNCATE clients_client, segmentation_tradingday, segmentation_clientday,"
                         " segmentation_stage_metrics, segmentation_stage_segment, segmentation_nightlyrun,"
-                        " segmentation_dashboardrollup, segmentation_indicatorsnapshot CASCADE")
+                        " segmentation_indicatorsnapshot CASCADE")
             branch, _c = Branch.objects.get_or_create(code="BENCH", defaults={"name": "Bench"})
             cols, exprs = _column_defaults(Client, {
                 "account_id": "'B' || lpad(g::text, 9, '0')", "name": "'客户' || g", "client_type":
