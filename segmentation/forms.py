@@ -56,4 +56,5 @@ class RunForm(forms.Form):
 class DashboardDayForm(forms.Form):
     """The dashboard's "as of" chooser: a past trading day's stored snapshot (empty: the newest)."""
 
-    as_of = forms.DateField(label=pgettext_lazy("dashboard day", "As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=pgettext_lazy("dashboard day", "As of"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
