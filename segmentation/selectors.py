@@ -211,6 +211,15 @@ def dashboard_scope(user, branch_id: int | None = None, manager_id: int | None =
     return {"level": "firm", "branch": None, "manager": None, "filters": {}, "own": False}
 
 
+def scope_key(scope: dict) -> str:
+    """The scope in one word for the page's context: "firm", "branch:<id>", "manager:<id>" or "own"."""
+    if scope["own"]:
+        return "own"
+    if scope["manager"] is not None:
+        return f"manager:{scope['manager'].pk}"
+    return f"branch:{scope['branch'].pk}" if scope["branch"] else "firm"
+
+
 def snapshot_key(scope: dict) -> tuple[str, str]:
     """The scope as the indicator snapshot names it: ("firm", ""), ("branch", code) or ("manager", code)."""
     if scope["manager"] is not None:

@@ -58,7 +58,8 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         day = chosen or latest
         past = day is not None and day != latest
         data = selectors.dashboard_figures(scope, day) if day else None
-        ctx.update(data=data, drill=scope, day=day, latest=latest, past=past, day_form=form,
+        ctx.update(data=data, drill=scope, scope=selectors.scope_key(scope), day=day, latest=latest, past=past,
+                   day_form=form,
                    branch_id=scope["branch"].pk if scope["branch"] else None,
                    branches=Branch.objects.order_by("code") if self.role in FIRM_WIDE_ROLES else None,
                    day_stored=data is not None or (chosen is not None and selectors.snapshot_stored(chosen)))
