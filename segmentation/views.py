@@ -62,7 +62,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
                    day_form=form,
                    branch_id=scope["branch"].pk if scope["branch"] else None,
                    branches=Branch.objects.order_by("code") if self.role in FIRM_WIDE_ROLES else None,
-                   day_stored=data is not None or (chosen is not None and selectors.snapshot_stored(chosen)))
+                   day_stored=data is not None or (day is not None and selectors.snapshot_stored(day)))
         keep = {"as_of": day.isoformat()} if past else {}
 
         def link(figure, **params):

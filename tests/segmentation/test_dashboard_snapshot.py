@@ -12,6 +12,7 @@ from django.urls import reverse
 from segmentation import selectors
 from segmentation.models import ClientMetrics, ClientSegment, IndicatorSnapshot
 
+from ..factories import make_staff
 from .test_drilldown import assert_links_add_up, figure_links
 from .test_indicators import D1, D3, nights, world  # noqa: F401 (fixtures)
 from .test_pages_api import browser
@@ -107,7 +108,7 @@ def test_a_past_day_shows_that_day_s_figures_without_links(nights, staff):  # no
     assert re.search(r'id="segment-totals">1 clients', own) and "my clients" in own
 
 
-def test_a_day_without_snapshot_says_so(nights, staff):  # noqa: F811
+def test_a_day_without_snapshot_says_so(nights, staff, branches):  # noqa: F811
     saturday = D1 - datetime.timedelta(days=2)
     html = page(staff["head"], as_of=saturday.isoformat())
     assert 'id="no-snapshot"' in html and "No snapshot for" in html and 'id="segment-totals"' not in html
@@ -117,6 +118,9 @@ def test_a_day_without_snapshot_says_so(nights, staff):  # noqa: F811
     IndicatorSnapshot.objects.filter(on_date=D1, scope="manager", code="AM002").delete()
     empty = page(staff["head"], manager=staff["am2"].pk, as_of=D1.isoformat())
     assert "No segmented clients in this scope on" in empty
+    # A manager without clients on the newest day: the day is there, the scope has none.
+    idle = make_staff("account_manager", branch=branches[0], name="新经理", code="AM777")
+    assert "No segmented clients in this scope on" in page(staff["head"], manager=idle.pk)
     # Not a date: the newest day, with the reason.
     html = page(staff["head"], as_of="2025-13-40")
     assert 'id="as-of-error"' in html and "5</a> clients" in html
