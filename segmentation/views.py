@@ -70,7 +70,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
 
         ctx["children"] = [child | {"url": self.child_url(child, keep),
                                     "clients_url": link("clients", segmented="true", **self.child_filters(child))}
-                           for child in selectors.dashboard_children(scope, day)]
+                           for child in (selectors.dashboard_children(scope, day) if ctx["day_stored"] else [])]
         if not data:
             return ctx
         link = functools.partial(link, **scope["filters"])

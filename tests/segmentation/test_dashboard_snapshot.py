@@ -112,6 +112,7 @@ def test_a_day_without_snapshot_says_so(nights, staff, branches):  # noqa: F811
     saturday = D1 - datetime.timedelta(days=2)
     html = page(staff["head"], as_of=saturday.isoformat())
     assert 'id="no-snapshot"' in html and "No snapshot for" in html and 'id="segment-totals"' not in html
+    assert 'id="drill-down"' not in html  # no rows of zeros for a day nothing was stored
     # A scope without clients that day is told apart from a day without a snapshot.
     empty = page(staff["head"], manager=staff["am2"].pk, as_of=D1.isoformat())
     assert 'id="segment-totals"' in empty  # b was there on D1
