@@ -61,7 +61,8 @@ FIGURES = {
 
 def top_by_net_commission(queryset, name, value):
     """The first ceil(value% × n) of the segmented clients the other filters keep, by net commission over 250
-    trading days: the clients behind the dashboard's top-20% share (ranked as the nightly rollup ranks them)."""
+    trading days: the clients behind the dashboard's top-20% share (ranked as the nightly indicator snapshot
+    ranks them)."""
     ranked = (queryset.order_by().filter(segment__isnull=False, metrics__isnull=False)
               .annotate(rank=Window(RowNumber(), order_by=[F("metrics__net_commission_250").desc(), F("pk").asc()]),
                         total=Window(Count("pk")))

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Axis
 from .policy import DEFAULTS
@@ -50,3 +51,10 @@ class PolicyForm(forms.Form):
 class RunForm(forms.Form):
     day = forms.DateField(label=_("Trading day"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                           help_text=_("Empty: the newest imported day."))
+
+
+class DashboardDayForm(forms.Form):
+    """The dashboard's "as of" chooser: a past trading day's stored snapshot (empty: the newest)."""
+
+    as_of = forms.DateField(label=pgettext_lazy("dashboard day", "As of"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))

@@ -8,6 +8,10 @@ The day's period (for "new", tickets resolved, complaints, contacts…) runs fro
 day to the end of this one, Asia/Shanghai, so a weekend's events count on the Monday and no day is counted twice.
 Figures only the night's own results know (segments, churn, lifetime value, loyalty, retention) are taken
 from ClientSegment/ClientMetrics when they are as of the day, and are NULL otherwise.
+
+The dashboard reads its figures from here (never recomputes): the segmented clients (closed accounts too, as the
+client list's `segmented` filter lists them) by segment, churn-score band, loyalty, and the concentration curve
+of the 250-day net commission behind the top-20 % share.
 """
 
 from __future__ import annotations
@@ -24,18 +28,30 @@ AXIS_VALUES = {"purpose": Purpose.values, "fund_size": FundSize.values, "volume"
 INEVITABLE = ("dropped", "poached", "forced")  # clients.choices.ChurnReason: the seed's "inevitable" causes
 ACCIDENTAL = ("left", "losses", "attracted", "taken_away")
 
+# The dashboard's churn-risk bands (scores from, to) and its "high risk" (the bands from 50 up: the default
+# retention threshold); its concentration curve has a point every 5 % of clients.
+CHURN_BANDS = [(0, 0), (1, 24), (25, 49), (50, 74), (75, 100)]
+HIGH_RISK = 50
+CURVE_POINTS = 20
+
 # Columns the rebuild of a past day cannot know (ClientSegment holds the newest night only): kept if stored.
 STATE_COLUMNS = ["policy_version", "active", "churned", "churned_inevitable", "churned_accidental",
                  "churned_no_reason", "segments", "lifetime_value", "top20_share", "high_risk", "avg_churn_score",
-                 "loyal", "retention_rate"]
+                 "loyal", "retention_rate", "segmented", "segmented_unassigned", "segment_counts", "segmented_loyal",
+                 "churn_bands", "net_commission_250", "concentration"]
 
 
-def _segments_sql() -> str:
+def _segments_sql(where: str) -> str:
     parts = []
     for axis, values in AXIS_VALUES.items():
-        counts = ", ".join(f"'{v}', count(*) FILTER (WHERE seg AND in_book AND {axis} = '{v}')" for v in values)
+        counts = ", ".join(f"'{v}', count(*) FILTER (WHERE {where} AND {axis} = '{v}')" for v in values)
         parts.append(f"'{axis}', jsonb_build_object({counts})")
     return f"jsonb_build_object({', '.join(parts)})"
+
+
+def _bands_sql() -> str:
+    counts = ", ".join(f"count(*) FILTER (WHERE seg AND churn_score BETWEEN {lo} AND {hi})" for lo, hi in CHURN_BANDS)
+    return f"jsonb_build_array({counts})"
 
 
 def _inlist(values) -> str:
@@ -59,7 +75,7 @@ AGGREGATES = {
     "churned_accidental": _state(f"count(*) FILTER (WHERE seg AND churned AND churn_reason IN ({_inlist(ACCIDENTAL)}))"
                                  ),
     "churned_no_reason": _state("count(*) FILTER (WHERE seg AND churned AND churn_reason = '')"),
-    "segments": _state(_segments_sql()),
+    "segments": _state(_segments_sql("seg AND in_book")),
     "equity": "COALESCE(sum(equity), 0)",
     "net_deposits": "COALESCE(sum(net_deposits), 0)",
     "lots": "COALESCE(sum(lots), 0)",
@@ -83,6 +99,12 @@ AGGREGATES = {
     "contacts": "COALESCE(sum(contacts), 0)",
     "tickets_opened": "COALESCE(sum(tickets_opened), 0)",
     "tasks_created": "COALESCE(sum(tasks_created), 0)",
+    # The dashboard's: every segmented client (closed accounts too), as the client list's filters select them.
+    "segmented": _state("count(*) FILTER (WHERE seg)"),
+    "segmented_unassigned": _state("count(*) FILTER (WHERE seg AND manager_code IS NULL)"),
+    "segment_counts": _state(_segments_sql("seg")),
+    "segmented_loyal": _state("count(*) FILTER (WHERE seg AND loyal)"),
+    "churn_bands": _state(_bands_sql()),
 }
 OPEN_TICKET = "status IN ('new', 'in_progress', 'waiting')"  # service.choices.OPEN_TICKET_STATUSES
 
@@ -179,19 +201,32 @@ WITH acc AS (
     WHERE sc.code IS NOT NULL AND per.nc250 IS NOT NULL
     -- Byte order is enough to tell the scopes apart, and sorts several times faster than the locale's.
     WINDOW w AS (PARTITION BY sc.scope COLLATE "C", sc.code COLLATE "C" ORDER BY per.nc250 DESC)
+), points AS (
+    -- The concentration curve: the scope's clients in CURVE_POINTS slices by rank, each slice's net commission.
+    SELECT scope, code, ceil(rn * {CURVE_POINTS}.0 / n)::int AS point, sum(nc250) AS nc,
+           sum(nc250) FILTER (WHERE rn <= ceil(n * 0.2)) AS top
+    FROM ranked GROUP BY scope, code, 3
+), cum AS (
+    SELECT scope, code, point, sum(nc) OVER (PARTITION BY scope, code ORDER BY point) AS cum,
+           sum(nc) OVER (PARTITION BY scope, code) AS total, sum(top) OVER (PARTITION BY scope, code) AS top
+    FROM points
 ), top AS (
-    SELECT scope, code, round(sum(nc250) FILTER (WHERE rn <= ceil(n * 0.2)) / NULLIF(sum(nc250), 0), 4) AS share
-    FROM ranked GROUP BY scope, code
+    SELECT scope, code, max(total) AS total, round(max(top) / NULLIF(max(total), 0), 4) AS share,
+           CASE WHEN max(total) <> 0 THEN jsonb_agg(jsonb_build_object(
+               'clients_pct', round(100.0 * point / {CURVE_POINTS})::int,
+               'share', round(cum / NULLIF(total, 0), 4)::text) ORDER BY point) END AS curve
+    FROM cum GROUP BY scope, code
 )
 """  # noqa: S608 - constant SQL, the values are parameters
 
-COLUMNS = [*AGGREGATES, "top20_share"]
+COLUMNS = [*AGGREGATES, "top20_share", "net_commission_250", "concentration"]
 PER_CLIENT = PER_CLIENT_TEMPLATE.replace(
     "{aggregates}", ", ".join(f"{expr} AS {col}" for col, expr in AGGREGATES.items()))
 _TARGET = f"segmentation_indicatorsnapshot (on_date, scope, code, {', '.join(COLUMNS)})"
 # A client without a manager or an intermediary makes a group whose code is NULL: not a scope.
 _PICK = ", ".join(f"agg.{col}" for col in AGGREGATES)
-_SELECT = f"SELECT %(d)s, agg.scope, agg.code, {_PICK}, top.share FROM agg LEFT JOIN top USING (scope, code) "  # noqa: S608
+_SELECT = (f"SELECT %(d)s, agg.scope, agg.code, {_PICK}, top.share, top.total, top.curve "  # noqa: S608
+           "FROM agg LEFT JOIN top USING (scope, code) ")
 _SELECT += "WHERE agg.code IS NOT NULL"
 INSERT = f"{PER_CLIENT} INSERT INTO {_TARGET} {_SELECT}"
 # A rebuild of a past day rewrites what history holds and keeps the night's own figures already stored.

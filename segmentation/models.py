@@ -271,18 +271,6 @@ class NightlyRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
 
 
-class DashboardRollup(models.Model):
-    """The dashboard's figures for one scope ("firm" or "branch:<id>"), rewritten by each night's last step."""
-
-    scope = models.CharField(max_length=32, unique=True)
-    as_of = models.DateField()
-    policy_version = models.PositiveIntegerField()
-    data = models.JSONField()
-
-    def __str__(self):
-        return f"{self.scope} {self.as_of}"
-
-
 class IndicatorScope(models.TextChoices):
     FIRM = "firm", pgettext_lazy("indicator scope", "Firm")
     BRANCH = "branch", pgettext_lazy("indicator scope", "Branch")
@@ -345,6 +333,18 @@ class IndicatorSnapshot(models.Model):
     contacts = models.IntegerField(default=0)
     tickets_opened = models.IntegerField(default=0)
     tasks_created = models.IntegerField(default=0)
+    # The dashboard's figures (the night's results, NULL when unknown): every client the night segmented, closed
+    # accounts too, as the client list's `segmented` filter selects them; of them those without an account
+    # manager, by axis value ({"purpose": {"hedger": n, …}, …}), loyal, and by churn-score band
+    # (indicators.CHURN_BANDS: [n, n, n, n, n]). The 250-day net commission of those with metrics, and its
+    # concentration curve behind top20_share ([{"clients_pct": 5, "share": "0.3100"}, …], cumulative).
+    segmented = models.IntegerField(null=True)
+    segmented_unassigned = models.IntegerField(null=True)
+    segment_counts = models.JSONField(null=True)
+    segmented_loyal = models.IntegerField(null=True)
+    churn_bands = models.JSONField(null=True)
+    net_commission_250 = _money(null=True)
+    concentration = models.JSONField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["on_date", "scope", "code"], name="indicator_day_scope_code")]

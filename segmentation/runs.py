@@ -16,6 +16,7 @@ STEPS = {
     "value": pgettext_lazy("nightly step", "Value and loyalty"),
     "publish": pgettext_lazy("nightly step", "Publish"),
     "tasks": pgettext_lazy("nightly step", "Tasks"),
+    # A step of the runs recorded before the dashboards read the indicator snapshot (their records keep it).
     "rollups": pgettext_lazy("nightly step", "Dashboard figures"),
     "indicators": pgettext_lazy("nightly step", "Indicator history"),
 }
@@ -35,7 +36,7 @@ FIGURES = {
     "return_visits_overdue": pgettext_lazy("nightly figure", "return visits now overdue"),
 }
 TASKS_OPENED = pgettext_lazy("nightly figure", "tasks opened: %(kind)s")  # the tasks step: one count per kind
-ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt"),
+ROWS = {"rollups": pgettext_lazy("nightly figure", "dashboards rebuilt"),  # older runs' records
         "indicators": pgettext_lazy("nightly figure", "indicator snapshots written")}
 CLIENTS = pgettext_lazy("nightly figure", "clients")
 _SHARD = re.compile(r"^(\w+)\[(\d+)/(\d+)\]$")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
-from . import rollups
+from . import indicators
 from .choices import Axis, LoyaltyCriterion, Signal
 from .engine import W250
 from .models import (
     ClientMetrics,
-    ClientSegment,
-    DashboardRollup,
+    IndicatorSnapshot,
     Policy,
     SegmentOverride,
     SegmentTransition,
@@ -213,7 +212,7 @@ def dashboard_scope(user, branch_id: int | None = None, manager_id: int | None =
 
 
 def scope_key(scope: dict) -> str:
-    """The scope as the rollup names it: "firm", "branch:<id>", or "manager:<id>" ("own" for one's own book)."""
+    """The scope in one word for the page's context: "firm", "branch:<id>", "manager:<id>" or "own"."""
     if scope["own"]:
         return "own"
     if scope["manager"] is not None:
@@ -221,41 +220,85 @@ def scope_key(scope: dict) -> str:
     return f"branch:{scope['branch'].pk}" if scope["branch"] else "firm"
 
 
-def dashboard_figures(scope: dict) -> dict | None:
-    """The dashboard's figures in a scope: the firm's or a branch's from the nightly rollup, a manager's book
-    computed on request (it is small) from the segments the last nightly run wrote."""
-    manager = scope["manager"]
-    if manager is not None:
-        as_of = ClientSegment.objects.filter(client__account_manager=manager).aggregate(d=Max("as_of"))["d"]
-        if as_of is None:
-            return None
-        return rollups.figures("c.account_manager_id = %(am)s", {"am": manager.pk}) | {"as_of": as_of}
-    rollup = DashboardRollup.objects.filter(scope=scope_key(scope)).first()
-    return (rollup.data | {"as_of": rollup.as_of, "policy_version": rollup.policy_version}) if rollup else None
+def snapshot_key(scope: dict) -> tuple[str, str]:
+    """The scope as the indicator snapshot names it: ("firm", ""), ("branch", code) or ("manager", code)."""
+    if scope["manager"] is not None:
+        return "manager", manager_code(scope["manager"])
+    return ("branch", scope["branch"].code) if scope["branch"] is not None else ("firm", "")
 
 
-def dashboard_children(scope: dict) -> list[dict]:
-    """One level down from a scope, with its segmented clients: the firm's branches, or a branch's account
-    managers (and its clients nobody manages, `manager` None). One grouped query; a manager's book has none."""
+def dashboard_day():
+    """The newest trading day whose snapshot holds the dashboard's figures (None before the first night)."""
+    return (IndicatorSnapshot.objects.filter(scope="firm", code="", segmented__isnull=False)
+            .order_by("-on_date").values_list("on_date", flat=True).first())
+
+
+def snapshot_stored(day) -> bool:
+    """Whether the night of `day` stored the dashboard's figures at all (a weekend or a day before the history
+    has none)."""
+    return IndicatorSnapshot.objects.filter(on_date=day, scope="firm", code="", segmented__isnull=False).exists()
+
+
+DASHBOARD_FIELDS = ["on_date", "policy_version", "segmented", "segment_counts", "churned", "segmented_loyal",
+                    "churn_bands", "top20_share", "net_commission_250", "concentration"]
+
+
+def dashboard_figures(scope: dict, as_of=None) -> dict | None:
+    """The dashboard's figures in a scope, as the nightly snapshot of `as_of` stored them (by default the newest
+    day's: `dashboard_day()`); None when that day has none for the scope. Nothing is recomputed.
+
+    {"clients", "segments": {axis: {value: n}}, "churn": [{"from", "to", "clients"}], "churned", "loyal",
+     "concentration": {"top20_share", "curve": [{"clients_pct", "share"}], "total"}, "as_of", "policy_version"}
+    (shares and the total are decimal strings)."""
+    as_of = as_of or dashboard_day()
+    if as_of is None:
+        return None
+    level, code = snapshot_key(scope)
+    row = (IndicatorSnapshot.objects.filter(on_date=as_of, scope=level, code=code, segmented__isnull=False)
+           .values(*DASHBOARD_FIELDS).first())
+    if row is None:
+        return None
+    share, total = row["top20_share"], row["net_commission_250"]
+    return {
+        "clients": row["segmented"], "segments": row["segment_counts"] or {},
+        "churn": [{"from": lo, "to": hi, "clients": n}
+                  for (lo, hi), n in zip(indicators.CHURN_BANDS, row["churn_bands"], strict=True)],
+        "churned": row["churned"], "loyal": row["segmented_loyal"],
+        "concentration": {"top20_share": None if share is None or not total else str(share),
+                          "curve": row["concentration"] or [], "total": str(total or 0)},
+        "as_of": row["on_date"], "policy_version": row["policy_version"],
+    }
+
+
+def dashboard_children(scope: dict, as_of=None) -> list[dict]:
+    """One level down from a scope, with its segmented clients on the snapshot's day: the firm's branches, or a
+    branch's account managers (each with their whole book, as their own dashboard counts it) and its clients
+    nobody manages (`manager` None). Two queries whatever the number of rows; a manager's book has none."""
     from django.contrib.auth import get_user_model
 
     from clients.models import Branch
 
-    segments = ClientSegment.objects.order_by()
-    if scope["level"] == "firm":
-        counts = dict(segments.values_list("client__branch_id").annotate(n=Count("pk")))
-        return [{"branch": b, "manager": None, "clients": counts.get(b.pk, 0)} for b in Branch.objects.order_by("code")]
-    if scope["level"] != "branch":
+    if scope["level"] not in ("firm", "branch"):
         return []
+    as_of = as_of or dashboard_day()
+    stored = IndicatorSnapshot.objects.filter(on_date=as_of)
+    if scope["level"] == "firm":
+        counts = dict(stored.filter(scope="branch").values_list("code", "segmented"))
+        return [{"branch": b, "manager": None, "clients": counts.get(b.code) or 0}
+                for b in Branch.objects.order_by("code")]
     branch = scope["branch"]
-    counts = dict(segments.filter(client__branch=branch).values_list("client__account_manager_id")
-                  .annotate(n=Count("pk")))
-    managers = (get_user_model().objects.filter(staff_profile__role=Role.ACCOUNT_MANAGER)
-                .filter(Q(staff_profile__branch=branch) | Q(pk__in=[pk for pk in counts if pk]))
-                .select_related("staff_profile").order_by("staff_profile__employee_code"))
-    rows = [{"branch": branch, "manager": m, "clients": counts.get(m.pk, 0)} for m in managers]
-    if counts.get(None):
-        rows.append({"branch": branch, "manager": None, "unassigned": True, "clients": counts[None]})
+    managers = list(get_user_model().objects.filter(staff_profile__role=Role.ACCOUNT_MANAGER,
+                                                    staff_profile__branch=branch)
+                    .select_related("staff_profile").order_by("staff_profile__employee_code"))
+    codes = {manager_code(m): m for m in managers}
+    figures = {(level, code): (n, unassigned) for level, code, n, unassigned in stored.filter(
+        Q(scope="manager", code__in=codes) | Q(scope="branch", code=branch.code))
+        .values_list("scope", "code", "segmented", "segmented_unassigned")}
+    rows = [{"branch": branch, "manager": m, "clients": figures.get(("manager", code), (0,))[0] or 0}
+            for code, m in codes.items()]
+    unassigned = figures.get(("branch", branch.code), (0, 0))[1]
+    if unassigned:
+        rows.append({"branch": branch, "manager": None, "unassigned": True, "clients": unassigned})
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Writes of the nightly engine: runs and their steps, tasks, rollups, overrides, policy versions."""
+"""Writes of the nightly engine: runs and their steps, tasks, indicator snapshots, overrides, policy versions."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from service.return_visits import schedule_return_visits
 from service.services import task_upsert
 from service.suitability import suitability_nightly
 
-from . import engine, indicators, rollups
+from . import engine, indicators
 from .choices import RunStatus, TransitionSource
 from .models import ClientSegment, NightlyRun, Policy, SegmentOverride, SegmentTransition
 from .policy import DEFAULTS, default_params
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # One advisory-lock key for the whole engine ("SEGM" in ASCII).
 LOCK_KEY = 0x5345474D
-STEP_NAMES = ["prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups", "indicators"]
+STEP_NAMES = ["prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "indicators"]
 # Steps that split by client (mod(client_id, shards) = shard) over several Celery workers.
 SHARDED_STEPS = {"metrics", "axes", "signals", "value"}
 
@@ -345,12 +345,9 @@ def _step_tasks(run):
             **schedule_return_visits(day=run.trade_date)}
 
 
-def _step_rollups(run):
-    return rollups.rebuild(run.trade_date, run.policy_version)
-
-
 def _step_indicators(run):
-    """The day's indicator snapshot, kept for ever (a rerun of the day rewrites that day only)."""
+    """The day's indicator snapshot, kept for ever (a rerun of the day rewrites that day only): the history, and
+    the figures every dashboard reads."""
     policy = _policy(run)
     return indicators.write_day(run.trade_date, policy_version=policy.version,
                                 score=int(policy.value("retention_score")))
@@ -359,7 +356,7 @@ def _step_indicators(run):
 STEPS = {
     "prepare": _step_prepare, "metrics": _step_metrics, "axes": _step_axes, "signals": _step_signals,
     "value": _step_value,
-    "publish": _step_publish, "tasks": _step_tasks, "rollups": _step_rollups, "indicators": _step_indicators,
+    "publish": _step_publish, "tasks": _step_tasks, "indicators": _step_indicators,
 }
 
 

@@ -1,6 +1,6 @@
 """Thin Celery tasks of the nightly pipeline: they take ISO dates or run ids and call the services.
 
-The chain: start → prepare → metrics → axes → signals → value → publish → tasks → rollups. Each step
+The chain: start → prepare → metrics → axes → signals → value → publish → tasks → indicators. Each step
 holds the engine's advisory lock while it works, and the run record (heartbeat) keeps a second run
 from starting between two steps. With `shards` > 1 the four per-client steps become groups of shard
 tasks (mod(client_id, shards)) that several workers run side by side, each holding the lock shared.

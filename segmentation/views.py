@@ -19,10 +19,10 @@ from futures_crm.views import FilteredListView, StaffRequiredMixin
 
 from . import runs, selectors, services
 from .filtersets import NightlyRunFilterSet
-from .forms import OverrideForm, PolicyForm, RunForm
+from .forms import DashboardDayForm, OverrideForm, PolicyForm, RunForm
+from .indicators import HIGH_RISK
 from .models import NightlyRun, Policy, SegmentOverride
 from .policy import DEFAULTS
-from .rollups import HIGH_RISK
 
 
 def curve_points(curve: list[dict]) -> str:
@@ -38,7 +38,10 @@ def _int_param(request, name: str) -> int | None:
 
 class DashboardView(StaffRequiredMixin, TemplateView):
     """Segment counts, churn-risk distribution and value concentration for the firm, a branch or a manager's
-    book; every number links to the client list that makes it, and each level lists the one below it."""
+    book, as the nightly indicator snapshot stored them (the newest day, or a past day chosen "as of"); every
+    number of the newest day links to the client list that makes it, and each level lists the one below it.
+
+    The client lists show today's clients: on a past day the numbers are not links (the page says why)."""
 
     allowed_roles = selectors.DASHBOARD_ROLES
     template_name = "segmentation/dashboard.html"
@@ -49,15 +52,28 @@ class DashboardView(StaffRequiredMixin, TemplateView):
                                           _int_param(self.request, "manager"))
         if scope is None:
             raise Http404  # a scope this user may not see looks like one that does not exist
-        data = selectors.dashboard_figures(scope)
-        ctx.update(data=data, drill=scope, scope=selectors.scope_key(scope),
+        form = DashboardDayForm(self.request.GET)
+        chosen = form.cleaned_data["as_of"] if form.is_valid() else None
+        latest = selectors.dashboard_day()
+        day = chosen or latest
+        past = day is not None and day != latest
+        data = selectors.dashboard_figures(scope, day) if day else None
+        ctx.update(data=data, drill=scope, scope=selectors.scope_key(scope), day=day, latest=latest, past=past,
+                   day_form=form,
                    branch_id=scope["branch"].pk if scope["branch"] else None,
-                   branches=Branch.objects.order_by("code") if self.role in FIRM_WIDE_ROLES else None)
-        ctx["children"] = [child | {"url": self.child_url(child), "clients_url": self.clients_url(
-            "clients", segmented="true", **self.child_filters(child))} for child in selectors.dashboard_children(scope)]
+                   branches=Branch.objects.order_by("code") if self.role in FIRM_WIDE_ROLES else None,
+                   day_stored=data is not None or (day is not None and selectors.snapshot_stored(day)))
+        keep = {"as_of": day.isoformat()} if past else {}
+
+        def link(figure, **params):
+            return None if past else self.clients_url(figure, **params)
+
+        ctx["children"] = [child | {"url": self.child_url(child, keep),
+                                    "clients_url": link("clients", segmented="true", **self.child_filters(child))}
+                           for child in (selectors.dashboard_children(scope, day) if ctx["day_stored"] else [])]
         if not data:
             return ctx
-        link = functools.partial(self.clients_url, **scope["filters"])
+        link = functools.partial(link, **scope["filters"])
         ctx["links"] = {"clients": link("clients", segmented="true"), "churned": link("churned", churned="true"),
                         "loyal": link("loyal", loyal="true"),
                         "high_risk": link("high_risk", churn_score_min=HIGH_RISK),
@@ -82,17 +98,20 @@ class DashboardView(StaffRequiredMixin, TemplateView):
 
     @staticmethod
     def child_filters(child: dict) -> dict:
+        """The client-list filters of a row one level down: a manager's whole book (as the snapshot counts it),
+        a branch, or a branch's clients nobody manages."""
         if child["manager"] is not None:
-            return {"branch": child["branch"].pk, "account_manager": child["manager"].pk}
+            return {"account_manager": child["manager"].pk}
         return {"branch": child["branch"].pk} | ({"no_manager": "true"} if child.get("unassigned") else {})
 
     @staticmethod
-    def child_url(child: dict) -> str | None:
+    def child_url(child: dict, keep: dict) -> str | None:
+        """The dashboard one level down, on the same day."""
         if child["manager"] is not None:
-            return reverse("segmentation:dashboard") + "?" + urlencode({"manager": child["manager"].pk})
+            return reverse("segmentation:dashboard") + "?" + urlencode({"manager": child["manager"].pk} | keep)
         if child.get("unassigned"):
             return None
-        return reverse("segmentation:dashboard") + "?" + urlencode({"branch": child["branch"].pk})
+        return reverse("segmentation:dashboard") + "?" + urlencode({"branch": child["branch"].pk} | keep)
 
 
 class RunListView(FilteredListView):

@@ -4,6 +4,7 @@ GET /api/indicators/ are measured with (set-based loads into the benchmark's ded
 from __future__ import annotations
 
 import datetime
+import math
 import statistics
 import time
 
@@ -92,11 +93,10 @@ def history(day: datetime.date) -> int:
     return n
 
 
-def api_times(day: datetime.date, runs: int = 20) -> list[tuple[str, float]]:
-    """Median time of GET /api/indicators/ over two years, for the firm and for one account manager."""
+def _users():
+    """The firm-wide reader (created once) and the first bench account manager."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from rest_framework.test import APIClient
 
     from clients.models import StaffProfile
     from futures_crm.roles import Role
@@ -106,6 +106,37 @@ def api_times(day: datetime.date, runs: int = 20) -> list[tuple[str, float]]:
     StaffProfile.objects.get_or_create(user=head, defaults={"employee_code": "BHEAD", "display_name": "head",
                                                             "role": Role.HEAD_OFFICE})
     manager = StaffProfile.objects.filter(employee_code="BAM0001").select_related("user").first()
+    return head, manager
+
+
+def _timed(get, runs: int) -> dict:
+    """Median, 95th percentile and extremes (ms) of `runs` calls after a warm-up, and the queries of one call."""
+    from django.db import connection as conn
+
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    # Counted by a wrapper (it outlives the connection a request closes, unlike the queries log).
+    with conn.execute_wrapper(count):
+        get()  # warm-up
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        get()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"median": statistics.median(samples), "p95": samples[max(0, math.ceil(0.95 * runs) - 1)],
+            "min": samples[0], "max": samples[-1], "queries": len(queries)}
+
+
+def api_times(day: datetime.date, runs: int = 20) -> list[tuple[str, dict]]:
+    """GET /api/indicators/ over two years, for the firm, a branch and one account manager: _timed's figures."""
+    from rest_framework.test import APIClient
+
+    head, manager = _users()
     start = (day - datetime.timedelta(days=730)).isoformat()
     cases = [("firm, two years", head, {"scope": "firm"}),
              ("branch, two years", head, {"scope": "branch", "code": "BB01"})]
@@ -116,11 +147,51 @@ def api_times(day: datetime.date, runs: int = 20) -> list[tuple[str, float]]:
         api = APIClient()
         api.force_authenticate(user)
         params = query | {"from": start, "to": day.isoformat()}
-        points = len(api.get("/api/indicators/", params).json()["series"])  # warm-up
-        samples = []
-        for _ in range(runs):
-            started = time.perf_counter()
+        points = len(api.get("/api/indicators/", params).json()["series"])
+
+        def get(api=api, params=params):
             assert api.get("/api/indicators/", params).status_code == 200
-            samples.append((time.perf_counter() - started) * 1000)
-        out.append((f"{label} ({points} points)", statistics.median(samples)))
+
+        out.append((f"{label} ({points} points)", _timed(get, runs)))
     return out
+
+
+def page_times(day: datetime.date, runs: int = 20) -> list[tuple[str, dict]]:
+    """The dashboard PAGE (logged in, through the whole middleware stack, template rendered) for the firm, a
+    branch with its 25 managers, and an account manager's own book; the newest day and one a year before."""
+    from django.test import Client
+
+    from clients.models import Branch
+
+    head, manager = _users()
+    branch = Branch.objects.get(code="BB01").pk
+    year_ago = (day - datetime.timedelta(days=364)).isoformat()
+    cases = [("firm", head, {}), ("branch BB01", head, {"branch": branch}),
+             ("firm, as of a year before", head, {"as_of": year_ago}),
+             ("branch BB01, as of a year before", head, {"branch": branch, "as_of": year_ago})]
+    if manager:
+        cases += [("own book (account manager)", manager.user, {}),
+                  ("own book, as of a year before", manager.user, {"as_of": year_ago})]
+    out = []
+    for label, user, query in cases:
+        browser = Client()
+        browser.force_login(user)
+        body = browser.get("/segments/", query).content.decode()
+        assert 'id="segment-totals"' in body, (label, body[:2000])
+
+        def get(browser=browser, query=query):
+            assert browser.get("/segments/", query).status_code == 200
+
+        out.append((label, _timed(get, runs)))
+    return out
+
+
+def report(out, day: datetime.date, runs: int = 20) -> None:
+    """Print the pages' and the API's figures (RESULT lines, as bench_nightly prints its own)."""
+    import os
+
+    out(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for kind, rows in (("dashboard page", page_times(day, runs)), ("GET /api/indicators/", api_times(day, runs))):
+        for label, t in rows:
+            out(f"RESULT {kind} {label}: median {t['median']:.1f} ms, p95 {t['p95']:.1f} ms "
+                f"(min {t['min']:.1f}, max {t['max']:.1f}; {runs} calls), {t['queries']} queries")

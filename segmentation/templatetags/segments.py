@@ -1,6 +1,7 @@
 """Segmentation codes as readers see them: a churn signal's code → its label in the reader's language."""
 
 from django import template
+from django.utils.html import format_html
 
 from ..choices import Signal
 
@@ -16,3 +17,10 @@ def signal_label(code: str) -> str:
 @register.filter
 def signal_labels(codes) -> str:
     return ", ".join(signal_label(c) for c in codes or ())
+
+
+@register.simple_tag
+def figure(number, url=None):
+    """A dashboard number: a link to the client list that makes it, or the number alone when there is no list
+    to open (a past day's figure)."""
+    return format_html('<a href="{}">{}</a>', url, number) if url else number

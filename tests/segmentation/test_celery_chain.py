@@ -21,7 +21,7 @@ def test_chain_runs_every_step_on_a_worker(celery_worker_live, branches):
     run_id = result.get(timeout=60)
     run = NightlyRun.objects.get(pk=run_id)
     assert run.status == "succeeded" and [s["name"] for s in run.steps] == [
-        "prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "rollups", "indicators"]
+        "prepare", "metrics", "axes", "signals", "value", "publish", "tasks", "indicators"]
     assert ClientSegment.objects.get(client=c).fund_size == "large"
     # Beat's entry point: the newest imported day; skipped once that day has a successful run.
     chain_id = nightly.delay(skip_done=True).get(timeout=30)

@@ -176,7 +176,7 @@ def test_dashboard_says_which_trading_day_and_what_window_its_figures_are_from(n
                                                                                  window):
     """64 trading days imported: the figures cover 64 days, not "250", and come from the last night's day."""
     last = DAYS[-1].isoformat()
-    for who in ("head", "am1"):  # the firm's stored rollup, and an account manager's own book computed live
+    for who in ("head", "am1"):  # the firm's snapshot, and an account manager's own book
         b = browser(staff[who])
         b.cookies["django_language"] = lang
         html = b.get(reverse("segmentation:dashboard")).content.decode()

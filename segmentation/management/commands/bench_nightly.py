@@ -107,7 +107,8 @@ class Command(BaseCommand):
         parser.add_argument("--indicators", action="store_true",
                             help="spread the clients over branches, managers and intermediaries, give them tasks, "
                                  "tickets, contacts and surveys, store two years of indicator history, and time "
-                                 "the indicator step's share of the night and GET /api/indicators/")
+                                 "the indicator step's share of the night, the dashboard pages and "
+                                 "GET /api/indicators/")
 
     def handle(self, *args, clients, days, reuse, yes, indicators=False, **options):
         name = connection.settings_dict["NAME"]
@@ -136,8 +137,7 @@ class Command(BaseCommand):
             rest = sum(s["seconds"] for s in night[0].steps) - step
             self.out(f"RESULT indicators step {step:.2f}s = {100 * step / rest:.1f} % of the rest of the night "
                      f"({rest:.2f}s)")
-            for label, ms in bench_indicators.api_times(cal[-1]):
-                self.out(f"RESULT GET /api/indicators/ {label}: median {ms:.1f} ms")
+            bench_indicators.report(self.out, cal[-1])
         full = self.timed("night D again, full rebuild from the 250-day window",
                           lambda: services.run_night(day=cal[-1], full=True))
         self.steps(full)
@@ -170,7 +170,7 @@ class Command(BaseCommand):
         with connection.cursor() as cur:
             cur.execute("TRUNCATE clients_client, segmentation_tradingday, segmentation_clientday,"
                         " segmentation_stage_metrics, segmentation_stage_segment, segmentation_nightlyrun,"
-                        " segmentation_dashboardrollup, segmentation_indicatorsnapshot CASCADE")
+                        " segmentation_indicatorsnapshot CASCADE")
             branch, _c = Branch.objects.get_or_create(code="BENCH", defaults={"name": "Bench"})
             cols, exprs = _column_defaults(Client, {
                 "account_id": "'B' || lpad(g::text, 9, '0')", "name": "'客户' || g", "client_type":

@@ -1,0 +1,63 @@
+"""Time the dashboard pages and GET /api/indicators/ on the data `bench_nightly --indicators` left in the
+benchmark's database (100,000 clients, two years of daily snapshots), without running a night again.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench python manage.py bench_dashboards --runs 20
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from segmentation import selectors
+from segmentation.management import bench_indicators
+from segmentation.models import IndicatorSnapshot
+
+
+class Command(BaseCommand):
+    help = ("Median and 95th percentile of the dashboard pages (firm, branch, own book; newest day and a year "
+            "before) and of GET /api/indicators/, with their query counts, on a database bench_nightly "
+            "--indicators loaded.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=20, help="timed calls of each (after one warm-up)")
+        parser.add_argument("--step", type=int, default=0, metavar="N",
+                            help="also time the nightly indicators step of the newest day N times (each in a "
+                                 "transaction rolled back) against the rest of that day's recorded night")
+
+    def handle(self, *args, runs, step=0, **options):
+        day = selectors.dashboard_day()
+        if day is None:
+            raise CommandError("No snapshot with the dashboard's figures: run bench_nightly --indicators first.")
+        days = IndicatorSnapshot.objects.filter(scope="firm").count()
+        self.stdout.write(f"newest snapshot {day.isoformat()}, {days} days of history, "
+                          f"{IndicatorSnapshot.objects.count()} rows")
+        bench_indicators.report(self.stdout.write, day, runs)
+        if step:
+            self.step(day, step)
+
+    def step(self, day, n: int) -> None:
+        import os
+        import statistics
+        import time
+
+        from django.db import transaction
+
+        from segmentation import indicators, services
+        from segmentation.models import NightlyRun
+
+        policy = services.current_policy()
+        seconds = []
+        for _ in range(n):
+            with transaction.atomic():
+                started = time.monotonic()
+                indicators.write_day(day, policy_version=policy.version, score=int(policy.value("retention_score")))
+                seconds.append(time.monotonic() - started)
+                transaction.set_rollback(True)
+        run = NightlyRun.objects.filter(trade_date=day).order_by("-pk").first()
+        steps = {s["name"]: s["seconds"] for s in (run.steps if run else [])}
+        rest = sum(v for k, v in steps.items() if k not in ("indicators", "rollups"))
+        self.stdout.write(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        self.stdout.write(f"RESULT indicators step: min {min(seconds):.2f}s, median {statistics.median(seconds):.2f}s, "
+                          f"max {max(seconds):.2f}s ({n} runs)")
+        if rest:
+            self.stdout.write(f"rest of the night of {day} (run #{run.pk}, {run.mode}): {rest:.2f}s "
+                              f"({', '.join(f'{k} {v:.2f}s' for k, v in steps.items())}); share at the median "
+                              f"{100 * statistics.median(seconds) / rest:.1f} %")
