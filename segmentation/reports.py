@@ -32,7 +32,7 @@ from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
 from .choices import ReportFormat, ReportFrequency
 from .models import ReportSend, ReportSubscription
-from .rollups import HIGH_RISK
+from .indicators import HIGH_RISK
 from .selectors import AXIS_VALUES, DASHBOARD_ROLES, dashboard_figures, dashboard_scope
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client as Browser
 from django.urls import reverse
 
-from segmentation import reports, rollups
+from segmentation import indicators, reports
 from segmentation.models import ClientMetrics, ClientSegment, ReportSend, ReportSubscription
 from tests.factories import PASSWORD
 
@@ -35,7 +35,7 @@ def browser(user, language="en"):
 @pytest.fixture
 def segmented(book):
     """am1: zhang (churn 80, loyal, net commission 300.00) and zhao (churn 10, 100.00); am2: li (churn 55,
-    churned); Beijing: wang (0). Then the firm's and branches' rollups, as the nightly run stores them."""
+    churned); Beijing: wang (0). Then the day's indicator snapshot, as the nightly run stores it."""
     rows = [("zhang", "hedger", "large", 80, False, True, "300.00"), ("zhao", "speculator", "retail", 10, False,
             False, "100.00"), ("li", "speculator", "medium", 55, True, False, "50.00"),
             ("wang", "speculator", "retail", 0, False, False, "0.00")]
@@ -43,7 +43,7 @@ def segmented(book):
         ClientSegment.objects.create(client=book[key], as_of=DAY, purpose=purpose, fund_size=size, volume="ordinary",
                                      tenure="old", churn_score=churn, churned=churned, loyal=loyal)
         ClientMetrics.objects.create(client=book[key], as_of=DAY, net_commission_250=Decimal(commission))
-    rollups.rebuild(DAY, 1)
+    indicators.write_day(DAY, policy_version=1, score=50)
     return book
 
 
