@@ -31,8 +31,8 @@ from futures_crm.exports import XLSX_CONTENT_TYPE, write_xlsx
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
 from .choices import ReportFormat, ReportFrequency
-from .models import ReportSend, ReportSubscription
 from .indicators import HIGH_RISK
+from .models import ReportSend, ReportSubscription
 from .selectors import AXIS_VALUES, DASHBOARD_ROLES, dashboard_figures, dashboard_scope
 
 log = logging.getLogger(__name__)
