@@ -20,8 +20,7 @@ from referrals.access import REFERRAL_READERS
 from referrals.choices import REFERRAL_FLOW
 from referrals.funnels import referral_funnel
 from service import funnels as service_funnels
-from service.roles import PAGE_ROLES as SERVICE_PAGE_ROLES
-from service.roles import PROSPECT_FUNNEL_ROLES
+from service.roles import PROSPECT_FUNNEL_ROLES, TICKET_DEADLINE_ROLES
 
 from . import concentration, selectors
 from .chart_views import DATE, ChartView
@@ -29,6 +28,7 @@ from .selectors import DASHBOARD_ROLES
 
 FUNNEL_MONTHS = 6  # the default range: this month and the five before it
 RATE_PLACES = Decimal("0.1")
+OPENED = pgettext_lazy("funnel stage", "Opened account")
 
 
 def rate(part, whole) -> Decimal | None:
@@ -179,7 +179,7 @@ class ProspectFunnelView(RangeChartView):
         rows = service_funnels.prospect_funnel(user=self.request.user, start=start, end=end, by=by)
         grades = service_funnels.GRADES_UP[1:]
         header = [service_funnels.GROUPINGS[by], _("Recorded"),
-                  *(_("Reached %(grade)s") % {"grade": g.value} for g in grades), _("Opened account"),
+                  *(_("Reached %(grade)s") % {"grade": g.value} for g in grades), OPENED,
                   _("Conversion (%)")]
         table, links = [], []
         for r in rows:
@@ -197,7 +197,7 @@ class ProspectFunnelView(RangeChartView):
             {"name": str(_("Recorded")), "value": total["recorded"]},
             *({"name": str(_("Reached %(grade)s") % {"grade": g.value}), "value": total[f"reached_{g}"]}
               for g in grades),
-            {"name": str(_("Opened account")), "value": total["opened"]}]}
+            {"name": str(OPENED), "value": total["opened"]}]}
         return header, table, chart, {"links": links, "start": start, "end": end,
                                       "initial": {"start": start, "end": end, "by": by}}
 
@@ -234,7 +234,7 @@ class TicketDeadlineView(RangeChartView):
     """Tickets against their deadlines, per month, branch or owner: resolved, resolved in time, the share in
     time, the median time to resolve, and those open past their deadline now."""
 
-    allowed_roles = SERVICE_PAGE_ROLES
+    allowed_roles = TICKET_DEADLINE_ROLES
     export_name = "ticket-deadlines"
     title = _("Ticket deadlines")
     summary = _("Tickets resolved in the dates chosen (in a month row: resolved that month), how many by their "

@@ -23,3 +23,6 @@ POLICY_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE}
 RETURN_VISIT_WRITE_ROLES = {Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.COMPLIANCE}
 # The prospect funnel (an analysis page): the managers' and marketing's; compliance and the desk do not work prospects.
 PROSPECT_FUNNEL_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.MARKETING}
+# Tickets against their deadlines (an analysis page): management, the managers (their own tickets) and compliance,
+# which answers for complaint handling; the desk works the tickets, its menus hold no analysis.
+TICKET_DEADLINE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.COMPLIANCE}

@@ -266,7 +266,7 @@ def test_ticket_deadlines_by_branch_and_by_owner(tickets, staff):
 
 
 @pytest.mark.parametrize(("who", "resolved", "overdue"), [("am1", 2, 1), ("am2", 1, 0), ("bm_sh", 3, 1),
-                                                          ("agent", 4, 1)])
+                                                          ("admin", 4, 1)])
 def test_ticket_deadlines_are_the_viewers(tickets, staff, who, resolved, overdue):
     b = browser(staff[who])
     r = b.get("/segments/ticket-deadlines/?start=2026-03-01&end=2026-04-30")
@@ -278,6 +278,7 @@ def test_ticket_deadlines_export_holds_the_table(tickets, staff):
     r = browser(staff["head"]).get("/segments/ticket-deadlines/?start=2026-03-01&end=2026-04-30&export=csv")
     lines = b"".join(r.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[1:] == ["Total,4,3,75.0,7.0,1", "2026-03,3,2,66.7,10.0,1", "2026-04,1,1,100.0,2.0,0"]
+    assert browser(staff["agent"]).get("/segments/ticket-deadlines/").status_code == 403  # the desk works them
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-hans"])
