@@ -23,7 +23,7 @@ def percent(share: str | Decimal | None) -> Decimal | None:
 def curve_table(figures: dict | None) -> list[list]:
     """One row per point of the curve: share of clients (%, the highest first), cumulative share (%)."""
     curve = (figures or {}).get("concentration", {}).get("curve", [])
-    return [[Decimal(p["clients_pct"]), percent(p["share"])] for p in curve]
+    return [[int(p["clients_pct"]), percent(p["share"])] for p in curve]
 
 
 def curve_chart(rows: list[list]) -> dict:

@@ -160,7 +160,22 @@ class ConcentrationView(RangeChartView):
             "initial": {"scope": values.get("scope", "")}}
 
 
-class ProspectFunnelView(RangeChartView):
+class GroupedChartView(RangeChartView):
+    """A chart over a date range whose table rows the reader groups (`groupings`: value → label)."""
+
+    groupings: dict = {}
+
+    def make_form(self, *args, **kwargs):
+        return GroupedRangeForm(*args, groupings=self.groupings, **kwargs)
+
+    def default_grouping(self) -> str:  # pragma: no cover - each page defines it
+        raise NotImplementedError
+
+    def choices(self, values) -> tuple[datetime.date, datetime.date, str]:
+        return *self.dates(values), values.get("by") or self.default_grouping()
+
+
+class ProspectFunnelView(GroupedChartView):
     """The prospects recorded in a date range: how many reached each grade F…A and opened an account, in total
     and per branch or per owner."""
 
@@ -170,12 +185,13 @@ class ProspectFunnelView(RangeChartView):
     summary = _("Prospects recorded in the dates chosen: how many reached each grade at some time (A is the best; "
                 "an opened account counts as past every grade), and how many opened an account.")
 
-    def make_form(self, *args, **kwargs):
-        return GroupedRangeForm(*args, groupings=service_funnels.GROUPINGS, **kwargs)
+    groupings = service_funnels.GROUPINGS
+
+    def default_grouping(self) -> str:
+        return "branch" if self.role in FIRM_WIDE_ROLES else "owner"
 
     def table(self, values):
-        start, end = self.dates(values)
-        by = values.get("by") or ("branch" if self.role in FIRM_WIDE_ROLES else "owner")
+        start, end, by = self.choices(values)
         rows = service_funnels.prospect_funnel(user=self.request.user, start=start, end=end, by=by)
         grades = service_funnels.GRADES_UP[1:]
         header = [service_funnels.GROUPINGS[by], _("Recorded"),
@@ -230,7 +246,7 @@ class ReferralFunnelView(RangeChartView):
                                       "initial": {"start": start, "end": end}}
 
 
-class TicketDeadlineView(RangeChartView):
+class TicketDeadlineView(GroupedChartView):
     """Tickets against their deadlines, per month, branch or owner: resolved, resolved in time, the share in
     time, the median time to resolve, and those open past their deadline now."""
 
@@ -240,12 +256,13 @@ class TicketDeadlineView(RangeChartView):
     summary = _("Tickets resolved in the dates chosen (in a month row: resolved that month), how many by their "
                 "deadline, and the tickets still open whose deadline in those dates has passed.")
 
-    def make_form(self, *args, **kwargs):
-        return GroupedRangeForm(*args, groupings=service_funnels.SLA_GROUPINGS, **kwargs)
+    groupings = service_funnels.SLA_GROUPINGS
+
+    def default_grouping(self) -> str:
+        return "month"
 
     def table(self, values):
-        start, end = self.dates(values)
-        by = values.get("by") or "month"
+        start, end, by = self.choices(values)
         rows = service_funnels.ticket_sla(user=self.request.user, start=start, end=end, by=by)
         header = [service_funnels.SLA_GROUPINGS[by], _("Resolved"), _("Resolved by the deadline"),
                   _("Share by the deadline (%)"), _("Median time to resolve (hours)"), _("Open past the deadline")]

@@ -12,7 +12,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client as Browser
 from openpyxl import load_workbook
 
 from clients.models import Client
@@ -20,22 +19,14 @@ from referrals.models import Referral
 from segmentation.models import ClientMetrics
 from service.models import Prospect, ProspectGradeChange, Ticket
 
-from ..factories import PASSWORD, ClientFactory
+from ..factories import ClientFactory
+from ..referrals.test_drilldown import BANNER, LIST_COUNT, browser
 from .test_charts import chart_of, moves  # noqa: F401 (a fixture)
 from .test_pages_api import nightly_book  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 TABLE_LINK = re.compile(r'<a href="([^"]*figure=[^"]*)">([\d,]+)</a>')
-LIST_COUNT = re.compile(r'<p class="count">\D*(\d+)\D*</p>')
-BANNER = re.compile(r'<p class="banner" id="figure-banner">(.*?)</p>', re.S)
-
-
-def browser(user, lang="en"):
-    b = Browser()
-    assert b.login(username=user.username, password=PASSWORD)
-    b.cookies["django_language"] = lang
-    return b
 
 
 def table_of(page: str) -> str:

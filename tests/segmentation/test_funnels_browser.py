@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from ..factories import PASSWORD, ClientFactory
-from .test_charts_browser import ARGS
+from ..factories import ClientFactory
+from .test_charts_browser import logged_in
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PAGES = {  # path → title in (en, zh-hans)
@@ -62,16 +62,7 @@ def test_each_funnel_chart_draws_and_its_table_toggles(live_server, staff, book,
     records(staff, book)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(locale="en-US" if lang == "en" else "zh-CN", viewport={"width": 1366, "height": 900},
-                                extra_http_headers={"Accept-Language": lang})
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", staff["head"].username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        browser, page, problems = logged_in(p, live_server, staff["head"], lang)
         for path, titles in PAGES.items():
             page.goto(f"{live_server.url}/segments/{path}/")
             page.wait_for_selector("#chart canvas", timeout=10_000)
