@@ -486,7 +486,9 @@ class ReferralListView(FilteredListView):
     filterset_class = ReferralFilterSet
     template_name = "referrals/referral_list.html"
     figures = {"referrals": gettext_lazy("Referrals from one referrer"),
-               "reached": gettext_lazy("Referrals from one referrer that reached: %(reached)s")}
+               "reached": gettext_lazy("Referrals from one referrer that reached: %(reached)s"),
+               "funnel": gettext_lazy("Referrals made from %(referred_from)s to %(referred_to)s that reached: "
+                                      "%(reached)s")}
     export_name = "referrals.csv"
     export_columns = [
         (gettext_lazy("Referred person"), lambda r: r.prospect_name),

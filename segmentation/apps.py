@@ -12,6 +12,8 @@ class SegmentationConfig(AppConfig):
         from clients.panels import Panel, register
         from futures_crm.context_processors import NavItem, register_nav
         from futures_crm.roles import FIRM_WIDE_ROLES
+        from referrals.access import REFERRAL_READERS
+        from service.roles import PROSPECT_FUNNEL_ROLES, TICKET_DEADLINE_ROLES
         from service.selectors import register_my_day_section
 
         from . import filtersets, scorecard, selectors, texts  # noqa: F401 - texts registers its codes
@@ -31,5 +33,10 @@ class SegmentationConfig(AppConfig):
             NavItem("segmentation:trends", _("Trends"), selectors.INDICATOR_ROLES, "analysis"),
             NavItem("segmentation:migration", _("Segment migration"), selectors.DASHBOARD_ROLES, "analysis"),
             NavItem("segmentation:ranking", _("Branch ranking"), FIRM_WIDE_ROLES, "analysis"),
+            NavItem("segmentation:concentration", _("Value concentration"), selectors.DASHBOARD_ROLES, "analysis"),
+            NavItem("segmentation:prospect_funnel", _("Prospect funnel"), PROSPECT_FUNNEL_ROLES,
+                    "analysis"),
+            NavItem("segmentation:referral_funnel", _("Referral funnel"), REFERRAL_READERS, "analysis"),
+            NavItem("segmentation:ticket_deadlines", _("Ticket deadlines"), TICKET_DEADLINE_ROLES, "analysis"),
             NavItem("segmentation:runs", _("Nightly runs"), selectors.RUN_ROLES, "admin"),
         )

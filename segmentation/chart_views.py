@@ -2,9 +2,11 @@
 chart's data is the table's, handed to static/js/charts.js as JSON) and exports it with ?export=csv|xlsx."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -16,7 +18,7 @@ from futures_crm.views import StaffRequiredMixin
 
 from . import charts
 from .choices import Axis
-from .selectors import DASHBOARD_ROLES, INDICATOR_ROLES
+from .selectors import DASHBOARD_ROLES, INDICATOR_ROLES, UNSEGMENTED
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INDICATOR_CHOICES = list(charts.CHART_INDICATORS.items())
@@ -59,6 +61,7 @@ class ChartView(StaffRequiredMixin, TemplateView):
         values = form.cleaned_data if form.is_valid() else {}
         header, rows, chart, extra = self.table(values)
         initial = extra.pop("initial")
+        links = extra.pop("links", None)  # a URL (or None) per cell: the list that makes the figure
         if not request.GET:
             form = self.make_form(initial=initial)  # the defaults the page used, shown in the form
         fmt = request.GET.get("export")
@@ -66,8 +69,10 @@ class ChartView(StaffRequiredMixin, TemplateView):
             return export_response(fmt, self.export_name, [str(h) for h in header], rows)
         query = request.GET.copy()
         query.pop("export", None)
+        cells = [[{"value": v, "url": links[i][j] if links else None} for j, v in enumerate(row)]
+                 for i, row in enumerate(rows)]
         return self.render_to_response(self.get_context_data(
-            form=form, header=header, rows=rows, chart=chart, query=query.urlencode(),
+            form=form, header=header, rows=rows, cells=cells, chart=chart, query=query.urlencode(),
             can_rank=self.role in FIRM_WIDE_ROLES, **extra))
 
     def table(self, values):  # pragma: no cover - each page defines it
@@ -122,9 +127,21 @@ class MigrationView(ChartView):
         matrix = charts.migration_matrix(self.request.user, axis, start, end)
         header = [_("From \\ to"), *(label for _v, label in matrix["values"]), _("Total")]
         rows = [[r["label"], *r["counts"], r["total"]] for r in matrix["rows"]]
+        links = [[None, *(self.cell_url(axis, r["value"], to, start, end) if n else None
+                          for (to, _label), n in zip(matrix["values"], r["counts"], strict=True)), None]
+                 for r in matrix["rows"]]
         return header, rows, charts.migration_chart(matrix), {
+            "links": links,
             "matrix": matrix, "axis_label": Axis(axis).label, "start": start, "end": end,
             "initial": {"axis": axis, "start": start, "end": end}}
+
+
+    @staticmethod
+    def cell_url(axis, was, now, start, end) -> str:
+        """The client list of one cell: who was `was` on `start` and `now` on `end` (the `moved_*` filter)."""
+        return reverse("clients:list") + "?" + urlencode({
+            "moved_axis": axis, "moved_from": was or UNSEGMENTED, "moved_to": now, "moved_start": start.isoformat(),
+            "moved_end": end.isoformat(), "figure": "migration"})
 
 
 class BranchRankingView(ChartView):

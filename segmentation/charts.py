@@ -6,13 +6,20 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
 
 from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 
-from .models import IndicatorSnapshot, SegmentTransition
-from .selectors import AXIS_VALUES, INDICATOR_MONEY, indicator_access, indicator_series, manager_code
+from .models import IndicatorSnapshot
+from .selectors import (
+    AXIS_VALUES,
+    INDICATOR_MONEY,
+    indicator_access,
+    indicator_series,
+    manager_code,
+    segment_value_on,
+)
 
 # The indicators a trend or a ranking offers (a subset of the snapshot's columns), in menu order.
 CHART_INDICATORS = {
@@ -91,11 +98,8 @@ def migration_matrix(user, axis: str, start, end) -> dict:
     `rows` are (from value, label, counts per `values`, total); `values` the axis's values in order."""
     from clients.models import Client
 
-    def value_on(day):
-        return Subquery(SegmentTransition.objects.filter(client=OuterRef("pk"), axis=axis, on_date__lte=day)
-                        .order_by("-on_date", "-id").values("to_value")[:1])
-
-    counted = (Client.objects.visible_to(user).annotate(was=value_on(start), now=value_on(end))
+    counted = (Client.objects.visible_to(user).annotate(was=segment_value_on(axis, start),
+                                                        now=segment_value_on(axis, end))
                .filter(now__isnull=False).order_by().values_list("was", "now").annotate(n=Count("pk")))
     cells = {(was or NOT_SEGMENTED, now): n for was, now, n in counted}
     enum = AXIS_VALUES[axis]

@@ -7,10 +7,13 @@ from decimal import Decimal
 import django_filters
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Value, Window
 from django.db.models.functions import Ceil, RowNumber
+from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
-from .choices import RunStatus
+from .choices import Axis, RunStatus
 from .models import FundSize, NightlyRun, Purpose, Tenure, Volume
+from .selectors import AXIS_VALUES, UNSEGMENTED, moved_clients
 
 CLIENT_SORTS = (
     ("segment__churn_score", "churn_score", _("Churn risk")),
@@ -40,7 +43,42 @@ def client_list_filters() -> dict:
                                                   label=_("Segmented")),
         "top_net_commission": django_filters.NumberFilter(method=top_by_net_commission, min_value=1, max_value=100,
                                                           label=_("Top % by net commission")),
+        # A cell of the segment-migration matrix: `moved_to` selects, with the four below it (hidden: the link
+        # sets them, the form keeps them).
+        "moved_axis": django_filters.ChoiceFilter(choices=Axis.choices, method=_companion, widget=HiddenInput,
+                                                  label=_("Migration axis")),
+        "moved_from": django_filters.ChoiceFilter(choices=[*AXIS_VALUE_CHOICES, (UNSEGMENTED, _("Not segmented"))],
+                                                  method=_companion, widget=HiddenInput,
+                                                  label=_("Value on the first date")),
+        "moved_start": django_filters.DateFilter(method=_companion, widget=HiddenInput,
+                                                 label=_("Migration first date")),
+        "moved_end": django_filters.DateFilter(method=_companion, widget=HiddenInput,
+                                               label=_("Migration last date")),
+        "moved_to": MovedFilter(choices=AXIS_VALUE_CHOICES, widget=HiddenInput, label=_("Value on the last date")),
     }
+
+
+AXIS_VALUE_CHOICES = [choice for enum in AXIS_VALUES.values() for choice in enum.choices]
+
+
+def _companion(queryset, name, value):
+    """A parameter `moved_to` reads: it narrows nothing by itself."""
+    return queryset
+
+
+class MovedFilter(django_filters.ChoiceFilter):
+    """The clients of one migration-matrix cell: on `moved_axis`, `moved_from` on `moved_start` (any value if
+    absent) and `moved_to` on `moved_end`, from the stored transitions. Without an axis and both dates it
+    selects nobody rather than everybody."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        data = self.parent.form.cleaned_data
+        axis, start, end = data.get("moved_axis"), data.get("moved_start"), data.get("moved_end")
+        if not (axis and start and end) or value not in AXIS_VALUES[axis].values:
+            return qs.none()
+        return moved_clients(qs, axis=axis, was=data.get("moved_from") or None, now=value, start=start, end=end)
 
 
 # The figures the dashboard links to the client list (?figure=…): the list's banner names the one it explains,
@@ -56,6 +94,7 @@ FIGURES = {
     "fund_size": _("Fund size: %(fund_size)s"),
     "volume": _("Trading volume: %(volume)s"),
     "tenure": _("Tenure: %(tenure)s"),
+    "migration": _("%(moved_axis)s: %(moved_from)s on %(moved_start)s, %(moved_to)s on %(moved_end)s"),
 }
 
 

@@ -365,3 +365,31 @@ def indicator_series(scope: str, code: str, start, end) -> list[dict]:
             item[f"{key}_per_client"] = None if per is None else str(per.quantize(PER_CLIENT_PLACES))
         series.append(item)
     return series
+
+
+# ---------------------------------------------------------------- segment history
+
+UNSEGMENTED = "unsegmented"  # the client-list value for "no value on that axis yet" (the matrix's extra row)
+
+
+def segment_value_on(axis: str, day, client_ref: str = "pk"):
+    """A client's value on one axis on `day`, as an annotation: the last stored transition of that axis up to it
+    (None before the first). The migration matrix counts with it and the client list's `moved_*` filter selects
+    with it, so a cell and its list agree."""
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(SegmentTransition.objects.filter(client=OuterRef(client_ref), axis=axis, on_date__lte=day)
+                    .order_by("-on_date", "-id").values("to_value")[:1])
+
+
+def moved_clients(clients, *, axis: str, was: str | None, now: str, start, end):
+    """Of `clients`, those whose value on `axis` was `was` on `start` (UNSEGMENTED: none yet; None: any) and is
+    `now` on `end`, from the stored transitions."""
+    moved = (clients.model.objects.order_by().annotate(moved_was=segment_value_on(axis, start),
+                                                        moved_now=segment_value_on(axis, end))
+             .filter(moved_now=now))
+    if was == UNSEGMENTED:
+        moved = moved.filter(moved_was__isnull=True)
+    elif was:
+        moved = moved.filter(moved_was=was)
+    return clients.filter(pk__in=moved.values("pk"))

@@ -2,7 +2,7 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -12,7 +12,6 @@ from clients.models import Branch
 from futures_crm.filters import StaffChoiceFilter
 
 from .choices import (
-    OPEN_TICKET_STATUSES,
     ActivityKind,
     MessageChannel,
     MessageResult,
@@ -27,6 +26,7 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
+from .funnels import overdue_q, reached_grade_q, within_deadline_q
 from .models import Activity, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
 
 STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
@@ -43,6 +43,15 @@ class TicketFilterSet(django_filters.FilterSet):
     queue = django_filters.ChoiceFilter(choices=Queue.choices, label=_("Queue"))
     owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    # The deadline-performance page's figures (service.funnels.ticket_sla): local dates, a client's branch.
+    branch = django_filters.ModelChoiceFilter(field_name="client__branch", queryset=Branch.objects.all(),
+                                              label=_("Branch"))
+    resolved_from = django_filters.DateFilter(field_name="resolved_at", lookup_expr="date__gte",
+                                              label=_("Resolved from"))
+    resolved_to = django_filters.DateFilter(field_name="resolved_at", lookup_expr="date__lte", label=_("Resolved to"))
+    within_deadline = django_filters.BooleanFilter(method="filter_within_deadline", label=_("Resolved by the deadline"))
+    deadline_from = django_filters.DateFilter(field_name="deadline", lookup_expr="date__gte", label=_("Deadline from"))
+    deadline_to = django_filters.DateFilter(field_name="deadline", lookup_expr="date__lte", label=_("Deadline to"))
 
     class Meta:
         model = Ticket
@@ -53,8 +62,12 @@ class TicketFilterSet(django_filters.FilterSet):
                                | Q(client__account_id__startswith=value) | Q(caller_phone__contains=value))
 
     def filter_overdue(self, queryset, name, value):
-        q = Q(status__in=OPEN_TICKET_STATUSES, deadline__lt=timezone.now())
+        q = overdue_q(timezone.now())
         return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_within_deadline(self, queryset, name, value):
+        """Resolved by the deadline (true) or resolved after it (false)."""
+        return queryset.filter(within_deadline_q() if value else Q(resolved_at__gt=F("deadline")))
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -77,10 +90,20 @@ class ProspectFilterSet(django_filters.FilterSet):
     owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
     converted = django_filters.BooleanFilter(field_name="client", lookup_expr="isnull", exclude=True,
                                              label=_("Converted"))
+    # The prospect funnel's figures (service.funnels.prospect_funnel).
+    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), label=_("Branch"))
+    reached = django_filters.ChoiceFilter(choices=ProspectGrade.choices, method="filter_reached",
+                                          label=_("Reached grade"))
+    recorded_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
+                                              label=_("Recorded from"))
+    recorded_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Recorded to"))
 
     class Meta:
         model = Prospect
         fields = []
+
+    def filter_reached(self, queryset, name, value):
+        return queryset.filter(reached_grade_q(value))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(phone__contains=value))

@@ -21,3 +21,8 @@ CARE_ADMIN_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.MARKETING}
 POLICY_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE}
 # Return visits are recorded by the client's account manager (own clients), the service desk and compliance.
 RETURN_VISIT_WRITE_ROLES = {Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.COMPLIANCE}
+# The prospect funnel (an analysis page): the managers' and marketing's; compliance and the desk do not work prospects.
+PROSPECT_FUNNEL_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.MARKETING}
+# Tickets against their deadlines (an analysis page): management, the managers (their own tickets) and compliance,
+# which answers for complaint handling; the desk works the tickets, its menus hold no analysis.
+TICKET_DEADLINE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.COMPLIANCE}

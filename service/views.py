@@ -116,6 +116,12 @@ class TicketListView(FilteredListView):
     title = gettext_lazy("Tickets")
     filterset_class = TicketFilterSet
     template_name = "service/ticket_list.html"
+    # The deadline-performance page's figures (segmentation's analysis pages link them here).
+    figures = {"sla_resolved": gettext_lazy("Tickets resolved from %(resolved_from)s to %(resolved_to)s"),
+               "sla_within": gettext_lazy("Tickets resolved from %(resolved_from)s to %(resolved_to)s by their "
+                                          "deadline"),
+               "sla_overdue": gettext_lazy("Open tickets past a deadline between %(deadline_from)s and "
+                                           "%(deadline_to)s")}
     queryset = Ticket.objects.select_related("client", "owner")
     export_name = "tickets.csv"
     export_columns = [
@@ -325,6 +331,12 @@ class ProspectListView(FilteredListView):
     title = gettext_lazy("Prospects")
     filterset_class = ProspectFilterSet
     template_name = "service/prospect_list.html"
+    # The prospect funnel's figures (the analysis page links them here).
+    figures = {"funnel_recorded": gettext_lazy("Prospects recorded from %(recorded_from)s to %(recorded_to)s"),
+               "funnel_reached": gettext_lazy("Prospects recorded from %(recorded_from)s to %(recorded_to)s that "
+                                              "reached grade %(reached)s"),
+               "funnel_opened": gettext_lazy("Prospects recorded from %(recorded_from)s to %(recorded_to)s that "
+                                             "opened an account")}
     queryset = Prospect.objects.select_related("owner__staff_profile", "client")
     export_name = "prospects.csv"
     export_columns = [

@@ -1,4 +1,5 @@
-"""How a chart's table view shows a cell: dates as YYYY-MM-DD, money with thousands separators, missing as —."""
+"""How a chart's table view shows a cell: dates as YYYY-MM-DD, decimals with thousands separators and their own
+places (money two, a rate one), missing as —."""
 
 import datetime
 from decimal import Decimal
@@ -15,5 +16,7 @@ def chart_cell(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        exponent = value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 2
+        return f"{value:,.{places}f}"
     return value

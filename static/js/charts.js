@@ -41,6 +41,32 @@
     };
   }
 
+  function funnel(data) {
+    return {
+      tooltip: { trigger: "item", renderMode: "richText" },
+      series: [{
+        type: "funnel", sort: "none", left: "10%", width: "80%", top: 16, bottom: 16, minSize: "8%",
+        label: { show: true, position: "inside", formatter: "{b}: {c}" },
+        data: data.stages.map(function (s) { return { name: s.name, value: Number(s.value) }; })
+      }]
+    };
+  }
+
+  var KINDS = { heatmap: heatmap, funnel: funnel };
+
+  /* The table view's button hides or shows the table (its labels come from the page, in its language). */
+  function tableToggle() {
+    var button = document.getElementById("table-toggle");
+    var body = document.getElementById("table-body");
+    if (!button || !body) { return; }
+    button.addEventListener("click", function () {
+      var shown = body.hidden;
+      body.hidden = !shown;
+      button.setAttribute("aria-expanded", shown ? "true" : "false");
+      button.textContent = shown ? button.dataset.hide : button.dataset.show;
+    });
+  }
+
   function draw() {
     var source = document.getElementById("chart-data");
     var box = document.getElementById("chart");
@@ -48,9 +74,10 @@
     var data = JSON.parse(source.textContent);
     var lang = (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0 ? "ZH" : "EN";
     var chart = window.echarts.init(box, null, { locale: lang });
-    chart.setOption(data.kind === "heatmap" ? heatmap(data) : lineOrBar(data));
+    chart.setOption((KINDS[data.kind] || lineOrBar)(data));
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  document.addEventListener("DOMContentLoaded", tableToggle);
   document.addEventListener("DOMContentLoaded", draw);
 })();

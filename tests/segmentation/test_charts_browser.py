@@ -15,6 +15,21 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
+def logged_in(playwright, live_server, user, lang):
+    """Chromium with a page logged in as `user` in `lang`, and the list its console errors and warnings go to."""
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    page = browser.new_page(locale="en-US" if lang == "en" else "zh-CN", viewport={"width": 1366, "height": 900},
+                            extra_http_headers={"Accept-Language": lang})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    return browser, page, problems
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("lang", "title", "column", "shot"), [
@@ -33,16 +48,7 @@ def test_trends_chart_draws_without_a_csp_violation(live_server, staff, lang, ti
         IndicatorSnapshot.objects.create(on_date=today, scope="branch", code=code, net_commission=Decimal(commission))
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(locale="en-US" if lang == "en" else "zh-CN", viewport={"width": 1366, "height": 900},
-                                extra_http_headers={"Accept-Language": lang})
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", staff["head"].username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        browser, page, problems = logged_in(p, live_server, staff["head"], lang)
         page.goto(f"{live_server.url}/segments/trends/")
         page.wait_for_selector("#chart canvas", timeout=10_000)
         page.wait_for_timeout(1200)  # the lines' entry animation
