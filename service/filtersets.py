@@ -11,6 +11,7 @@ from clients.choices import ContactChannel
 from clients.models import Branch
 from futures_crm.filters import StaffChoiceFilter
 
+from .activity_results import RESULTS, result_q
 from .choices import (
     OPEN_TICKET_STATUSES,
     ActivityKind,
@@ -20,6 +21,7 @@ from .choices import (
     ProspectGrade,
     ProspectSource,
     Queue,
+    RecipientStatus,
     ReturnVisitReason,
     ReturnVisitStatus,
     TaskKind,
@@ -27,7 +29,7 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
-from .models import Activity, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
+from .models import Activity, ActivityRecipient, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
 
 STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
          .order_by("staff_profile__employee_code"))
@@ -96,6 +98,21 @@ class ActivityFilterSet(django_filters.FilterSet):
     class Meta:
         model = Activity
         fields = []
+
+
+class RecipientFilterSet(django_filters.FilterSet):
+    """An activity's recipients (its page and `GET /api/activities/{id}/recipients/`): by status, or by the result
+    the activity results count them under (service.activity_results), so each result links to its clients."""
+
+    status = django_filters.ChoiceFilter(choices=RecipientStatus.choices, label=_("Status"))
+    result = django_filters.ChoiceFilter(choices=list(RESULTS.items()), method="filter_result", label=_("Result"))
+
+    class Meta:
+        model = ActivityRecipient
+        fields = []
+
+    def filter_result(self, queryset, name, value):
+        return queryset.filter(result_q(value))
 
 
 class SurveyFilterSet(django_filters.FilterSet):

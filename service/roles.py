@@ -21,3 +21,6 @@ CARE_ADMIN_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.MARKETING}
 POLICY_WRITE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.COMPLIANCE}
 # Return visits are recorded by the client's account manager (own clients), the service desk and compliance.
 RETURN_VISIT_WRITE_ROLES = {Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.COMPLIANCE}
+# The analysis pages (activity results, churn analysis): the managers, marketing and compliance, each in their scope.
+ANALYSIS_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.MARKETING,
+                  Role.COMPLIANCE}
