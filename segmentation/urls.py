@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import chart_views, scorecard_views, views
+from . import chart_views, churn_views, scorecard_views, views
 
 app_name = "segmentation"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("trends/", chart_views.TrendsView.as_view(), name="trends"),
     path("migration/", chart_views.MigrationView.as_view(), name="migration"),
     path("branch-ranking/", chart_views.BranchRankingView.as_view(), name="ranking"),
+    path("churn/", churn_views.ChurnAnalysisView.as_view(), name="churn"),
     path("runs/", views.RunListView.as_view(), name="runs"),
     path("policy/", views.PolicyView.as_view(), name="policy"),
     path("clients/<int:pk>/override/", views.OverrideView.as_view(), name="override"),
