@@ -65,8 +65,10 @@ def _filter_no_intermediary(queryset, name, value):
 def client_list_filters() -> dict:
     """URL parameter → filter, offered on the client list (and its export, the API and campaign targeting)."""
     return {
-        "closed_from": django_filters.DateFilter(field_name="close_date", lookup_expr="gte", label=_("Closed from")),
-        "closed_to": django_filters.DateFilter(field_name="close_date", lookup_expr="lte", label=_("Closed to")),
+        "closed_from": django_filters.DateFilter(field_name="close_date", lookup_expr="gte",
+                                                 label=_("Account closed from")),
+        "closed_to": django_filters.DateFilter(field_name="close_date", lookup_expr="lte",
+                                               label=_("Account closed to")),
         "churn_recorded": django_filters.BooleanFilter(method=_filter_recorded, label=_("Churn reason recorded")),
         "intermediary_code": django_filters.CharFilter(field_name="intermediary_code", max_length=32,
                                                        label=_("Intermediary code")),

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import AccountSettlement, ContractSettlement
 from clients.querysets import client_scope_q
@@ -42,7 +43,7 @@ RESULTS = {
     "invited": _("Invited"),
     "responded": _("Responded"),
     "attended": _("Attended"),
-    "converted": _("Converted"),
+    "converted": pgettext_lazy("activity result", "Converted"),  # traded again (a prospect's is "opened")
 }
 
 
