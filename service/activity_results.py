@@ -12,7 +12,8 @@ One definition serves the activity page, the results list, its export and the AP
 Counts are of the recipients the reader sees (their clients; a branch manager their branch). The cost counted is
 the activity's cost apportioned to those recipients by their share of everyone invited (the whole cost for
 firm-wide readers); cost per conversion is that cost divided by the conversions, none when nothing converted.
-Everything is counted in one grouped query over the recipients (EXISTS on the settlement tables per row).
+Everything is counted in one grouped query over the recipients; the conversions in it read the settlement rows of
+the activities' days once (a range of the settlement key's leading date), not once per recipient.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DateField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from clients.models import AccountSettlement, ContractSettlement
 from clients.querysets import client_scope_q
 
 from .choices import RecipientStatus
@@ -51,24 +52,45 @@ def conversion_days() -> int:
     return int(getattr(settings, "ACTIVITY_CONVERSION_DAYS", DEFAULT_CONVERSION_DAYS))
 
 
-def _day(offset_days: int):
-    """The activity's date shifted by `offset_days`, as seen from a recipient row inside a subquery."""
-    return ExpressionWrapper(OuterRef("activity__held_on") + Value(datetime.timedelta(days=offset_days)),
-                             output_field=DateField())
+# The invited recipients of some activities who converted: their settlement rows of the activities' windows (one
+# range scan on the settlement key's leading date, hash-joined to the recipients by client), then per recipient
+# "a traded day from the activity's date to N days after it, none in the N days before".
+CONVERTED_SQL = """
+SELECT r.id FROM service_activityrecipient r
+JOIN service_activity a ON a.id = r.activity_id
+JOIN (SELECT trade_date, client_id FROM clients_accountsettlement
+      WHERE trade_date BETWEEN %s AND %s AND commission > 0
+      UNION ALL
+      SELECT trade_date, client_id FROM clients_contractsettlement
+      WHERE trade_date BETWEEN %s AND %s AND (buy_lots > 0 OR sell_lots > 0)) t
+  ON t.client_id = r.client_id AND t.trade_date BETWEEN a.held_on - %s AND a.held_on + %s
+WHERE r.activity_id = ANY(%s) AND r.status = ANY(%s)
+GROUP BY r.id, a.held_on
+HAVING bool_and(t.trade_date >= a.held_on)
+"""
 
 
-def _traded_between(first, last) -> Q:
-    """The recipient's client has a traded day from `first` to `last` (expressions, inclusive)."""
-    account = AccountSettlement.objects.filter(client_id=OuterRef("client_id"), trade_date__gte=first,
-                                               trade_date__lte=last, commission__gt=0)
-    contract = (ContractSettlement.objects.filter(client_id=OuterRef("client_id"), trade_date__gte=first,
-                                                  trade_date__lte=last)
-                .filter(Q(buy_lots__gt=0) | Q(sell_lots__gt=0)))
-    return Q(Exists(account)) | Q(Exists(contract))
+def settlement_span(held_on_dates, days: int) -> tuple[datetime.date, datetime.date] | None:
+    """The trading days the conversions of activities held on these dates can depend on."""
+    dates = [d for d in held_on_dates if d is not None]
+    if not dates:
+        return None
+    return min(dates) - datetime.timedelta(days=days), max(dates) + datetime.timedelta(days=days)
 
 
-def result_q(result: str, days: int | None = None) -> Q:
-    """The recipients (an ActivityRecipient filter) counted under one of RESULTS."""
+def _converted_ids(activities: list[Activity], days: int) -> RawSQL:
+    """The ids of the converted recipients of `activities`, as a subquery."""
+    span = settlement_span([a.held_on for a in activities], days)
+    if span is None:
+        return RawSQL("SELECT NULL::bigint WHERE FALSE", [])  # noqa: S611 - constant
+    first, last = span
+    params = [first, last, first, last, days, days, [a.pk for a in activities], [s.value for s in INVITED_STATUSES]]
+    return RawSQL(CONVERTED_SQL, params)  # noqa: S611 - constant SQL, every value a parameter
+
+
+def result_q(result: str, days: int | None = None, activities: list[Activity] = ()) -> Q:
+    """The recipients (an ActivityRecipient filter) counted under one of RESULTS; the converted ones among the
+    recipients of `activities`."""
     invited = Q(status__in=INVITED_STATUSES)
     if result == "invited":
         return invited
@@ -77,10 +99,7 @@ def result_q(result: str, days: int | None = None) -> Q:
     if result == "attended":
         return Q(status=RecipientStatus.ATTENDED)
     if result == "converted":
-        n = conversion_days() if days is None else days
-        before = _traded_between(_day(-n), _day(-1))
-        after = _traded_between(OuterRef("activity__held_on"), _day(n))
-        return invited & ~before & after
+        return invited & Q(pk__in=_converted_ids(list(activities), conversion_days() if days is None else days))
     raise ValueError(result)
 
 
@@ -105,11 +124,11 @@ def _figures(activity: Activity, counts: dict, *, firm_wide: bool) -> dict:
     }
 
 
-def _counts(user, activity_ids, days: int) -> dict[int, dict]:
+def _counts(user, activities: list[Activity], days: int) -> dict[int, dict]:
     """activity id → its counts among the recipients `user` sees (and everyone invited, for the cost share)."""
     scope = client_scope_q(user, "client__")
-    aggregates = {key: Count("pk", filter=scope & result_q(key, days)) for key in RESULTS}
-    rows = (ActivityRecipient.objects.filter(activity_id__in=activity_ids).order_by().values("activity_id")
+    aggregates = {key: Count("pk", filter=scope & result_q(key, days, activities)) for key in RESULTS}
+    rows = (ActivityRecipient.objects.filter(activity__in=activities).order_by().values("activity_id")
             .annotate(**aggregates, everyone_invited=Count("pk", filter=result_q("invited"))))
     return {row.pop("activity_id"): row for row in rows}
 
@@ -119,7 +138,7 @@ def activity_results(*, user, activities, days: int | None = None) -> list[dict]
     `activity`, the counts of RESULTS, `conversion_rate` (a fraction), `cost` and `cost_per_conversion`."""
     days = conversion_days() if days is None else days
     activities = list(activities)
-    counts = _counts(user, [a.pk for a in activities], days)
+    counts = _counts(user, activities, days)
     firm_wide = not client_scope_q(user, "client__")  # Q() keeps every recipient
     return [_figures(a, counts.get(a.pk, {}), firm_wide=firm_wide) for a in activities]
 

@@ -112,7 +112,8 @@ class RecipientFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_result(self, queryset, name, value):
-        return queryset.filter(result_q(value))
+        activities = Activity.objects.filter(pk__in=queryset.order_by().values("activity_id").distinct())
+        return queryset.filter(result_q(value, activities=list(activities) if value == "converted" else ()))
 
 
 class SurveyFilterSet(django_filters.FilterSet):

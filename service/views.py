@@ -12,6 +12,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from clients.models import Client
 from futures_crm import texts
+from futures_crm.exports import export_response
 from futures_crm.forms import add_service_errors
 from futures_crm.redirects import safe_next
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
@@ -446,11 +447,7 @@ class ActivityResultsView(FilteredListView):
                       "conversion_days": activity_results.conversion_days()}
 
     def export(self, queryset, fmt="csv"):
-        from pathlib import PurePath
-
-        from futures_crm.exports import export_response
-
-        return export_response(fmt, PurePath(self.export_name).stem,
+        return export_response(fmt, self.export_name,
                                [str(header) for header, _value in self.export_columns],
                                [[value(row) for _header, value in self.export_columns]
                                 for row in self.results(queryset)])
