@@ -408,6 +408,7 @@ class ActivityListView(FilteredListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_write"] = self.role in roles.ACTIVITY_WRITE_ROLES
+        ctx["can_see_results"] = self.role in roles.ANALYSIS_ROLES
         return ctx
 
 
