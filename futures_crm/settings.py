@@ -242,6 +242,9 @@ SERVICE_TRADING_HOURS = ("09:00", "15:00")
 SERVICE_CLOSED_DATES = env.list("SERVICE_CLOSED_DATES", default=[])
 # SMS/WeChat gateway; the default only writes the message to the log.
 SERVICE_MESSAGE_BACKEND = env("SERVICE_MESSAGE_BACKEND", default="service.messaging.LogBackend")
+# Activity results: a client invited to an activity counts as converted when, not having traded in this many days
+# before it, they trade within this many days from it (service.activity_results).
+ACTIVITY_CONVERSION_DAYS = env.int("ACTIVITY_CONVERSION_DAYS", default=30)
 # Distinct OpenAPI names for the service app's choice sets (several share field names like `status`).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "TicketStatusEnum": "service.choices.TicketStatus",

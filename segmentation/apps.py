@@ -16,13 +16,15 @@ class SegmentationConfig(AppConfig):
         from service.roles import PROSPECT_FUNNEL_ROLES, TICKET_DEADLINE_ROLES
         from service.selectors import register_my_day_section
 
-        from . import filtersets, scorecard, selectors, texts  # noqa: F401 - texts registers its codes
+        from . import churn_analysis, filtersets, scorecard, selectors, texts  # noqa: F401 - texts registers its codes
 
         register(Panel(key="segmentation", template="segmentation/panel.html", context=selectors.client_panel,
                        order=10))
         list_filters.register(list_filters.ListFilters(
             key="segmentation", filters=filtersets.client_list_filters(), sorts=filtersets.CLIENT_SORTS,
             key_clients=filtersets.key_clients(), figures=filtersets.FIGURES))
+        list_filters.register(list_filters.ListFilters(
+            key="churn", filters=churn_analysis.client_list_filters(), figures=churn_analysis.FIGURES))
         register_my_day_section("churn", selectors.high_churn_clients)
         register_nav(
             NavItem("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES, "analysis",
@@ -32,6 +34,7 @@ class SegmentationConfig(AppConfig):
             NavItem("segmentation:reports", _("Scheduled reports"), selectors.DASHBOARD_ROLES, "analysis"),
             NavItem("segmentation:trends", _("Trends"), selectors.INDICATOR_ROLES, "analysis"),
             NavItem("segmentation:migration", _("Segment migration"), selectors.DASHBOARD_ROLES, "analysis"),
+            NavItem("segmentation:churn", _("Churn analysis"), churn_analysis.CHURN_ROLES, "analysis"),
             NavItem("segmentation:ranking", _("Branch ranking"), FIRM_WIDE_ROLES, "analysis"),
             NavItem("segmentation:concentration", _("Value concentration"), selectors.DASHBOARD_ROLES, "analysis"),
             NavItem("segmentation:prospect_funnel", _("Prospect funnel"), PROSPECT_FUNNEL_ROLES,

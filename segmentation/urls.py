@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import chart_views, funnel_views, report_views, scorecard_views, views
+from . import chart_views, churn_views, funnel_views, report_views, scorecard_views, views
 
 app_name = "segmentation"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("prospect-funnel/", funnel_views.ProspectFunnelView.as_view(), name="prospect_funnel"),
     path("referral-funnel/", funnel_views.ReferralFunnelView.as_view(), name="referral_funnel"),
     path("ticket-deadlines/", funnel_views.TicketDeadlineView.as_view(), name="ticket_deadlines"),
+    path("churn/", churn_views.ChurnAnalysisView.as_view(), name="churn"),
     path("runs/", views.RunListView.as_view(), name="runs"),
     path("policy/", views.PolicyView.as_view(), name="policy"),
     path("clients/<int:pk>/override/", views.OverrideView.as_view(), name="override"),

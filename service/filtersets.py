@@ -11,6 +11,7 @@ from clients.choices import ContactChannel
 from clients.models import Branch
 from futures_crm.filters import StaffChoiceFilter
 
+from .activity_results import RESULTS, result_q
 from .choices import (
     ActivityKind,
     MessageChannel,
@@ -19,6 +20,7 @@ from .choices import (
     ProspectGrade,
     ProspectSource,
     Queue,
+    RecipientStatus,
     ReturnVisitReason,
     ReturnVisitStatus,
     TaskKind,
@@ -27,7 +29,7 @@ from .choices import (
     TicketType,
 )
 from .funnels import overdue_q, reached_grade_q, within_deadline_q
-from .models import Activity, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
+from .models import Activity, ActivityRecipient, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
 
 STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
          .order_by("staff_profile__employee_code"))
@@ -119,6 +121,22 @@ class ActivityFilterSet(django_filters.FilterSet):
     class Meta:
         model = Activity
         fields = []
+
+
+class RecipientFilterSet(django_filters.FilterSet):
+    """An activity's recipients (its page and `GET /api/activities/{id}/recipients/`): by status, or by the result
+    the activity results count them under (service.activity_results), so each result links to its clients."""
+
+    status = django_filters.ChoiceFilter(choices=RecipientStatus.choices, label=_("Status"))
+    result = django_filters.ChoiceFilter(choices=list(RESULTS.items()), method="filter_result", label=_("Result"))
+
+    class Meta:
+        model = ActivityRecipient
+        fields = []
+
+    def filter_result(self, queryset, name, value):
+        activities = Activity.objects.filter(pk__in=queryset.order_by().values("activity_id").distinct())
+        return queryset.filter(result_q(value, activities=list(activities) if value == "converted" else ()))
 
 
 class SurveyFilterSet(django_filters.FilterSet):

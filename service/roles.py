@@ -26,3 +26,6 @@ PROSPECT_FUNNEL_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role
 # Tickets against their deadlines (an analysis page): management, the managers (their own tickets) and compliance,
 # which answers for complaint handling; the desk works the tickets, its menus hold no analysis.
 TICKET_DEADLINE_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.COMPLIANCE}
+# The analysis pages (activity results, churn analysis): the managers, marketing and compliance, each in their scope.
+ANALYSIS_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.MARKETING,
+                  Role.COMPLIANCE}

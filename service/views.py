@@ -12,16 +12,18 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from clients.models import Client
 from futures_crm import texts
+from futures_crm.exports import export_response
 from futures_crm.forms import add_service_errors
 from futures_crm.redirects import safe_next
 from futures_crm.views import FilteredListView, ScopedQuerysetMixin, StaffRequiredMixin
 
-from . import roles, selectors, services
+from . import activity_results, roles, selectors, services
 from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
 from .filtersets import (
     ActivityFilterSet,
     CommunicationFilterSet,
     ProspectFilterSet,
+    RecipientFilterSet,
     SurveyFilterSet,
     TaskFilterSet,
     TicketFilterSet,
@@ -418,7 +420,50 @@ class ActivityListView(FilteredListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_write"] = self.role in roles.ACTIVITY_WRITE_ROLES
+        ctx["can_see_results"] = self.role in roles.ANALYSIS_ROLES
         return ctx
+
+
+class ActivityResultsView(FilteredListView):
+    """Every activity's results over a date range (its kind and dates filtered like the activity list): invited,
+    responded, attended, converted, conversion rate, cost and cost per conversion, among the reader's clients;
+    each count opens the activity's recipients behind it. `?export=xlsx|csv` exports the same table."""
+
+    title = gettext_lazy("Activity results")
+    allowed_roles = roles.ANALYSIS_ROLES
+    filterset_class = ActivityFilterSet
+    template_name = "service/activity_results.html"
+    paginate_by = 500
+    export_name = "activity-results"
+    export_columns = [
+        (gettext_lazy("Date"), lambda r: r["activity"].held_on),
+        (gettext_lazy("Kind"), lambda r: r["activity"].get_kind_display()),
+        (gettext_lazy("Title"), lambda r: r["activity"].title),
+        *((label, lambda r, key=key: r[key]) for key, label in activity_results.RESULTS.items()),
+        (gettext_lazy("Conversion rate"), lambda r: r["conversion_rate"]),
+        (gettext_lazy("Cost (CNY)"), lambda r: r["cost"]),
+        (gettext_lazy("Cost per conversion (CNY)"), lambda r: r["cost_per_conversion"]),
+    ]
+
+    def get_queryset(self):
+        # Activities are firm events; the counts are of the reader's clients (activity_results).
+        return Activity.objects.all()
+
+    def results(self, activities) -> list[dict]:
+        return activity_results.activity_results(user=self.request.user, activities=activities)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = self.results(ctx["object_list"])
+        return ctx | {"rows": rows, "totals": activity_results.results_totals(rows),
+                      "result_keys": list(activity_results.RESULTS.items()),
+                      "conversion_days": activity_results.conversion_days()}
+
+    def export(self, queryset, fmt="csv"):
+        return export_response(fmt, self.export_name,
+                               [str(header) for header, _value in self.export_columns],
+                               [[value(row) for _header, value in self.export_columns]
+                                for row in self.results(queryset)])
 
 
 class ActivityCreateView(CreateThroughServiceView):
@@ -462,11 +507,16 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
         from clients.filtersets import ClientFilterSet
 
         ctx = super().get_context_data(**kwargs)
-        recipients = (self.object.recipients.visible_to(self.request.user)
-                      .select_related("client", "client__account_manager"))
+        # The recipients the reader sees, narrowed to a status or a result (the results section links here).
+        recipient_filter = RecipientFilterSet(self.request.GET or None, queryset=(
+            self.object.recipients.visible_to(self.request.user).select_related("client", "client__account_manager")))
+        recipients = recipient_filter.qs
         targeted = kwargs.get("target_posted") or self.object.target_filters or None
         ctx.update(target_filter=ClientFilterSet(targeted),
                    product=(targeted or {}).get("product", ""),
+                   recipient_filter=recipient_filter,
+                   results=activity_results.activity_result(user=self.request.user, activity=self.object),
+                   conversion_days=activity_results.conversion_days(),
                    recipients=recipients[:500], recipient_count=recipients.count(),
                    invite_form=InviteForm(), recipient_statuses=RecipientForm.base_fields["status"].choices,
                    can_write=self.role in self.write_roles,

@@ -178,6 +178,27 @@ class RecipientSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
         fields = ["id", "client", "status", "response", "refusal", "refusal_code", "refusal_params", "updated_at"]
 
 
+class ActivityResultSerializer(serializers.Serializer):
+    """An activity's results among the caller's clients (service.activity_results): money and the rate as decimal
+    strings; `cost_per_conversion` and `conversion_rate` are null when there is nothing to divide by."""
+
+    id = serializers.IntegerField(source="activity.pk")
+    kind = serializers.CharField(source="activity.kind")
+    title = serializers.CharField(source="activity.title")
+    held_on = serializers.DateField(source="activity.held_on")
+    invited = serializers.IntegerField()
+    responded = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    converted = serializers.IntegerField()
+    conversion_rate = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True,
+                                               help_text="Converted ÷ invited, a fraction (0.2500).")
+    cost = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                    help_text="The activity's cost in proportion to the caller's invited clients.")
+    cost_per_conversion = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    conversion_days = serializers.IntegerField(help_text="N: a conversion is a trade within N days of the activity "
+                                                         "by a client who had not traded in the N days before.")
+
+
 class InviteSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=MessageChannel.choices, required=False, allow_blank=True)
     template = serializers.PrimaryKeyRelatedField(queryset=MessageTemplate.objects.all(), required=False,

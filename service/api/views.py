@@ -10,11 +10,13 @@ from rest_framework.views import APIView
 from futures_crm.api.permissions import RolePermission
 from futures_crm.api.viewsets import ScopedViewSetMixin
 
-from .. import roles, selectors, services
+from .. import activity_results, roles, selectors, services
+from ..choices import RecipientStatus
 from ..filtersets import (
     ActivityFilterSet,
     CommunicationFilterSet,
     ProspectFilterSet,
+    RecipientFilterSet,
     ReturnVisitFilterSet,
     TaskFilterSet,
     TicketFilterSet,
@@ -202,12 +204,37 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         keys = ("invited", "refused", "level", "no_consent")
         return Response({**{key: result.params[key] for key in keys}, "message": str(result)})
 
-    @extend_schema(responses=s.RecipientSerializer(many=True))
+    @extend_schema(responses=s.RecipientSerializer(many=True),
+                   parameters=[OpenApiParameter("status", str, enum=list(RecipientStatus.values)),
+                               OpenApiParameter("result", str, enum=list(activity_results.RESULTS),
+                                                description="The recipients counted under one of the results.")])
     @action(detail=True, methods=["get"], filterset_class=None)
     def recipients(self, request, pk=None):
         qs = self.get_object().recipients.visible_to(request.user).select_related("client")
-        page = self.paginate_queryset(qs)
+        recipients = RecipientFilterSet(request.query_params, queryset=qs)
+        if not recipients.is_valid():
+            raise serializers.ValidationError(recipients.errors)
+        page = self.paginate_queryset(recipients.qs)
         return self.get_paginated_response(s.RecipientSerializer(page, many=True).data)
+
+    def _results(self, activities) -> list[dict]:
+        days = activity_results.conversion_days()
+        return [row | {"conversion_days": days}
+                for row in activity_results.activity_results(user=self.request.user, activities=activities)]
+
+    @extend_schema(responses=s.ActivityResultSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def results(self, request):
+        """The results of the activities the filters keep (`held_from`, `held_to`, `kind`), newest first: counts
+        among the caller's clients, cost apportioned to them, cost per conversion (the activity results page)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(s.ActivityResultSerializer(self._results(page), many=True).data)
+
+    @extend_schema(responses=s.ActivityResultSerializer, filters=False)
+    @action(detail=True, methods=["get"], url_path="results", url_name="result", filterset_class=None)
+    def result(self, request, pk=None):
+        """One activity's results (its page's results section)."""
+        return Response(s.ActivityResultSerializer(self._results([self.get_object()])[0]).data)
 
 
 class SurveyViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
