@@ -1,0 +1,180 @@
+"""Issue 16: `manage.py import_data accounts FILE` as a user runs it, against `psql \\copy` of the same file.
+
+Generates an account-settlement file (ACCOUNTS × DAYS rows, the exact table columns) and a book of
+ACCOUNTS clients (imported once through the clients import), then times, alternating and in the same
+run, RUNS times each:
+
+  (a) psql -c "\\copy bench_bare FROM FILE CSV HEADER"  into a bare table of the same columns
+      (no key, no index, logged; dropped and created again before each run, outside the timing);
+  (b) python manage.py import_data accounts FILE  as a subprocess (process start included).
+
+Each import starts from the same state: the file's rows (and alerts) of the bench accounts are deleted
+and the table vacuumed between runs, and its batch deleted (else the same checksum is a duplicate).
+Wall time by the clock around each child, peak RSS from the child's own rusage (os.wait4), the load
+average before each run. Prints min / median / max, the ratio of the medians, and the import's phase
+timings (its batch report) of each run.
+
+    DEBUG=1 DATABASE_URL=postgres://…/futures_crm_x python bench/import_vs_copy.py --accounts 20000 --days 50
+    DEBUG=1 DATABASE_URL=postgres://…/futures_crm_x python bench/import_vs_copy.py --accounts 100000 --days 20
+
+The database must be one of your own: the bench accounts (7xxxxxxxxx) and their rows are replaced.
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futures_crm.settings")
+
+PREFIX = "7"  # bench accounts, as in `manage.py bench_import`: never a demo or real account number
+
+
+def child(argv: list[str], env: dict) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of one child process, started and waited for here."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{out[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values))) + f" {unit}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dir", default=str(ROOT / "var" / "bench_import16"), help="where the files are kept")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from clients.demo_settlement import trading_days, write_history
+    from clients.identity import id_card_with_check
+    from clients.imports.services import import_run
+    from clients.models import Client, ImportBatch
+    from clients.models.imports import ImportSource
+
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"{PREFIX}{n:09d}" for n in range(args.accounts)]
+    days = trading_days(args.days, datetime.date(2025, 6, 30))
+    path = folder / f"accounts_{args.accounts}x{args.days}.csv"
+    if not path.exists():
+        t0 = time.perf_counter()
+        part = path.with_suffix(".part")
+        with open(part, "w", encoding="utf-8", newline="") as fa, open(os.devnull, "w") as fc:
+            rows, _contracts = write_history([(a, "individual") for a in ids], days, fa, fc, seed=16)
+        part.rename(path)
+        print(f"generated {path} ({rows:,} rows) in {time.perf_counter() - t0:.1f}s")
+    rows = sum(1 for _ in open(path, "rb")) - 1  # noqa: SIM115
+    size_mb = path.stat().st_size / 1e6
+
+    # The book: exactly the file's accounts among the bench clients.
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clients_client WHERE account_id LIKE %s", [PREFIX + "%"])
+        have = cur.fetchone()[0]
+    if have != args.accounts or Client.objects.filter(account_id=ids[-1]).count() != 1:
+        cleanup_rows(connection, None, None)
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM clients_client WHERE account_id LIKE %s", [PREFIX + "%"])
+        book = folder / f"clients_{args.accounts}.csv"
+        with open(book, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["account_id", "name", "client_type", "id_type", "id_number", "branch_code", "open_date"])
+            for n, account in enumerate(ids):
+                w.writerow([account, f"客户{n}", "individual", "id_card",
+                            id_card_with_check(f"110101198{n % 10}0101{n % 1000:03d}"), f"BR{n % 20:02d}",
+                            "2020-01-02"])
+        ImportBatch.objects.filter(source=ImportSource.BENCH, kind="clients").delete()
+        t0 = time.perf_counter()
+        batch = import_run(kind="clients", path=book, source=ImportSource.BENCH)
+        if batch.status != "imported":
+            raise SystemExit(f"clients: {batch.status} {batch.message}")
+        print(f"book: {args.accounts:,} clients imported in {time.perf_counter() - t0:.1f}s")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clients_client")
+        book_size = cur.fetchone()[0]
+
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    psql = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", db.get("HOST") or "127.0.0.1",
+            "-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres", "-d", db["NAME"]]
+    header = open(path, encoding="utf-8").readline().strip().split(",")  # noqa: SIM115
+    types = {"trade_date": "date", "account_id": "text"}
+    bare_ddl = ", ".join(f"{c} {types.get(c, 'numeric(20,2)')}" for c in header)
+    lo, hi = min(days).isoformat(), max(days).isoformat()
+    importer = [sys.executable, str(ROOT / "manage.py"), "import_data", "accounts", str(path)]
+
+    print(f"file {path.name}: {rows:,} rows, {size_mb:.0f} MB; book {book_size:,} clients; "
+          f"{os.cpu_count()} CPUs; {args.runs} runs each, alternating")
+    print(f"(a) {' '.join(psql[:1])} -c \"\\copy bench_bare FROM '{path.name}' WITH (FORMAT csv, HEADER true)\"")
+    print(f"(b) python manage.py import_data accounts {path.name}")
+    bare, ours, rss, bare_rss, loads = [], [], [], [], []
+    for run in range(args.runs):
+        cleanup_rows(connection, lo, hi)
+        subprocess.run([*psql, "-c", "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_bare; "  # noqa: S603
+                        f"CREATE TABLE bench_bare ({bare_ddl}); CHECKPOINT"], check=True, env=env)
+        pair = [("copy", [*psql, "-c", f"\\copy bench_bare FROM '{path}' WITH (FORMAT csv, HEADER true)"]),
+                ("import", importer)]
+        if run % 2:
+            pair.reverse()  # alternate which goes first, so both see the same load
+        for name, argv in pair:
+            if name == "import":
+                ImportBatch.objects.filter(file_name=path.name).delete()
+            load = os.getloadavg()[0]
+            elapsed, peak, out = child(argv, env)
+            if name == "copy":
+                bare.append(elapsed)
+                bare_rss.append(peak)
+                print(f"  run {run + 1} copy   {elapsed:6.2f} s  {peak:5.0f} MB  load {load:.2f}", flush=True)
+                subprocess.run([*psql, "-c", "DROP TABLE bench_bare; CHECKPOINT"], check=True, env=env)  # noqa: S603
+                continue
+            ours.append(elapsed)
+            rss.append(peak)
+            loads.append(load)
+            batch = ImportBatch.objects.filter(file_name=path.name).order_by("-pk").first()
+            if batch is None or batch.status != "imported" or batch.rows_written != rows:
+                raise SystemExit(f"import did not write every row:\n{out[-3000:]}")
+            print(f"  run {run + 1} import {elapsed:6.2f} s  {peak:5.0f} MB  load {load:.2f}  "
+                  f"route {batch.report.get('route')}  {batch.report.get('timings')}", flush=True)
+    cleanup_rows(connection, lo, hi)
+    ratio = statistics.median(ours) / statistics.median(bare)
+    print(f"\npsql \\copy bare table: {spread(bare)} (min / median / max), {rows / statistics.median(bare):,.0f} rows/s")
+    print(f"import_data:           {spread(ours)}, {rows / statistics.median(ours):,.0f} rows/s")
+    print(f"ratio of medians {ratio:.2f}x; per run {', '.join(f'{o / b:.2f}' for o, b in zip(ours, bare))}")
+    print(f"import peak RSS {spread(rss, 'MB', 0)}; psql {max(bare_rss):.0f} MB; "
+          f"load average (1 min) before the imports {spread(loads, '', 2)}")
+
+
+def cleanup_rows(connection, lo, hi) -> None:
+    """The bench accounts' settlement rows and alerts (of the days lo..hi, or all), then VACUUM."""
+    days = " AND t.trade_date BETWEEN %s AND %s" if lo else ""
+    with connection.cursor() as cur:
+        for table in ("clients_accountsettlement", "clients_settlementalert", "clients_contractsettlement"):
+            cur.execute(f"DELETE FROM {table} t USING clients_client c "  # noqa: S608 - constant names
+                        f"WHERE c.id = t.client_id AND c.account_id LIKE %s{days}", [PREFIX + "%", *([lo, hi] if lo else [])])
+        cur.execute("VACUUM ANALYZE clients_accountsettlement")
+
+
+if __name__ == "__main__":
+    main()
