@@ -10,7 +10,7 @@ run, RUNS times each:
 
 Each import starts from the same state: the file's rows (and alerts) of the bench accounts are deleted
 and the table vacuumed between runs, and its batch deleted (else the same checksum is a duplicate).
-Wall time by the clock around each child, peak RSS from the child's own rusage (os.wait4), the load
+Wall time by the clock around each child, peak RSS by GNU time (/usr/bin/time -f %M), the load
 average before each run. Prints min / median / max, the ratio of the medians, and the import's phase
 timings (its batch report) of each run.
 
@@ -27,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,16 +39,19 @@ PREFIX = "7"  # bench accounts, as in `manage.py bench_import`: never a demo or 
 
 
 def child(argv: list[str], env: dict) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one child process, started and waited for here."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
-    out = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{out[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024, out
+    """(wall seconds, peak RSS in MB, output) of one child process.
+
+    The peak RSS is GNU time's (`%M`): Linux counts a child's RSS from before its exec, so a child
+    forked straight from this (large) process would report this process's size as its own.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        t0 = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-o", rss.name, "-f", "%M", *argv], env=env,  # noqa: S603
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode:
+            raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-3000:]}")
+        return elapsed, int(rss.read().split()[-1]) / 1024, proc.stdout
 
 
 def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
@@ -59,6 +63,7 @@ def main():
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", default="", help="another checkout whose import is timed in the same turns")
     parser.add_argument("--dir", default=str(ROOT / "var" / "bench_import16"), help="where the files are kept")
     args = parser.parse_args()
 
@@ -123,56 +128,64 @@ def main():
     types = {"trade_date": "date", "account_id": "text"}
     bare_ddl = ", ".join(f"{c} {types.get(c, 'numeric(20,2)')}" for c in header)
     lo, hi = min(days).isoformat(), max(days).isoformat()
-    importer = [sys.executable, str(ROOT / "manage.py"), "import_data", "accounts", str(path)]
+    subjects = {"copy": [*psql, "-c", f"\\copy bench_bare FROM '{path}' WITH (FORMAT csv, HEADER true)"],
+                "import": [sys.executable, str(ROOT / "manage.py"), "import_data", "accounts", str(path)]}
+    if args.compare:
+        subjects["before"] = [sys.executable, str(Path(args.compare) / "manage.py"), "import_data", "accounts",
+                              str(path)]
 
     print(f"file {path.name}: {rows:,} rows, {size_mb:.0f} MB; book {book_size:,} clients; "
-          f"{os.cpu_count()} CPUs; {args.runs} runs each, alternating")
-    print(f"(a) {' '.join(psql[:1])} -c \"\\copy bench_bare FROM '{path.name}' WITH (FORMAT csv, HEADER true)\"")
-    print(f"(b) python manage.py import_data accounts {path.name}")
-    bare, ours, rss, bare_rss, loads = [], [], [], [], []
+          f"{os.cpu_count()} CPUs; {args.runs} runs each, in turn (the first one moves each run)")
+    print(f"copy:   psql -c \"\\copy bench_bare FROM '{path.name}' WITH (FORMAT csv, HEADER true)\"")
+    print(f"import: python manage.py import_data accounts {path.name}")
+    if args.compare:
+        print(f"before: the same command from {args.compare}")
+    seen = {name: {"time": [], "rss": [], "load": []} for name in subjects}
+    names = list(subjects)
     for run in range(args.runs):
-        cleanup_rows(connection, lo, hi)
-        subprocess.run([*psql, "-c", "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_bare; "  # noqa: S603
-                        f"CREATE TABLE bench_bare ({bare_ddl}); CHECKPOINT"], check=True, env=env)
-        pair = [("copy", [*psql, "-c", f"\\copy bench_bare FROM '{path}' WITH (FORMAT csv, HEADER true)"]),
-                ("import", importer)]
-        if run % 2:
-            pair.reverse()  # alternate which goes first, so both see the same load
-        for name, argv in pair:
-            if name == "import":
-                ImportBatch.objects.filter(file_name=path.name).delete()
-            load = os.getloadavg()[0]
-            elapsed, peak, out = child(argv, env)
+        for name in names[run % len(names):] + names[:run % len(names)]:
             if name == "copy":
-                bare.append(elapsed)
-                bare_rss.append(peak)
-                print(f"  run {run + 1} copy   {elapsed:6.2f} s  {peak:5.0f} MB  load {load:.2f}", flush=True)
-                subprocess.run([*psql, "-c", "DROP TABLE bench_bare; CHECKPOINT"], check=True, env=env)  # noqa: S603
+                subprocess.run([*psql, "-c", "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_bare; "  # noqa: S603
+                                f"CREATE TABLE bench_bare ({bare_ddl}); CHECKPOINT"], check=True, env=env)
+            else:
+                cleanup_rows(connection, lo, hi)
+                ImportBatch.objects.filter(file_name=path.name).delete()
+                subprocess.run([*psql, "-c", "CHECKPOINT"], check=True, env=env)  # noqa: S603
+            load = os.getloadavg()[0]
+            elapsed, peak, out = child(subjects[name], env)
+            for key, value in (("time", elapsed), ("rss", peak), ("load", load)):
+                seen[name][key].append(value)
+            line = f"  run {run + 1} {name:6} {elapsed:6.2f} s  {peak:5.0f} MB  load {load:5.2f}"
+            if name == "copy":
+                print(line, flush=True)
+                subprocess.run([*psql, "-c", "DROP TABLE bench_bare"], check=True, env=env)  # noqa: S603
                 continue
-            ours.append(elapsed)
-            rss.append(peak)
-            loads.append(load)
             batch = ImportBatch.objects.filter(file_name=path.name).order_by("-pk").first()
             if batch is None or batch.status != "imported" or batch.rows_written != rows:
-                raise SystemExit(f"import did not write every row:\n{out[-3000:]}")
-            print(f"  run {run + 1} import {elapsed:6.2f} s  {peak:5.0f} MB  load {load:.2f}  "
-                  f"route {batch.report.get('route')}  {batch.report.get('timings')}", flush=True)
+                raise SystemExit(f"{name} did not write every row:\n{out[-3000:]}")
+            timings = batch.report.get("timings") or {}
+            outside = elapsed - sum(timings.values())
+            print(f"{line}  route {batch.report.get('route')}  {timings}  not in the timings {outside:.2f} s",
+                  flush=True)
     cleanup_rows(connection, lo, hi)
-    ratio = statistics.median(ours) / statistics.median(bare)
-    print(f"\npsql \\copy bare table: {spread(bare)} (min / median / max), {rows / statistics.median(bare):,.0f} rows/s")
-    print(f"import_data:           {spread(ours)}, {rows / statistics.median(ours):,.0f} rows/s")
-    print(f"ratio of medians {ratio:.2f}x; per run {', '.join(f'{o / b:.2f}' for o, b in zip(ours, bare))}")
-    print(f"import peak RSS {spread(rss, 'MB', 0)}; psql {max(bare_rss):.0f} MB; "
-          f"load average (1 min) before the imports {spread(loads, '', 2)}")
+    bare = statistics.median(seen["copy"]["time"])
+    print()
+    for name, got in seen.items():
+        median = statistics.median(got["time"])
+        ratio = "" if name == "copy" else f", ratio of medians {median / bare:.2f}x, per run " + ", ".join(
+            f"{o / b:.2f}" for o, b in zip(got["time"], seen["copy"]["time"], strict=True))
+        print(f"{name:6}: {spread(got['time'])} (min / median / max), {rows / median:,.0f} rows/s{ratio}")
+        print(f"        peak RSS {spread(got['rss'], 'MB', 0)}; load average (1 min) before {spread(got['load'], '')}")
 
 
 def cleanup_rows(connection, lo, hi) -> None:
     """The bench accounts' settlement rows and alerts (of the days lo..hi, or all), then VACUUM."""
     days = " AND t.trade_date BETWEEN %s AND %s" if lo else ""
     with connection.cursor() as cur:
+        params = [PREFIX + "%", *([lo, hi] if lo else [])]
         for table in ("clients_accountsettlement", "clients_settlementalert", "clients_contractsettlement"):
             cur.execute(f"DELETE FROM {table} t USING clients_client c "  # noqa: S608 - constant names
-                        f"WHERE c.id = t.client_id AND c.account_id LIKE %s{days}", [PREFIX + "%", *([lo, hi] if lo else [])])
+                        f"WHERE c.id = t.client_id AND c.account_id LIKE %s{days}", params)
         cur.execute("VACUUM ANALYZE clients_accountsettlement")
 
 
