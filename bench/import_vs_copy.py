@@ -1,18 +1,22 @@
 """Issue 16: `manage.py import_data accounts FILE` as a user runs it, against `psql \\copy` of the same file.
 
 Generates an account-settlement file (ACCOUNTS × DAYS rows, the exact table columns) and a book of
-ACCOUNTS clients (imported once through the clients import), then times, alternating and in the same
-run, RUNS times each:
+ACCOUNTS clients (imported once through the clients import), then times, in turn and in the same run
+(the subject going first moves by one each run, so all see the same load), RUNS times each:
 
-  (a) psql -c "\\copy bench_bare FROM FILE CSV HEADER"  into a bare table of the same columns
-      (no key, no index, logged; dropped and created again before each run, outside the timing);
-  (b) python manage.py import_data accounts FILE  as a subprocess (process start included).
+  copy    psql -c "\\copy bench_bare FROM FILE CSV HEADER"  into a bare table of the same columns
+          (no key, no index, logged; created again before each run, outside the timing): the issue's baseline;
+  keyed   psql \\copy of the same rows with client ids into a table LIKE clients_accountsettlement (its
+          primary key): PostgreSQL's own share, the floor of any route writing straight into the table;
+  import  python manage.py import_data accounts FILE  as a subprocess (process start included);
+  before  (with --compare CHECKOUT) the same command from another checkout, e.g. the code before a change.
 
 Each import starts from the same state: the file's rows (and alerts) of the bench accounts are deleted
-and the table vacuumed between runs, and its batch deleted (else the same checksum is a duplicate).
-Wall time by the clock around each child, peak RSS by GNU time (/usr/bin/time -f %M), the load
-average before each run. Prints min / median / max, the ratio of the medians, and the import's phase
-timings (its batch report) of each run.
+and the table vacuumed before it, and its batch deleted (else the same checksum is a duplicate); a
+CHECKPOINT precedes every subject. Wall time by the clock around each child, peak RSS by GNU time
+(/usr/bin/time -f %M), the load average before each. Prints min / median / max, the ratios of the
+medians to the bare COPY, and each import's phase timings (its batch report) and the time outside them
+(process start, commit, exit).
 
     DEBUG=1 DATABASE_URL=postgres://…/futures_crm_x python bench/import_vs_copy.py --accounts 20000 --days 50
     DEBUG=1 DATABASE_URL=postgres://…/futures_crm_x python bench/import_vs_copy.py --accounts 100000 --days 20
@@ -35,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futures_crm.settings")
 
+# The two plain COPYs: into a bare table (the issue's baseline), and into a copy of the settlement table with
+# its key, of the same rows with client ids (what any route writing straight into the table cannot go under).
+TABLES = {"copy": "bench_bare", "keyed": "bench_keyed"}
 PREFIX = "7"  # bench accounts, as in `manage.py bench_import`: never a demo or real account number
 
 
@@ -46,7 +53,9 @@ def child(argv: list[str], env: dict) -> tuple[float, float, str]:
     """
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-o", rss.name, "-f", "%M", *argv], env=env,  # noqa: S603
+        # In the checkout's own folder: Django puts the working directory first on sys.path.
+        cwd = Path(argv[1]).parent if argv[1].endswith("manage.py") else None
+        proc = subprocess.run(["/usr/bin/time", "-o", rss.name, "-f", "%M", *argv], env=env, cwd=cwd,  # noqa: S603
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         elapsed = time.perf_counter() - t0
         if proc.returncode:
@@ -128,7 +137,20 @@ def main():
     types = {"trade_date": "date", "account_id": "text"}
     bare_ddl = ", ".join(f"{c} {types.get(c, 'numeric(20,2)')}" for c in header)
     lo, hi = min(days).isoformat(), max(days).isoformat()
+    # The same rows with client ids in place of account numbers, for `keyed`: PostgreSQL's part alone.
+    keyed_path = path.with_name(path.stem + f"_ids{book_size}.csv")
+    if not keyed_path.exists():
+        ids_of = dict(Client.objects.filter(account_id__startswith=PREFIX).values_list("account_id", "id"))
+        at = header.index("account_id")
+        with open(path, encoding="utf-8") as src, open(keyed_path, "w", encoding="utf-8") as out:
+            out.write(src.readline().replace("account_id", "client_id"))
+            for line in src:
+                cells = line.split(",", at + 1)
+                cells[at] = str(ids_of[cells[at]])
+                out.write(",".join(cells))
     subjects = {"copy": [*psql, "-c", f"\\copy bench_bare FROM '{path}' WITH (FORMAT csv, HEADER true)"],
+                "keyed": [*psql, "-c", f"\\copy bench_keyed ({', '.join(header).replace('account_id', 'client_id')}) "
+                          f"FROM '{keyed_path}' WITH (FORMAT csv, HEADER true)"],
                 "import": [sys.executable, str(ROOT / "manage.py"), "import_data", "accounts", str(path)]}
     if args.compare:
         subjects["before"] = [sys.executable, str(Path(args.compare) / "manage.py"), "import_data", "accounts",
@@ -137,6 +159,8 @@ def main():
     print(f"file {path.name}: {rows:,} rows, {size_mb:.0f} MB; book {book_size:,} clients; "
           f"{os.cpu_count()} CPUs; {args.runs} runs each, in turn (the first one moves each run)")
     print(f"copy:   psql -c \"\\copy bench_bare FROM '{path.name}' WITH (FORMAT csv, HEADER true)\"")
+    print(f"keyed:  psql -c \"\\copy bench_keyed (…client_id…) FROM '{keyed_path.name}' …\" into a table LIKE "
+          "clients_accountsettlement INCLUDING ALL (its primary key)")
     print(f"import: python manage.py import_data accounts {path.name}")
     if args.compare:
         print(f"before: the same command from {args.compare}")
@@ -144,9 +168,11 @@ def main():
     names = list(subjects)
     for run in range(args.runs):
         for name in names[run % len(names):] + names[:run % len(names)]:
-            if name == "copy":
-                subprocess.run([*psql, "-c", "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_bare; "  # noqa: S603
-                                f"CREATE TABLE bench_bare ({bare_ddl}); CHECKPOINT"], check=True, env=env)
+            if name in TABLES:
+                ddl = f"({bare_ddl})" if name == "copy" else "(LIKE clients_accountsettlement INCLUDING ALL)"
+                subprocess.run([*psql, "-c", "SET client_min_messages = warning; "  # noqa: S603
+                                f"DROP TABLE IF EXISTS {TABLES[name]}; CREATE TABLE {TABLES[name]} {ddl}; CHECKPOINT"],
+                               check=True, env=env)
             else:
                 cleanup_rows(connection, lo, hi)
                 ImportBatch.objects.filter(file_name=path.name).delete()
@@ -156,9 +182,9 @@ def main():
             for key, value in (("time", elapsed), ("rss", peak), ("load", load)):
                 seen[name][key].append(value)
             line = f"  run {run + 1} {name:6} {elapsed:6.2f} s  {peak:5.0f} MB  load {load:5.2f}"
-            if name == "copy":
+            if name in TABLES:
                 print(line, flush=True)
-                subprocess.run([*psql, "-c", "DROP TABLE bench_bare"], check=True, env=env)  # noqa: S603
+                subprocess.run([*psql, "-c", f"DROP TABLE {TABLES[name]}"], check=True, env=env)  # noqa: S603
                 continue
             batch = ImportBatch.objects.filter(file_name=path.name).order_by("-pk").first()
             if batch is None or batch.status != "imported" or batch.rows_written != rows:
