@@ -25,7 +25,7 @@ def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
     """
     name = name or ""
     head: list[str] = []
-    # pypinyin loads its phrase dictionary (≈ 0.3 s, ≈ 50 MB) when imported: only when a name is keyed,
+    # pypinyin loads its phrase dictionary (≈ 0.3 s, ≈ 55 MB) when imported: only when a name is keyed,
     # not in every process that imports this module (a settlement import, a worker).
     from pypinyin import Style, lazy_pinyin
 
