@@ -2,8 +2,6 @@
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 # Characters read differently as a surname than in ordinary words (曾 is zēng, not céng): a user
 # looking for 曾伟 types `zengwei` / `zw`. One syllable per character.
 SURNAME_READINGS = {
@@ -27,6 +25,10 @@ def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
     """
     name = name or ""
     head: list[str] = []
+    # pypinyin loads its phrase dictionary (≈ 0.3 s, ≈ 55 MB) when imported: only when a name is keyed,
+    # not in every process that imports this module (a settlement import, a worker).
+    from pypinyin import Style, lazy_pinyin
+
     if person:
         surname = next((s for s in _SURNAMES if name.startswith(s)), "")
         head, name = SURNAME_READINGS.get(surname, []), name[len(surname):]

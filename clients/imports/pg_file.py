@@ -17,11 +17,14 @@ Every function here works on the one `ImportRun` (its reader, validator, writer,
 
 import csv
 import io
+import re
 import tempfile
+import time
 
 import psycopg2
 from django.db import IntegrityError, transaction
 
+from .reader import BLOCK
 from .run import REPORT_ERRORS
 from .writer_pg import KeyCollision
 
@@ -32,8 +35,11 @@ def import_file(run) -> dict:
     """A settlement file: the direct route when it applies, else (or on a key collision) staged."""
     writer = run.writer
     if writer.direct_ok():
+        t0 = time.perf_counter()
         day = first_day(run)
-        if day and not writer.has_day(day):
+        stored = bool(day) and writer.has_day(day)
+        run.timings["probe"] = round(time.perf_counter() - t0, 3)
+        if day and not stored:
             try:
                 with transaction.atomic():
                     run.route = "direct"
@@ -177,6 +183,46 @@ def stage_lines(run) -> None:
     run.writer.stage_text(chunks(), _layout(run.validator))
 
 
+def _whole_blocks(run, ids: dict[str, str], lines: "_Lines"):
+    """A function taking a block of plain lines (`CsvSource.pieces`) in one piece, C-level throughout.
+
+    It returns (COPY data, lines) when every line of the block is ASCII, matches the direct pattern,
+    has a real trading day and a known account; else None, and the caller reads the block line by
+    line (so every refusal is still decided, and worded, by the per-line route).
+    """
+    validator = run.validator
+    at, on = validator.positions["account_id"], validator.positions["trade_date"]
+    whole = validator.block_matcher().fullmatch
+    # "\n" + the cells before the account, the account, the rest of the line: 3 strings a line.
+    split = re.compile(rb"(\n(?:[^,\n]*,){%d})([^,\n]*)" % at).split
+    days_of = re.compile(rb"\n(?:[^,\n]*,){%d}([^,\n]*)" % on).findall
+    client = {a.encode(): c.encode() for a, c in ids.items() if a.isascii()}.__getitem__
+    days_get, day = lines.days.get, lines.day
+
+    def take(text: str):
+        if not text.isascii():
+            return None
+        data = text.encode("ascii")
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")  # COPY wants one kind of line end; the pieces are LF
+        if whole(data) is None:
+            return None
+        parts = split(b"\n" + data)
+        # The distinct trading days: the prefixes when the day is the first cell and the account the second.
+        found = {p[1:-1] for p in set(parts[1::3])} if (on, at) == (0, 1) else set(days_of(b"\n" + data))
+        for raw in found:
+            raw = raw.decode("ascii")
+            if not (days_get(raw) or day(raw)):
+                return None
+        try:
+            parts[2::3] = map(client, parts[2::3])
+        except KeyError:  # an unknown account: its line gets a placeholder client, staged
+            return None
+        return b"".join(parts)[1:], len(parts) // 3
+
+    return take
+
+
 def copy_direct(run) -> dict:
     """The direct route; raises KeyCollision (savepoint rolled back) when a key is already there.
 
@@ -184,40 +230,58 @@ def copy_direct(run) -> dict:
     """
     source, writer = run.reader, run.writer
     layout = _layout(run.validator)
+    t0 = time.perf_counter()
     ids = writer.client_ids()
     lines = _Lines(run, direct=True)
+    take = _whole_blocks(run, ids, lines)
+    run.timings["client_map"] = round(time.perf_counter() - t0, 3)
     leftovers = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
     held = {"n": 0}
 
     def chunks():
-        # The hot loop of a nightly import: names bound locally, groups fetched by number in one call.
+        # The hot loop of a nightly import: most of the file comes as blocks of plain lines, taken
+        # whole; the lines of a block it cannot take (and every other record) one by one, names bound
+        # locally, groups fetched by number in one call.
         match, ids_get, days_get, day = lines.match, ids.get, lines.days.get, lines.day
         index = lines.pattern.groupindex
         groups = (index["pre"], index["account"], index["post"], index["day"])
         buf, read, sent = [], 0, 0
-        for line, text in source.records():
-            read += 1
-            found = match(text)
-            if found is not None:
-                pre, account, post, raw_day = found.group(*groups)
-                if days_get(raw_day) or day(raw_day):
-                    client = ids_get(account)
-                    if client is not None:
-                        buf.append(pre + client + post)
-                        if len(buf) == CHUNK_LINES:
-                            sent += CHUNK_LINES
-                            run.tick(read, written=sent)
-                            buf.append("")
-                            yield "\n".join(buf)
-                            buf = []
-                        continue
-                    leftovers.write(f"{line},{text}\n")  # an unknown account: a placeholder, staged
-                    held["n"] += 1
+        for kind, first, piece in source.pieces():
+            if kind is BLOCK:
+                taken = take(piece)
+                if taken is not None:
+                    data, count = taken
+                    read += count
+                    sent += count
+                    run.tick(read, written=sent + len(buf))
+                    yield data
                     continue
-            checked = lines.checked(source, line, text)
-            if checked is not None:
-                leftovers.write(checked)
-            held["n"] += 1
+                records = source.block_records(first, piece)
+            else:
+                records = ((first, piece),)
+            for line, text in records:
+                read += 1
+                found = match(text)
+                if found is not None:
+                    pre, account, post, raw_day = found.group(*groups)
+                    if days_get(raw_day) or day(raw_day):
+                        client = ids_get(account)
+                        if client is not None:
+                            buf.append(pre + client + post)
+                            if len(buf) == CHUNK_LINES:
+                                sent += CHUNK_LINES
+                                run.tick(read, written=sent)
+                                buf.append("")
+                                yield "\n".join(buf)
+                                buf = []
+                            continue
+                        leftovers.write(f"{line},{text}\n")  # an unknown account: a placeholder, staged
+                        held["n"] += 1
+                        continue
+                checked = lines.checked(source, line, text)
+                if checked is not None:
+                    leftovers.write(checked)
+                held["n"] += 1
         run.read = read
         run.tick(read, written=sent + len(buf))
         if buf:

@@ -10,6 +10,9 @@ import sys
 from futures_crm.texts import text
 
 SAMPLE = 1 << 20  # detection looks at the first MiB
+# Pieces of `CsvSource.pieces`: a block of plain lines, or one record.
+BLOCK, RECORD = "block", "record"
+BLOCK_CHARS = 1 << 18  # characters read at a time (a block is at most this, plus a line)
 ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030"}
 
 csv.field_size_limit(min(sys.maxsize, 1 << 24))
@@ -145,24 +148,64 @@ class CsvSource:
         csv parse. A quoted field may span lines: an odd number of quotes keeps the record open.
         Line numbers are the csv reader's (the record's last physical line).
         """
+        for kind, number, piece in self.pieces():
+            if kind is BLOCK:
+                yield from self.block_records(number, piece)
+            else:
+                yield number, piece
+
+    def pieces(self, size: int | None = None):
+        """The records of `records()`, a block of plain lines at a time where it can.
+
+        Yields (BLOCK, first line number, text): whole lines, each ending in a line feed, with no quote
+        and no carriage return but in CRLF, which a caller may take in one piece (or read line by line
+        with `block_records`); and (RECORD, line number, text) for every other record, as `records()`
+        gives it. Physical lines are split as the text layer splits them (LF, CRLF or a lone CR).
+        """
         number = self._reader.line_num
-        pending = ""
+        pending = carry = ""
+        read, size = self._text.read, size or BLOCK_CHARS
         try:
-            for text in self._text:
-                number += 1
-                if pending:
-                    text = pending + text
-                if text.count('"') % 2:
-                    pending = text
+            while True:
+                chunk = read(size)
+                text = carry + chunk
+                if not text:
+                    break
+                # Whole lines only: up to the last LF (or a lone CR that is not the last character,
+                # which may be the first half of a CRLF); a line longer than a block waits for more.
+                cut = (text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1) if chunk else len(text)
+                if not cut:
+                    carry = text
                     continue
-                pending = ""
-                text = text.rstrip("\r\n")
-                if text:
-                    yield number, text
+                text, carry = text[:cut], text[cut:]
+                if not pending and '"' not in text and text[-1] == "\n" \
+                        and ("\r" not in text or text.count("\r") == text.count("\r\n")):
+                    yield BLOCK, number + 1, text
+                    number += text.count("\n")
+                    continue
+                for line in io.StringIO(text, newline=""):
+                    number += 1
+                    if pending:
+                        line = pending + line
+                    if line.count('"') % 2:
+                        pending = line
+                        continue
+                    pending = ""
+                    line = line.rstrip("\r\n")
+                    if line:
+                        yield RECORD, number, line
         except UnicodeDecodeError as exc:
             raise self._not_text() from exc
         if pending:
-            yield number, pending.rstrip("\r\n")
+            yield RECORD, number, pending.rstrip("\r\n")
+
+    @staticmethod
+    def block_records(first: int, text: str):
+        """(line number, text) of the non-blank lines of a BLOCK piece."""
+        for number, line in enumerate(text.split("\n"), start=first):
+            line = line.rstrip("\r")
+            if line:
+                yield number, line
 
     @staticmethod
     def cells(number: int, text: str) -> list[str]:

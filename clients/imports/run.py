@@ -2,6 +2,7 @@
 
 import json
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -83,12 +84,14 @@ class ImportRun:
 
     def open(self) -> None:
         """Read the header: the reader, the validator built from it, and the writer."""
+        t0 = time.perf_counter()
         self.reader = CsvSource(self.path, self.encoding) if self.path is not None else RowsSource(self.rows)
         self.batch.encoding = self.reader.encoding_label
         self.progress.update(phase="reading", size=getattr(self.reader, "size", 0))
         self.validator = RowValidator(self.fmt, self.reader.header)
         self.warnings += self.validator.warnings
         self.writer = PgWriter(self)
+        self.timings["open"] = round(time.perf_counter() - t0, 3)
 
     def source(self) -> CsvSource:
         """A fresh reader of the same file, in the encoding found (for a second look at some lines)."""

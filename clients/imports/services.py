@@ -66,12 +66,15 @@ def import_run(*, kind: str, path=None, rows=None, by=None, partial: bool = Fals
         raise ValueError(f"unknown kind {kind!r}")
     if (path is None) == (rows is None):
         raise ValueError("give exactly one of path and rows")
+    t0 = time.perf_counter()
     checksum = file_checksum(path) if path is not None else _rows_checksum(rows)
+    t1 = time.perf_counter()
     batch = _claim(kind=kind, checksum=checksum, status=BatchStatus.RUNNING, source=source, partial=partial,
                    file_name=file_name or (Path(path).name if path is not None else ""), by=by)
     if batch.status == BatchStatus.DUPLICATE:
         return batch
-    return _execute(batch, path=path, rows=rows, encoding=encoding)
+    timings = {"checksum": round(t1 - t0, 3), "claim": round(time.perf_counter() - t1, 3)}
+    return _execute(batch, path=path, rows=rows, encoding=encoding, timings=timings)
 
 
 # -- one batch per file: the claim ---------------------------------------------------------------------------
@@ -114,10 +117,13 @@ def _claim(*, kind: str, checksum: str, status: str, by, **fields) -> ImportBatc
 
 # -- the import and its outcome ------------------------------------------------------------------------------
 
-def _execute(batch: ImportBatch, *, path=None, rows=None, encoding: str = "auto") -> ImportBatch:
-    """Run a claimed batch's import; whatever happens, the batch ends with its outcome recorded."""
+def _execute(batch: ImportBatch, *, path=None, rows=None, encoding: str = "auto", timings=None) -> ImportBatch:
+    """Run a claimed batch's import; whatever happens, the batch ends with its outcome recorded.
+
+    `timings`: seconds of the steps before (checksum, claim), which the report lists with the others."""
     run = ImportRun(batch=batch, fmt=FORMATS[batch.kind], path=path, rows=rows, encoding=encoding,
-                    partial=batch.partial, progress=Progress(batch.pk, live=not connection.in_atomic_block))
+                    partial=batch.partial, progress=Progress(batch.pk, live=not connection.in_atomic_block),
+                    timings=dict(timings or {}))
     try:
         with run.progress:
             return _write(run)

@@ -9,6 +9,9 @@ from clients.models.imports import ImportSource
 
 class Command(BaseCommand):
     help = "Import a back-office file (clients, accounts or contracts); exit status 0 when imported."
+    # The system checks import every URLconf and view (≈ 0.4 s of a nightly file's process start); they
+    # have nothing to say about an import and run with every other command, migrate and runserver.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(FORMATS))
