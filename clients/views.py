@@ -46,6 +46,7 @@ class ClientListView(FilteredListView):
     template_name = "clients/client_list.html"
     export_name = "clients.csv"
     export_columns = EXPORT_COLUMNS
+    count_cap = 10_000  # a firm-wide list of a million clients says "more than 10,000"
 
     def get_queryset(self):
         return selectors.client_list(user=self.request.user)
