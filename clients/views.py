@@ -117,7 +117,10 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
     def get_context_data(self, contact_form=None, suitability_form=None, key_form=None, revealed_id=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
         client, user = self.object, self.request.user
-        suitability = selectors.current_suitability(client)
+        # The newest ten assessments, newest first: the current one (selectors.current_suitability) is the first.
+        suitability_history = list(client.suitability_assessments.select_related("assessed_by__staff_profile")
+                                   .order_by("-assessed_on", "-id")[:10])
+        suitability = suitability_history[0] if suitability_history else None
         personal = selectors.sees_personal_data(user)
         audit_allowed = selectors.reads_audit_trail(user)
         tab = self.request.GET.get("tab") if audit_allowed else None
@@ -125,7 +128,7 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             tab=tab or "overview",
             suitability=suitability,
             suitability_expired=selectors.suitability_expired(suitability),
-            suitability_history=client.suitability_assessments.select_related("assessed_by__staff_profile")[:10],
+            suitability_history=suitability_history,
             segment=getattr(client, "segment", None),
             contact_logs=client.contact_logs.select_related("by__staff_profile")[:50],
             personal=personal,
