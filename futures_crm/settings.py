@@ -89,6 +89,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms: Django's plain widgets written without a template per <input> and <option> (same markup).
+FORM_RENDERER = "futures_crm.renderers.FastWidgetRenderer"
+
 WSGI_APPLICATION = "futures_crm.wsgi.application"
 
 if "DATABASE_URL" in env.ENVIRON:

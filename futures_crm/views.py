@@ -11,7 +11,6 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
 from .exports import EXPORT_FORMATS, export_response
-from .renderers import LIST_FILTER_RENDERER
 from .roles import API_ONLY_ROLES, Role, user_role
 
 
@@ -76,11 +75,6 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
     # Dashboard figures this list explains (`?figure=code`): code → label, "%(name)s" standing for the display
     # value of the filter `name` the link set ("Open tasks of %(owner)s").
     figures: dict = {}
-
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        filterset.form.renderer = LIST_FILTER_RENDERER  # its drop-down lists written without templates
-        return filterset
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
