@@ -50,7 +50,8 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()
+        # Without the list's order (kept, it walks the sort index through rows of other scopes) and columns.
+        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
