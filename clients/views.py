@@ -48,6 +48,7 @@ class ClientListView(FilteredListView):
     template_name = "clients/client_list.html"
     export_name = "clients.csv"
     export_columns = EXPORT_COLUMNS
+    count_cap = 10_000  # a firm-wide list of a million clients says "more than 10,000"
 
     def get_queryset(self):
         return selectors.client_list(user=self.request.user)
@@ -119,7 +120,10 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
                          eligibility_form=None, **kwargs):
         ctx = super().get_context_data(**kwargs)
         client, user = self.object, self.request.user
-        suitability = selectors.current_suitability(client)
+        # The newest ten assessments, newest first: the current one (selectors.current_suitability) is the first.
+        suitability_history = list(client.suitability_assessments.select_related("assessed_by__staff_profile")
+                                   .order_by("-assessed_on", "-id")[:10])
+        suitability = suitability_history[0] if suitability_history else None
         personal = selectors.sees_personal_data(user)
         audit_allowed = selectors.reads_audit_trail(user)
         tab = self.request.GET.get("tab") if audit_allowed else None
@@ -127,7 +131,7 @@ class ClientDetailView(ScopedQuerysetMixin, DetailView):
             tab=tab or "overview",
             suitability=suitability,
             suitability_expired=selectors.suitability_expired(suitability),
-            suitability_history=client.suitability_assessments.select_related("assessed_by__staff_profile")[:10],
+            suitability_history=suitability_history,
             eligibility=[(EligibilityKind(kind).label, record)
                          for kind, record in eligibility_on_file(client).items()],
             eligibility_history=client.eligibility_records.select_related("recorded_by__staff_profile")[:20],

@@ -4,7 +4,9 @@ from pathlib import PurePath
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
@@ -36,6 +38,24 @@ class ScopedQuerysetMixin(StaffRequiredMixin):
         return super().get_queryset().visible_to(self.request.user)
 
 
+class CappedCountPaginator(Paginator):
+    """Counts the rows up to `cap` and no further: past it, the page says "more than" (`capped`).
+
+    Counting a million clients took longer than showing a page of them; past ten thousand rows nobody reads the
+    number, they narrow the search (and the export still holds every row).
+    """
+
+    cap = 10_000
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        # Without the list's order (kept, it walks the sort index through rows of other scopes) and columns.
+        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+
 class FilteredListView(ScopedQuerysetMixin, FilterView):
     """The list page of every app: the rows the user may see, narrowed by the app's FilterSet, paginated,
     sortable by the FilterSet's `ordering`, and `?export=csv` or `?export=xlsx` exports exactly the filtered rows.
@@ -49,6 +69,8 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
 
     template_name = "generic/list.html"
     paginate_by = 50
+    # Lists that may hold a firm's million rows count at most this many (CappedCountPaginator); None: all.
+    count_cap: int | None = None
     export_name = "export.csv"
     export_columns = ()
     # Dashboard figures this list explains (`?figure=code`): code → label, "%(name)s" standing for the display
@@ -61,8 +83,19 @@ class FilteredListView(ScopedQuerysetMixin, FilterView):
         params.pop("page", None)
         ctx["query_string"] = params.urlencode()
         ctx["sort_links"] = self.sort_links(params)
-        ctx["figure"] = self.figure(ctx["paginator"].count) if ctx.get("paginator") else None
+        paginator = ctx.get("paginator")
+        # A figure opened from a dashboard is compared with the list's count: that one is exact.
+        count = paginator and (paginator.object_list.count() if getattr(paginator, "capped", False)
+                               else paginator.count)
+        ctx["figure"] = self.figure(count) if paginator else None
         return ctx
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if not self.count_cap:
+            return super().get_paginator(queryset, per_page, **kwargs)
+        paginator = CappedCountPaginator(queryset, per_page, **kwargs)
+        paginator.cap = self.count_cap
+        return paginator
 
     def figure_labels(self) -> dict:
         return self.figures

@@ -10,14 +10,14 @@ from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.access_log import personal_data_shown
 from clients.filtersets import ClientFilterSet
 from clients.identity import mask_id_number, mask_phone, normalise_phone
-from clients.models import Client, SettlementAlert
+from clients.models import Client, ContactLog, SettlementAlert
 from clients.selectors import sees_personal_data
 from futures_crm import people
 from futures_crm.roles import Role, user_role
@@ -52,8 +52,8 @@ def visible_client(*, user, account_id: str) -> Client:
     return client
 
 
-def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int = 50) -> list[dict]:
-    """Open margin-call and negative-equity alerts from the import, newest first."""
+def settlement_alerts(*, client_ids=None, clients_q=None, since: datetime.date, limit: int | None = 50) -> list[dict]:
+    """Open margin-call and negative-equity alerts from the import, newest first (`limit` None: all of them)."""
     qs = SettlementAlert.objects.filter(trade_date__gte=since, acknowledged_at__isnull=True)
     qs = qs.filter(client_id__in=client_ids) if client_ids is not None else qs.filter(clients_q)
     return [{"client": a.client, "trade_date": a.trade_date, "kind": a.kind, "amount": a.amount}
@@ -131,12 +131,21 @@ def lookup_phone(*, user, number: str) -> dict:
         return result
     # Stored numbers should be normalised; the +86 spellings catch records typed in by hand.
     variants = [digits, f"+86{digits}", f"86{digits}", f"0086{digits}"]
+    # Tickets and contacts come with the clients (one query each, whatever the number of accounts on the number).
     clients = list(
         Client.objects.visible_to(user).filter(Q(phone__in=variants) | Q(phone_alt__in=variants))
-        .select_related("branch", "account_manager__staff_profile", "segment")[:5]
+        .select_related("branch", "account_manager__staff_profile", "segment")
+        .prefetch_related(
+            Prefetch("tickets", Ticket.objects.filter(status__in=OPEN_TICKET_STATUSES).order_by("deadline")[:5],
+                     to_attr="open_tickets"),
+            Prefetch("contact_logs", ContactLog.objects.order_by("-contacted_at", "-id")[:3], to_attr="last_contacts"),
+        )[:5]
     )
     personal = sees_personal_data(user)
     since = timezone.localdate() - datetime.timedelta(days=10)
+    alerts: dict[int, list] = {}
+    for a in settlement_alerts(client_ids=[c.pk for c in clients], since=since, limit=None) if clients else ():
+        alerts.setdefault(a["client"].pk, []).append(a)
     for c in clients:
         segment = getattr(c, "segment", None)
         result["clients"].append({
@@ -162,14 +171,14 @@ def lookup_phone(*, user, number: str) -> dict:
             "open_tickets": [
                 {"id": t.pk, "subject": t.subject, "type": t.get_ticket_type_display(),
                  "status": t.get_status_display(), "deadline": t.deadline}
-                for t in c.tickets.filter(status__in=OPEN_TICKET_STATUSES).order_by("deadline")[:5]
+                for t in c.open_tickets
             ],
             "last_contacts": [
                 {"at": log.contacted_at, "channel": log.get_channel_display(), "summary": log.summary}
-                for log in c.contact_logs.order_by("-contacted_at", "-id")[:3]
+                for log in c.last_contacts
             ],
             "alerts": [{"trade_date": a["trade_date"], "kind": a["kind"], "amount": a["amount"]}
-                       for a in settlement_alerts(client_ids=[c.pk], since=since, limit=3)],
+                       for a in alerts.get(c.pk, [])[:3]],
         })
     if not clients:
         result["prospects"] = [

@@ -1,11 +1,13 @@
 """How pages show figures, the same in both languages (the formats themselves: futures_crm/formats).
 
 `{{ amount|money }}` 28,452.90 · `{{ percent|pct }}` 37.5% · `{{ fraction|share }}` 37.5% ·
-`{{ date|day }}` 2026-11-27 Fri / 2026-11-27 周五 · `{{ date|as_of }}` as of 2026-11-27 (trading day).
+`{{ date|day }}` 2026-11-27 Fri / 2026-11-27 周五 · `{{ date|as_of }}` as of 2026-11-27 (trading day) ·
+`{{ client|choice:"status" }}` the label of a field's value (as `get_status_display`, for long lists).
 Pages only: exports and the API keep plain decimals and ISO dates.
 """
 
 import datetime
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
@@ -81,3 +83,21 @@ def as_of(value):
     if not isinstance(value, datetime.date):
         return ""
     return gettext("as of %(day)s (trading day)") % {"day": date_format(value)}
+
+
+@functools.cache
+def _choice_labels(model, field_name: str) -> dict:
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+@register.filter
+def choice(obj, field_name: str):
+    """The label of `obj.<field_name>`, as `obj.get_<field_name>_display`, from a table built once per field.
+
+    Django's `get_FOO_display` rebuilds the field's choice table on every call, translating every label to hash
+    it: in a 50-row list with six such columns, a tenth of the page's time.
+    """
+    if obj is None:
+        return ""
+    value = getattr(obj, field_name)
+    return _choice_labels(type(obj), field_name).get(value, value)

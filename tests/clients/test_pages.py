@@ -37,6 +37,34 @@ def test_search_by_account_phone_and_id_last_four(client, staff, book):
         assert names_on(client.get("/clients/", {"q": q})) == ["张三"], q
 
 
+@pytest.mark.parametrize("q", ["三", "恒通", "上海恒通贸", "贸易有限公司", "ltd"])
+def test_a_name_fragment_is_found_anywhere_in_the_name(client, staff, book, branches, q):
+    """The name search is a substring search (through the name-grams index: clients migration 0013)."""
+    ClientFactory(name="上海恒通贸易有限公司 Ltd", client_type="spot_enterprise", id_type="business_license",
+                  id_number=uscc_with_check("91310115MA1K00002"), branch=branches[0])
+    client.force_login(staff["admin"])
+    expected = ["张三"] if q == "三" else ["上海恒通贸易有限公司 Ltd"]
+    assert names_on(client.get("/clients/", {"q": q})) == expected
+
+
+def test_a_phone_fragment_finds_the_client_for_staff_who_see_phones(client, staff, book):
+    client.force_login(staff["admin"])
+    assert names_on(client.get("/clients/", {"q": "00001111"})) == ["张三"]
+
+
+def test_a_list_longer_than_its_cap_says_more_than(client, staff, book, monkeypatch):
+    from clients.views import ClientListView
+
+    monkeypatch.setattr(ClientListView, "count_cap", 2)
+    monkeypatch.setattr(ClientListView, "paginate_by", 1)
+    client.force_login(staff["admin"])
+    page = client.get("/clients/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than 2 records" in page and "Page 1 of more than 2" in page
+    assert "2 records" not in page.replace("More than 2 records", "")
+    client.force_login(staff["am2"])  # one client: counted exactly
+    assert "1 record" in client.get("/clients/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
 def test_pinyin_keys_are_stored_not_computed_per_request(book):
     zhao = Client.objects.get(pk=book["zhao"].pk)
     assert (zhao.name_pinyin, zhao.name_initials) == ("zhaomin", "zm")
