@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from clients.partitions import CLIENT_DAY_TABLE, drop_months_before, ensure_months
 from referrals.selectors import orphaned_client_ids
 from service.selectors import overdue_complaint_client_ids
 
@@ -126,6 +127,7 @@ def summarise_days(days: list) -> int:
     """(Re)build ClientDay for `days` from the settlement rows of those days only."""
     if not days:
         return 0
+    ensure_months(CLIENT_DAY_TABLE, min(days), max(days))
     _exec("DELETE FROM segmentation_clientday WHERE trade_date = ANY(%s)", [days])
     n = _exec(
         """
@@ -157,16 +159,19 @@ def summarise_days(days: list) -> int:
 
 
 def prune_client_days(cal: Calendar) -> int:
-    """Drop the ClientDay rows no window of D needs: older than the day leaving the 250-day window.
+    """Drop the ClientDay months no window of D needs: every day older than the day leaving the 250-day window.
 
-    Keeps the table at 251 days instead of growing by a day of every client each night. Those days are
-    marked unsummarised, so a later run for an older day rebuilds the ones its own windows need.
+    Keeps the table near 251 days instead of growing by a day of every client each night. ClientDay is
+    partitioned by month, so a month goes whole once its last day is older than that day (no row is
+    deleted: no dead rows, no vacuum); the older days of the month that day is in stay until their month
+    goes, unread (every window is bounded by its dates). Days older than it are marked unsummarised, so
+    a later run for an older day rebuilds the ones its own windows need. Returns the rows dropped.
     """
     if cal.count <= W250:
         return 0
     oldest = cal.days[W250]
     _exec("UPDATE segmentation_tradingday SET summarised = false WHERE day < %s AND summarised", [oldest])
-    return _exec("DELETE FROM segmentation_clientday WHERE trade_date < %s", [oldest])
+    return sum(count for _name, count in drop_months_before(CLIENT_DAY_TABLE, oldest))
 
 
 def days_to_summarise(cal: Calendar) -> list:

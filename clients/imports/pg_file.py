@@ -34,6 +34,7 @@ def import_file(run) -> dict:
     if writer.direct_ok():
         day = first_day(run)
         if day and not writer.has_day(day):
+            writer.ensure_months(day, day)  # the month's partition before the COPY (clients/partitions.py)
             try:
                 with transaction.atomic():
                     run.route = "direct"
@@ -232,12 +233,15 @@ def copy_direct(run) -> dict:
             if "23505" not in {getattr(exc, "pgcode", None), getattr(exc.__cause__, "pgcode", None)}:
                 raise
             raise KeyCollision from exc
+        days = sorted({d for d in lines.days.values() if d})
+        if days:  # days of months other than the first line's: out of the default partition, into theirs
+            writer.ensure_months(days[0], days[-1])
         staged = held["n"] - run.rejected > 0
         if staged:
             leftovers.seek(0)
             writer.stage_text(iter(lambda: "".join(leftovers.readlines(1 << 20)), ""), layout)
         # Every valid day a line gave (a day only rejected lines had is scanned for nothing).
-        return {"written": written, "staged": staged, "days": sorted({d for d in lines.days.values() if d})}
+        return {"written": written, "staged": staged, "days": days}
     finally:
         leftovers.close()
 

@@ -11,6 +11,7 @@ replaces its row and totals never double). `xmax = 0` tells inserted rows from r
 """
 
 import csv
+import datetime
 import io
 import time
 
@@ -20,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from futures_crm import texts
 
 from ..models import Client
+from ..partitions import ensure_months
 from .formats import DATE, LOTS, MONEY
 from .hooks import clients_imported
 from .rules import (
@@ -192,6 +194,11 @@ class PgWriter:
             cur.execute("DROP TABLE import_stage")
         return result
 
+    def ensure_months(self, first: str, last: str) -> None:
+        """The target table has its month partitions from `first` to `last` (ISO days) before rows go in:
+        a month with none would take them into the default partition (see clients/partitions.py)."""
+        ensure_months(TARGETS[self.fmt.kind][0], *(datetime.date.fromisoformat(d) for d in (first, last)))
+
     # -- the direct route (see pg_file) ----------------------------------------------------------
     def direct_ok(self) -> bool:
         """The header names exactly the table's columns: a line can go into the table as it is."""
@@ -320,6 +327,8 @@ class PgWriter:
         cols = ", ".join(values)
         update = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
         order = ", ".join(f"s.{k}" for k in key)
+        cur.execute("SELECT min(trade_date), max(trade_date) FROM import_stage")
+        ensure_months(table, *cur.fetchone())  # the staged days' month partitions (clients/partitions.py)
         conflict = ", ".join("client_id" if k == "account_id" else k for k in key)
         # A new trading day (the nightly case) has nothing to replace: a plain INSERT skips the
         # speculative insertion ON CONFLICT needs. The index on trade_date makes the check cheap.
