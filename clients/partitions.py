@@ -160,10 +160,25 @@ def ensure_months(table: str, first: datetime.date | None, last: datetime.date |
     return [partition_name(table, m) for m in months_between(first, last) if ensure_month(table, m)]
 
 
-def ensure_settlement_months(first, last) -> list[str]:
-    """Both settlement tables, for the days a write is about to bring (dates or ISO texts)."""
-    first, last = (datetime.date.fromisoformat(d) if isinstance(d, str) else d for d in (first, last))
+def ensure_settlement_months(first: datetime.date, last: datetime.date) -> list[str]:
+    """Both settlement tables, for the days a write is about to bring."""
     return [name for table in SETTLEMENT_TABLES for name in ensure_months(table, first, last)]
+
+
+def analyze_months(table: str, first, last, columns: str = "") -> None:
+    """ANALYZE the month partitions holding `first` … `last` (dates or ISO days) after a bulk write.
+
+    The queries that prune plan with these partitions' own statistics; an ANALYZE of the parent would
+    sample every month and then analyze each of them as well.
+    """
+    if first is None or last is None:
+        return
+    first, last = (datetime.date.fromisoformat(d) if isinstance(d, str) else d for d in (first, last))
+    with connection.cursor() as cur:
+        attached = _attached(cur, _check(table))
+        for month in months_between(first, last):
+            if partition_name(table, month) in attached:
+                cur.execute(f"ANALYZE {partition_name(table, month)} {columns}")
 
 
 def months_in_default(table: str) -> list[datetime.date]:
@@ -268,3 +283,4 @@ def partition_table(cur, table: str, key: str, drop_columns=(), today: datetime.
     cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY ({key})")
     for indexdef in indexes:
         cur.execute(indexdef)
+    cur.execute(f"ANALYZE {table}")  # the parent's statistics (autovacuum analyzes only the partitions)

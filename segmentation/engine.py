@@ -94,17 +94,20 @@ def latest_trade_date() -> datetime.date | None:
 
 
 def refresh_calendar(day: datetime.date) -> int:
-    """Add the trading days imported since the newest known one, and `day` itself if it has rows.
+    """Add the trading days imported since the newest known one up to `day`, and `day` itself if it has rows.
 
-    Range conditions on trade_date use the settlement tables' (trade_date, client) unique index,
-    so this costs the new days' rows, not the history.
+    Range conditions on trade_date use the settlement tables' (trade_date, client) unique index and read
+    only the months from the newest known day's to `day`'s (the tables are partitioned by month), so this
+    costs the new days' rows, not the history. A later day is added by the run that needs it.
     """
     newest = _scalar("SELECT max(day) FROM segmentation_tradingday") or datetime.date(1900, 1, 1)
     return _exec(
         """
         INSERT INTO segmentation_tradingday (day, summarised)
-        SELECT DISTINCT trade_date, false FROM clients_accountsettlement WHERE trade_date > %(newest)s
-        UNION SELECT DISTINCT trade_date, false FROM clients_contractsettlement WHERE trade_date > %(newest)s
+        SELECT DISTINCT trade_date, false FROM clients_accountsettlement
+            WHERE trade_date > %(newest)s AND trade_date <= %(d)s
+        UNION SELECT DISTINCT trade_date, false FROM clients_contractsettlement
+            WHERE trade_date > %(newest)s AND trade_date <= %(d)s
         UNION SELECT %(d)s::date, false WHERE EXISTS (SELECT 1 FROM clients_accountsettlement WHERE trade_date = %(d)s)
                                     OR EXISTS (SELECT 1 FROM clients_contractsettlement WHERE trade_date = %(d)s)
         ON CONFLICT (day) DO NOTHING

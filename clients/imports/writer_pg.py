@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from futures_crm import texts
 
 from ..models import Client
-from ..partitions import ensure_months
+from ..partitions import analyze_months, ensure_months
 from .formats import DATE, LOTS, MONEY
 from .hooks import clients_imported
 from .rules import (
@@ -246,7 +246,7 @@ class PgWriter:
         with connection.cursor() as cur:
             # Statistics that know the new days first (sampled, cheap): else the planner takes the fresh
             # millions of rows for a few and walks them through the index instead of one parallel scan.
-            cur.execute(f"ANALYZE {table} (trade_date, client_id)")
+            analyze_months(table, min(days, default=None), max(days, default=None), "(trade_date, client_id)")
             cur.execute("DROP TABLE IF EXISTS import_flagged")
             # The planner guesses a third of the rows match each arithmetic test (under 1 % do), so it
             # will not pay for shipping them from parallel workers: say shipping is free, for this scan.
@@ -328,14 +328,15 @@ class PgWriter:
         update = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
         order = ", ".join(f"s.{k}" for k in key)
         cur.execute("SELECT min(trade_date), max(trade_date) FROM import_stage")
-        ensure_months(table, *cur.fetchone())  # the staged days' month partitions (clients/partitions.py)
+        days = cur.fetchone()
+        ensure_months(table, *days)  # the staged days' month partitions (clients/partitions.py)
         conflict = ", ".join("client_id" if k == "account_id" else k for k in key)
         # A new trading day (the nightly case) has nothing to replace: a plain INSERT skips the
         # speculative insertion ON CONFLICT needs. The index on trade_date makes the check cheap.
         if replace is None:
             cur.execute(
-                f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date IN "  # noqa: S608 - constant names
-                "(SELECT DISTINCT trade_date FROM import_stage))"
+                f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date BETWEEN %s AND %s"  # noqa: S608
+                " AND t.trade_date IN (SELECT DISTINCT trade_date FROM import_stage))", days,  # only those months
             )
             replace = cur.fetchone()[0]
         on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if replace else ""
@@ -374,7 +375,7 @@ class PgWriter:
         counts = cur.fetchone() if on_conflict else (cur.rowcount, 0)
         # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
         # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
-        cur.execute(f"ANALYZE {table}")
+        analyze_months(table, *days)  # the written months' partitions only
         return counts
 
     def _values(self) -> list[str]:
