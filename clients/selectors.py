@@ -131,7 +131,8 @@ def trading_days(count: int, until: datetime.date | None = None) -> list[datetim
     """
     sql = _TRADING_DAYS_SQL.format(table=connection.ops.quote_name(AccountSettlement._meta.db_table))
     until = until or datetime.date.max
-    recent = min(until, timezone.localdate()) - datetime.timedelta(days=31)
+    month = datetime.timedelta(days=31)
+    recent = max(min(until, timezone.localdate()), datetime.date.min + month) - month  # year 1 stays in range
     with connection.cursor() as cursor:
         cursor.execute(sql, {"until": until, "recent": recent, "count": count})
         return [row[0] for row in cursor.fetchall()]

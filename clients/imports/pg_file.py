@@ -17,6 +17,7 @@ Every function here works on the one `ImportRun` (its reader, validator, writer,
 
 import csv
 import io
+import os
 import tempfile
 
 import psycopg2
@@ -34,7 +35,8 @@ def import_file(run) -> dict:
     if writer.direct_ok():
         day = first_day(run)
         if day and not writer.has_day(day):
-            writer.ensure_months(day, day)  # the month's partition before the COPY (clients/partitions.py)
+            # The months' partitions before the COPY, from the first line's day to the last's (clients/partitions.py).
+            writer.ensure_months(*sorted({day, last_day(run) or day}))
             try:
                 with transaction.atomic():
                     run.route = "direct"
@@ -259,6 +261,20 @@ def first_day(run) -> str | None:
     finally:
         source.close()
     return None
+
+
+def last_day(run) -> str | None:
+    """The trading day of the file's last line, read from the file's end (None when it has none to give).
+
+    A file in date order (as the back-office writes them) then has its months made before the COPY; the
+    rows of a month made only after it would go through the default partition (see clients/partitions.py).
+    """
+    with open(run.path, "rb") as f:
+        f.seek(max(0, os.path.getsize(run.path) - 65536))
+        tail = f.read().decode(run.reader.encoding, errors="ignore")
+    lines = [line for line in tail.splitlines()[1:] if line.strip()] or tail.splitlines()[-1:]
+    found = run.validator.line_matcher().match(lines[-1]) if lines else None
+    return run.validator.day(found.group("day")) if found is not None else None
 
 
 def lines_of_keys(run, keys: set) -> list[int]:

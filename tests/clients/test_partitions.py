@@ -189,6 +189,10 @@ def test_an_import_far_in_the_past_makes_its_months_and_writes_into_them(known, 
     rows = [{**account_row(trade_date=d), **({"remark": "x"} if extra else {})} for d in days]
     batch = import_run(kind="accounts", path=write_file("accounts", rows))
     assert batch.status == "imported", batch.message
+    # Both months were made before the rows went in: none passed through the default partition.
+    with connection.cursor() as cur:
+        cur.execute("SELECT n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = %s", [partitions.default_name(ACC)])
+        assert cur.fetchall() in ([], [(0,)])
     assert batch.report["route"] == ("staged" if extra else "direct")
     with connection.cursor() as cur:
         for month in (M(2019, 1, 1), M(2019, 2, 1)):
