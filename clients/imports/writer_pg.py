@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from futures_crm import texts
 
 from ..models import Client
-from ..partitions import analyze_months, ensure_months
+from ..partitions import analyze_months, ensure_months, months_between, next_month, partition_name
 from .formats import DATE, LOTS, MONEY
 from .hooks import clients_imported
 from .rules import (
@@ -343,6 +343,7 @@ class PgWriter:
         insert = """INSERT INTO {table} (client_id, {cols})
                 SELECT {distinct} c.id, {values}
                 FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
+                WHERE s.trade_date >= %s AND s.trade_date < %s
                 {order}
                 {on_conflict}"""
         # Only a replacing write needs to tell inserted rows from replaced ones (`xmax = 0`); a plain
@@ -355,24 +356,32 @@ class PgWriter:
                   for v in values]
         parts = {"table": table, "cols": cols, "values": ", ".join(select),
                  "on_conflict": on_conflict}
-        try:
-            # A file rarely repeats a key: write without the 2 M-row sort first; a repeated key makes
-            # PostgreSQL refuse the statement (unique violation, or "cannot affect row a second time").
-            with transaction.atomic():
-                cur.execute(statement.format(distinct="", order="", **parts))
-        except (IntegrityError, ProgrammingError) as exc:
-            if getattr(exc.__cause__, "pgcode", None) not in REPEATED_KEY:
-                raise
-            # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
+        written = replaced = 0
+        # Month by month into the month's own partition: through the partitioned parent PostgreSQL gives
+        # no `xmax` ("cannot retrieve a system column"), and a month's rows need no routing.
+        for month in months_between(*days) if days[0] else []:
+            parts["table"] = partition_name(table, month)
+            bounds = [month, next_month(month)]
             try:
+                # A file rarely repeats a key: write without the 2 M-row sort first; a repeated key makes
+                # PostgreSQL refuse the statement (unique violation, or "cannot affect row a second time").
                 with transaction.atomic():
-                    cur.execute(statement.format(distinct=f"DISTINCT ON ({order})",
-                                                 order=f"ORDER BY {order}, s.line DESC", **parts))
-            except IntegrityError as again:
-                if getattr(again.__cause__, "pgcode", None) == "23505":
-                    raise KeyCollision from again  # the key is among the rows the direct COPY wrote
-                raise
-        counts = cur.fetchone() if on_conflict else (cur.rowcount, 0)
+                    cur.execute(statement.format(distinct="", order="", **parts), bounds)
+            except (IntegrityError, ProgrammingError) as exc:
+                if getattr(exc.__cause__, "pgcode", None) not in REPEATED_KEY:
+                    raise
+                # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
+                try:
+                    with transaction.atomic():
+                        cur.execute(statement.format(distinct=f"DISTINCT ON ({order})",
+                                                     order=f"ORDER BY {order}, s.line DESC", **parts), bounds)
+                except IntegrityError as again:
+                    if getattr(again.__cause__, "pgcode", None) == "23505":
+                        raise KeyCollision from again  # the key is among the rows the direct COPY wrote
+                    raise
+            month_written, month_replaced = cur.fetchone() if on_conflict else (cur.rowcount, 0)
+            written, replaced = written + month_written, replaced + month_replaced
+        counts = (written, replaced)
         # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
         # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
         analyze_months(table, *days)  # the written months' partitions only
