@@ -166,19 +166,36 @@ def ensure_settlement_months(first: datetime.date, last: datetime.date) -> list[
 
 
 def analyze_months(table: str, first, last, columns: str = "") -> None:
-    """ANALYZE the month partitions holding `first` … `last` (dates or ISO days) after a bulk write.
+    """ANALYZE after a bulk write of the days `first` … `last` (dates or ISO days).
 
-    The queries that prune plan with these partitions' own statistics; an ANALYZE of the parent would
-    sample every month and then analyze each of them as well.
+    One month: its partition only (the queries of a day or a month plan with their partition's own
+    statistics; an ANALYZE of the parent would sample every month and then analyze each of them too).
+    Several months (a backfill, a first night): the parent as well, whose statistics estimate what
+    spans months (a DISTINCT or a GROUP BY over them: without them PostgreSQL guesses 200 distinct values
+    a column and may pick a parallel hash aggregate that runs for minutes instead of seconds).
     """
     if first is None or last is None:
         return
     first, last = (datetime.date.fromisoformat(d) if isinstance(d, str) else d for d in (first, last))
+    months = months_between(first, last)
     with connection.cursor() as cur:
+        if len(months) > 1:
+            analyze_parent(cur, table, columns)
+            if connection.pg_version < 180000:
+                return  # there ANALYZE of the parent has analyzed every partition too
         attached = _attached(cur, _check(table))
-        for month in months_between(first, last):
+        for month in months:
             if partition_name(table, month) in attached:
                 cur.execute(f"ANALYZE {partition_name(table, month)} {columns}")
+
+
+def analyze_parent(cur, table: str, columns: str = "") -> None:
+    """The statistics of the partitioned table as a whole (autovacuum never gathers them).
+
+    PostgreSQL 18 samples the parent only (`ANALYZE ONLY`); before 18 it analyzes every partition as well.
+    """
+    only = "ONLY " if connection.pg_version >= 180000 else ""
+    cur.execute(f"ANALYZE {only}{_check(table)} {columns}")
 
 
 def months_in_default(table: str) -> list[datetime.date]:
@@ -188,12 +205,15 @@ def months_in_default(table: str) -> list[datetime.date]:
 
 
 def ensure_ahead(today: datetime.date | None = None, ahead: int = AHEAD_MONTHS) -> list[str]:
-    """The periodic task: this month and `ahead` more for every table, and a month for any row in a default."""
+    """The periodic task: this month and `ahead` more for every table, a month for any row in a default,
+    and the parents' statistics."""
     wanted = months_ahead(today, ahead)
     created = []
     for table in PARTITIONED:
         created += ensure_months(table, wanted[0], wanted[-1])
         created += [partition_name(table, m) for m in months_in_default(table) if ensure_month(table, m)]
+        with connection.cursor() as cur:
+            analyze_parent(cur, table)  # once a day: estimates of queries spanning months stay current
     return created
 
 
