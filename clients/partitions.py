@@ -160,6 +160,12 @@ def ensure_months(table: str, first: datetime.date | None, last: datetime.date |
     return [partition_name(table, m) for m in months_between(first, last) if ensure_month(table, m)]
 
 
+def ensure_days(table: str, days) -> list[str]:
+    """A partition for the month of each of `days` (dates or ISO days) and no other; returns the ones created."""
+    months = sorted({month_of(datetime.date.fromisoformat(d) if isinstance(d, str) else d) for d in days if d})
+    return [partition_name(table, m) for m in months if ensure_month(table, m)]
+
+
 def ensure_settlement_months(first: datetime.date, last: datetime.date) -> list[str]:
     """Both settlement tables, for the days a write is about to bring."""
     return [name for table in SETTLEMENT_TABLES for name in ensure_months(table, first, last)]

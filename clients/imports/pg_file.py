@@ -36,7 +36,7 @@ def import_file(run) -> dict:
         day = first_day(run)
         if day and not writer.has_day(day):
             # The months' partitions before the COPY, from the first line's day to the last's (clients/partitions.py).
-            writer.ensure_months(*sorted({day, last_day(run) or day}))
+            writer.ensure_months(*sorted([day, last_day(run) or day]))
             try:
                 with transaction.atomic():
                     run.route = "direct"
@@ -236,8 +236,7 @@ def copy_direct(run) -> dict:
                 raise
             raise KeyCollision from exc
         days = sorted({d for d in lines.days.values() if d})
-        if days:  # days of months other than the first line's: out of the default partition, into theirs
-            writer.ensure_months(days[0], days[-1])
+        writer.ensure_days(days)  # a month not made before the COPY: out of the default partition, into its own
         staged = held["n"] - run.rejected > 0
         if staged:
             leftovers.seek(0)

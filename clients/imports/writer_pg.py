@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from futures_crm import texts
 
 from ..models import Client
-from ..partitions import analyze_months, ensure_months, months_between, next_month, partition_name
+from ..partitions import analyze_months, ensure_days, ensure_months, months_between, next_month, partition_name
 from .formats import DATE, LOTS, MONEY
 from .hooks import clients_imported
 from .rules import (
@@ -195,9 +195,18 @@ class PgWriter:
         return result
 
     def ensure_months(self, first: str, last: str) -> None:
-        """The target table has its month partitions from `first` to `last` (ISO days) before rows go in:
-        a month with none would take them into the default partition (see clients/partitions.py)."""
-        ensure_months(TARGETS[self.fmt.kind][0], *(datetime.date.fromisoformat(d) for d in (first, last)))
+        """The target table's month partitions from `first` to `last` (ISO days) before rows go in: a month
+        with none would take them into the default partition (see clients/partitions.py). Months more than
+        a year apart get only their own two (a mistyped year must not make hundreds of empty months)."""
+        first_day, last_day = (datetime.date.fromisoformat(d) for d in (first, last))
+        if len(months_between(first_day, last_day)) <= 13:
+            ensure_months(TARGETS[self.fmt.kind][0], first_day, last_day)
+        else:
+            self.ensure_days([first, last])
+
+    def ensure_days(self, days) -> None:
+        """The partitions of exactly the months of `days` (ISO days)."""
+        ensure_days(TARGETS[self.fmt.kind][0], days)
 
     # -- the direct route (see pg_file) ----------------------------------------------------------
     def direct_ok(self) -> bool:
@@ -327,9 +336,10 @@ class PgWriter:
         cols = ", ".join(values)
         update = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
         order = ", ".join(f"s.{k}" for k in key)
-        cur.execute("SELECT min(trade_date), max(trade_date) FROM import_stage")
-        days = cur.fetchone()
-        ensure_months(table, *days)  # the staged days' month partitions (clients/partitions.py)
+        cur.execute("SELECT DISTINCT date_trunc('month', trade_date)::date FROM import_stage ORDER BY 1")
+        months = [r[0] for r in cur.fetchall() if r[0]]
+        ensure_days(table, months)  # the staged days' month partitions (clients/partitions.py)
+        days = (months[0], next_month(months[-1]) - datetime.timedelta(days=1)) if months else (None, None)
         conflict = ", ".join("client_id" if k == "account_id" else k for k in key)
         # A new trading day (the nightly case) has nothing to replace: a plain INSERT skips the
         # speculative insertion ON CONFLICT needs. The index on trade_date makes the check cheap.
@@ -359,7 +369,7 @@ class PgWriter:
         written = replaced = 0
         # Month by month into the month's own partition: through the partitioned parent PostgreSQL gives
         # no `xmax` ("cannot retrieve a system column"), and a month's rows need no routing.
-        for month in months_between(*days) if days[0] else []:
+        for month in months:
             parts["table"] = partition_name(table, month)
             bounds = [month, next_month(month)]
             try:
