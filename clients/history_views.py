@@ -43,7 +43,7 @@ class ClientHistoryView(ScopedQuerysetMixin, DetailView):
         self.object = self.get_object()
         errors, rows, products, query = {}, [], [], None
         try:
-            query = parse_query(request.GET, default_end=latest_trade_date())
+            query = parse_query(request.GET, default_end=latest_trade_date)
         except ValidationError as exc:
             errors = exc.message_dict
         else:

@@ -108,12 +108,16 @@ def client_audit_trail(client: Client, limit: int = 200) -> list[dict]:
 
 # ---------------------------------------------------------------- trading calendar (from the settlement rows)
 
+# Each probe looks in the month before its day first (the settlement tables are partitioned by month, so it
+# reads one or two partitions), and in the whole table only when that month holds no day (a long gap).
 _TRADING_DAYS_SQL = """
 WITH RECURSIVE d(day, n) AS (
-    SELECT MAX(trade_date), 1 FROM {table} WHERE trade_date <= %s
+    SELECT COALESCE((SELECT MAX(trade_date) FROM {table} WHERE trade_date <= %(until)s AND trade_date > %(recent)s),
+                    (SELECT MAX(trade_date) FROM {table} WHERE trade_date <= %(until)s)), 1
     UNION ALL
-    SELECT (SELECT MAX(trade_date) FROM {table} WHERE trade_date < d.day), n + 1 FROM d
-    WHERE n < %s AND d.day IS NOT NULL
+    SELECT COALESCE((SELECT MAX(trade_date) FROM {table} WHERE trade_date < d.day AND trade_date >= d.day - 31),
+                    (SELECT MAX(trade_date) FROM {table} WHERE trade_date < d.day)), n + 1 FROM d
+    WHERE n < %(count)s AND d.day IS NOT NULL
 )
 SELECT day FROM d WHERE day IS NOT NULL
 """
@@ -126,8 +130,11 @@ def trading_days(count: int, until: datetime.date | None = None) -> list[datetim
     instead of reading every row of the window to find its distinct dates.
     """
     sql = _TRADING_DAYS_SQL.format(table=connection.ops.quote_name(AccountSettlement._meta.db_table))
+    until = until or datetime.date.max
+    month = datetime.timedelta(days=31)
+    recent = max(min(until, timezone.localdate()), datetime.date.min + month) - month  # year 1 stays in range
     with connection.cursor() as cursor:
-        cursor.execute(sql, [until or datetime.date.max, count])
+        cursor.execute(sql, {"until": until, "recent": recent, "count": count})
         return [row[0] for row in cursor.fetchall()]
 
 

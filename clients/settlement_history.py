@@ -98,15 +98,16 @@ def periods_back(group: str, end: datetime.date, count: int) -> datetime.date:
     return datetime.date(month // 12, month % 12 + 1, 1)
 
 
-def parse_query(params, *, default_end: datetime.date | None = None) -> HistoryQuery:
+def parse_query(params, *, default_end=None) -> HistoryQuery:
     """Read `group`, `from`, `to`, `product`, `exchange` from a query dict; a bad one is a ValidationError
-    naming the parameter. Without `to`, the last settlement day; without `from`, a span that fits the
-    grouping, starting on a period's first day so no period is cut."""
+    naming the parameter. Without `to`, the last settlement day (`default_end`: a date, or a function giving
+    it, called only then); without `from`, a span that fits the grouping, starting on a period's first day
+    so no period is cut."""
     group = (params.get("group") or "month").strip()
     if group not in GROUPS:
         raise ValidationError({"group": _("Choose one of: day, month, quarter, year.")})
     start, end = _date(params, "from"), _date(params, "to")
-    end = end or default_end or datetime.date.today()  # noqa: DTZ011 - only when there is no settlement at all
+    end = end or (default_end() if callable(default_end) else default_end) or datetime.date.today()  # noqa: DTZ011 - only when there is no settlement at all
     if start is None:
         start = periods_back(group, end, DEFAULT_PERIODS[group])
     if start > end:
@@ -123,7 +124,8 @@ def parse_query(params, *, default_end: datetime.date | None = None) -> HistoryQ
 
 
 # The range's trading days come from a loose index scan of the settlement key (one probe a day); each day
-# is then one key probe (trade_date, client) into each table, never a scan of other clients' rows.
+# is then one key probe (trade_date, client) into each table, never a scan of other clients' rows. The
+# range repeated on the probes lets PostgreSQL plan only the range's month partitions.
 # `date_trunc` runs on a timestamp without time zone so the session's time zone cannot shift a period.
 _CALENDAR = """
 WITH RECURSIVE cal(day) AS (
@@ -135,6 +137,7 @@ WITH RECURSIVE cal(day) AS (
 # The client's contract rows of each calendar day, narrowed to the product and exchange asked for.
 _CONTRACT_ROWS = """cal CROSS JOIN LATERAL (
         SELECT * FROM {con} WHERE trade_date = cal.day AND client_id = %(client)s
+          AND trade_date BETWEEN %(start)s AND %(end)s
           AND (%(product)s = '' OR lower(product) = lower(%(product)s))
           AND (%(exchange)s = '' OR exchange = %(exchange)s) OFFSET 0) c"""
 _SQL = """{calendar},
@@ -142,7 +145,8 @@ acc_days AS (
     -- LATERAL with OFFSET 0 keeps the subquery unflattened: a key probe per day, never a bitmap of the
     -- client's entries across the whole index (the planner's choice on a plain join)
     SELECT a.* FROM cal CROSS JOIN LATERAL (
-        SELECT * FROM {acc} WHERE trade_date = cal.day AND client_id = %(client)s OFFSET 0) a
+        SELECT * FROM {acc} WHERE trade_date = cal.day AND client_id = %(client)s
+          AND trade_date BETWEEN %(start)s AND %(end)s OFFSET 0) a
 ),
 con_days AS (
     -- the contract rows summed per day first: a day's margin is the sum over its contracts

@@ -31,8 +31,9 @@ class Statement:
     trade_totals: dict = field(default_factory=dict)
 
 
-def parse_period(params, *, default_day: datetime.date | None) -> tuple[datetime.date, datetime.date, bool]:
-    """`?month=YYYY-MM` (a month) or `?day=YYYY-MM-DD` (a trading day; default the last settlement day)."""
+def parse_period(params, *, default_day) -> tuple[datetime.date, datetime.date, bool]:
+    """`?month=YYYY-MM` (a month) or `?day=YYYY-MM-DD` (a trading day; default the last settlement day:
+    `default_day`, a date or a function giving it, called only then)."""
     month = (params.get("month") or "").strip()
     if month:
         try:
@@ -43,7 +44,7 @@ def parse_period(params, *, default_day: datetime.date | None) -> tuple[datetime
         return first, last, True
     raw = (params.get("day") or "").strip()
     if not raw:
-        day = default_day or datetime.date.today()  # noqa: DTZ011 - only when there is no settlement at all
+        day = (default_day() if callable(default_day) else default_day) or datetime.date.today()  # noqa: DTZ011 - only when there is no settlement at all
         return day, day, False
     for fmt in ("%Y-%m-%d", "%Y%m%d"):
         try:
@@ -98,5 +99,5 @@ def client_statement(client: Client, start: datetime.date, end: datetime.date, m
 
 def statement_for(client: Client, params) -> Statement:
     """The statement the query asks for (see parse_period); a bad parameter raises ValidationError."""
-    start, end, monthly = parse_period(params, default_day=latest_trade_date())
+    start, end, monthly = parse_period(params, default_day=latest_trade_date)
     return client_statement(client, start, end, monthly)

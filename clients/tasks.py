@@ -29,3 +29,11 @@ def import_fail_stale() -> list[int]:
     from .imports.services import import_fail_stale as sweep
 
     return [batch.pk for batch in sweep()]
+
+
+@shared_task(name="clients.ensure_partitions")
+def ensure_partitions() -> list[str]:
+    """Create the month partitions of this month and the next three (periodic, see CELERY_BEAT_SCHEDULE)."""
+    from .partitions import ensure_ahead
+
+    return ensure_ahead()

@@ -226,6 +226,8 @@ CELERY_BEAT_SCHEDULE = {
     "clients-import-drop-folder": {"task": "clients.import_drop_folder", "schedule": 300.0},
     # Batches whose worker died (no heartbeat for two minutes) are marked failed.
     "clients-import-fail-stale": {"task": "clients.import_fail_stale", "schedule": 60.0},
+    # The month partitions of the settlement tables and ClientDay, three months ahead (clients/partitions.py).
+    "clients-ensure-partitions": {"task": "clients.ensure_partitions", "schedule": crontab(hour=1, minute=15)},
 }
 # The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
 # On a holiday there is no new day, and the task skips a day that already has a successful run.

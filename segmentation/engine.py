@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from clients.partitions import CLIENT_DAY_TABLE, analyze_months, drop_months_before, ensure_months
 from referrals.selectors import orphaned_client_ids
 from service.selectors import overdue_complaint_client_ids
 
@@ -93,17 +94,20 @@ def latest_trade_date() -> datetime.date | None:
 
 
 def refresh_calendar(day: datetime.date) -> int:
-    """Add the trading days imported since the newest known one, and `day` itself if it has rows.
+    """Add the trading days imported since the newest known one up to `day`, and `day` itself if it has rows.
 
-    Range conditions on trade_date use the settlement tables' (trade_date, client) unique index,
-    so this costs the new days' rows, not the history.
+    Range conditions on trade_date use the settlement tables' (trade_date, client) unique index and read
+    only the months from the newest known day's to `day`'s (the tables are partitioned by month), so this
+    costs the new days' rows, not the history. A later day is added by the run that needs it.
     """
     newest = _scalar("SELECT max(day) FROM segmentation_tradingday") or datetime.date(1900, 1, 1)
     return _exec(
         """
         INSERT INTO segmentation_tradingday (day, summarised)
-        SELECT DISTINCT trade_date, false FROM clients_accountsettlement WHERE trade_date > %(newest)s
-        UNION SELECT DISTINCT trade_date, false FROM clients_contractsettlement WHERE trade_date > %(newest)s
+        SELECT DISTINCT trade_date, false FROM clients_accountsettlement
+            WHERE trade_date > %(newest)s AND trade_date <= %(d)s
+        UNION SELECT DISTINCT trade_date, false FROM clients_contractsettlement
+            WHERE trade_date > %(newest)s AND trade_date <= %(d)s
         UNION SELECT %(d)s::date, false WHERE EXISTS (SELECT 1 FROM clients_accountsettlement WHERE trade_date = %(d)s)
                                     OR EXISTS (SELECT 1 FROM clients_contractsettlement WHERE trade_date = %(d)s)
         ON CONFLICT (day) DO NOTHING
@@ -126,6 +130,7 @@ def summarise_days(days: list) -> int:
     """(Re)build ClientDay for `days` from the settlement rows of those days only."""
     if not days:
         return 0
+    ensure_months(CLIENT_DAY_TABLE, min(days), max(days))
     _exec("DELETE FROM segmentation_clientday WHERE trade_date = ANY(%s)", [days])
     n = _exec(
         """
@@ -152,21 +157,26 @@ def summarise_days(days: list) -> int:
     # Statistics that know the new day (sampled, well under a second): when every stored day fits the
     # most-common-values list, a day missing from it is estimated at one row, and the metrics step
     # then joined 100,000 clients to a "one-row" day by nested loop (seen: over 8 minutes, not 2 s).
-    _exec("ANALYZE segmentation_clientday")
+    # Only the months written: a query of a day plans with its month's statistics (an ANALYZE of the
+    # partitioned parent would sample and analyze every month of the 250-day window, every night).
+    analyze_months(CLIENT_DAY_TABLE, min(days), max(days))
     return n
 
 
 def prune_client_days(cal: Calendar) -> int:
-    """Drop the ClientDay rows no window of D needs: older than the day leaving the 250-day window.
+    """Drop the ClientDay months no window of D needs: every day older than the day leaving the 250-day window.
 
-    Keeps the table at 251 days instead of growing by a day of every client each night. Those days are
-    marked unsummarised, so a later run for an older day rebuilds the ones its own windows need.
+    Keeps the table near 251 days instead of growing by a day of every client each night. ClientDay is
+    partitioned by month, so a month goes whole once its last day is older than that day (no row is
+    deleted: no dead rows, no vacuum); the older days of the month that day is in stay until their month
+    goes, unread (every window is bounded by its dates). Days older than it are marked unsummarised, so
+    a later run for an older day rebuilds the ones its own windows need. Returns the rows dropped.
     """
     if cal.count <= W250:
         return 0
     oldest = cal.days[W250]
     _exec("UPDATE segmentation_tradingday SET summarised = false WHERE day < %s AND summarised", [oldest])
-    return _exec("DELETE FROM segmentation_clientday WHERE trade_date < %s", [oldest])
+    return sum(count for _name, count in drop_months_before(CLIENT_DAY_TABLE, oldest))
 
 
 def days_to_summarise(cal: Calendar) -> list:

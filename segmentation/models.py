@@ -114,6 +114,9 @@ class TradingDay(models.Model):
 class ClientDay(models.Model):
     """One client's trading day boiled down to the figures the rules use (built set-based from settlements)."""
 
+    # Partitioned by month on trade_date (clients/partitions.py): the key must hold the day, so the natural
+    # key is the primary key; the nightly prune drops whole months.
+    pk = models.CompositePrimaryKey("trade_date", "client")
     trade_date = models.DateField()
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     lots = models.BigIntegerField(default=0)
@@ -125,9 +128,6 @@ class ClientDay(models.Model):
     net_commission = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     deposit = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     withdrawal = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["trade_date", "client"], name="clientday_uniq")]
 
     def __str__(self):
         return f"{self.trade_date} {self.client_id}"

@@ -70,7 +70,7 @@ class SettlementHistoryMixin:
         """The client's settlement summed by period; money as decimal strings. A day-by-day range is at most
         366 days."""
         client = self.get_object()
-        query = parse_query(request.query_params, default_end=latest_trade_date())
+        query = parse_query(request.query_params, default_end=latest_trade_date)
         rows = settlement_history(client, query)
         body = {"group": query.group, "start": query.start, "end": query.end, "product": query.product,
                 "exchange": query.exchange, "results": rows}

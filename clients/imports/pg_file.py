@@ -17,6 +17,7 @@ Every function here works on the one `ImportRun` (its reader, validator, writer,
 
 import csv
 import io
+import os
 import re
 import tempfile
 import time
@@ -40,6 +41,8 @@ def import_file(run) -> dict:
         stored = bool(day) and writer.has_day(day)
         run.timings["probe"] = round(time.perf_counter() - t0, 3)
         if day and not stored:
+            # The months' partitions before the COPY, from the first line's day to the last's (clients/partitions.py).
+            writer.ensure_months(*sorted([day, last_day(run) or day]))
             try:
                 with transaction.atomic():
                     run.route = "direct"
@@ -296,12 +299,14 @@ def copy_direct(run) -> dict:
             if "23505" not in {getattr(exc, "pgcode", None), getattr(exc.__cause__, "pgcode", None)}:
                 raise
             raise KeyCollision from exc
+        days = sorted({d for d in lines.days.values() if d})
+        writer.ensure_days(days)  # a month not made before the COPY: out of the default partition, into its own
         staged = held["n"] - run.rejected > 0
         if staged:
             leftovers.seek(0)
             writer.stage_text(iter(lambda: "".join(leftovers.readlines(1 << 20)), ""), layout)
         # Every valid day a line gave (a day only rejected lines had is scanned for nothing).
-        return {"written": written, "staged": staged, "days": sorted({d for d in lines.days.values() if d})}
+        return {"written": written, "staged": staged, "days": days}
     finally:
         leftovers.close()
 
@@ -319,6 +324,20 @@ def first_day(run) -> str | None:
     finally:
         source.close()
     return None
+
+
+def last_day(run) -> str | None:
+    """The trading day of the file's last line, read from the file's end (None when it has none to give).
+
+    A file in date order (as the back-office writes them) then has its months made before the COPY; the
+    rows of a month made only after it would go through the default partition (see clients/partitions.py).
+    """
+    with open(run.path, "rb") as f:
+        f.seek(max(0, os.path.getsize(run.path) - 65536))
+        tail = f.read().decode(run.reader.encoding, errors="ignore")
+    lines = [line for line in tail.splitlines()[1:] if line.strip()] or tail.splitlines()[-1:]
+    found = run.validator.line_matcher().match(lines[-1]) if lines else None
+    return run.validator.day(found.group("day")) if found is not None else None
 
 
 def lines_of_keys(run, keys: set) -> list[int]:

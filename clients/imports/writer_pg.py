@@ -11,6 +11,7 @@ replaces its row and totals never double). `xmax = 0` tells inserted rows from r
 """
 
 import csv
+import datetime
 import io
 import time
 
@@ -20,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from futures_crm import texts
 
 from ..models import Client
+from ..partitions import analyze_months, ensure_days, ensure_months, months_between, next_month, partition_name
 from .formats import DATE, LOTS, MONEY
 from .hooks import clients_imported
 from .rules import (
@@ -192,6 +194,20 @@ class PgWriter:
             cur.execute("DROP TABLE import_stage")
         return result
 
+    def ensure_months(self, first: str, last: str) -> None:
+        """The target table's month partitions from `first` to `last` (ISO days) before rows go in: a month
+        with none would take them into the default partition (see clients/partitions.py). Months more than
+        a year apart get only their own two (a mistyped year must not make hundreds of empty months)."""
+        first_day, last_day = (datetime.date.fromisoformat(d) for d in (first, last))
+        if len(months_between(first_day, last_day)) <= 13:
+            ensure_months(TARGETS[self.fmt.kind][0], first_day, last_day)
+        else:
+            self.ensure_days([first, last])
+
+    def ensure_days(self, days) -> None:
+        """The partitions of exactly the months of `days` (ISO days)."""
+        ensure_days(TARGETS[self.fmt.kind][0], days)
+
     # -- the direct route (see pg_file) ----------------------------------------------------------
     def direct_ok(self) -> bool:
         """The header names exactly the table's columns: a line can go into the table as it is."""
@@ -239,7 +255,7 @@ class PgWriter:
         with connection.cursor() as cur:
             # Statistics that know the new days first (sampled, cheap): else the planner takes the fresh
             # millions of rows for a few and walks them through the index instead of one parallel scan.
-            cur.execute(f"ANALYZE {table} (trade_date, client_id)")
+            analyze_months(table, min(days, default=None), max(days, default=None), "(trade_date, client_id)")
             cur.execute("DROP TABLE IF EXISTS import_flagged")
             # The planner guesses a third of the rows match each arithmetic test (under 1 % do), so it
             # will not pay for shipping them from parallel workers: say shipping is free, for this scan.
@@ -320,19 +336,24 @@ class PgWriter:
         cols = ", ".join(values)
         update = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
         order = ", ".join(f"s.{k}" for k in key)
+        cur.execute("SELECT DISTINCT date_trunc('month', trade_date)::date FROM import_stage ORDER BY 1")
+        months = [r[0] for r in cur.fetchall() if r[0]]
+        ensure_days(table, months)  # the staged days' month partitions (clients/partitions.py)
+        days = (months[0], next_month(months[-1]) - datetime.timedelta(days=1)) if months else (None, None)
         conflict = ", ".join("client_id" if k == "account_id" else k for k in key)
         # A new trading day (the nightly case) has nothing to replace: a plain INSERT skips the
         # speculative insertion ON CONFLICT needs. The index on trade_date makes the check cheap.
         if replace is None:
             cur.execute(
-                f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date IN "  # noqa: S608 - constant names
-                "(SELECT DISTINCT trade_date FROM import_stage))"
+                f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE t.trade_date BETWEEN %s AND %s"  # noqa: S608
+                " AND t.trade_date IN (SELECT DISTINCT trade_date FROM import_stage))", days,  # only those months
             )
             replace = cur.fetchone()[0]
         on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {update}" if replace else ""
         insert = """INSERT INTO {table} (client_id, {cols})
                 SELECT {distinct} c.id, {values}
                 FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
+                WHERE s.trade_date >= %s AND s.trade_date < %s
                 {order}
                 {on_conflict}"""
         # Only a replacing write needs to tell inserted rows from replaced ones (`xmax = 0`); a plain
@@ -345,27 +366,35 @@ class PgWriter:
                   for v in values]
         parts = {"table": table, "cols": cols, "values": ", ".join(select),
                  "on_conflict": on_conflict}
-        try:
-            # A file rarely repeats a key: write without the 2 M-row sort first; a repeated key makes
-            # PostgreSQL refuse the statement (unique violation, or "cannot affect row a second time").
-            with transaction.atomic():
-                cur.execute(statement.format(distinct="", order="", **parts))
-        except (IntegrityError, ProgrammingError) as exc:
-            if getattr(exc.__cause__, "pgcode", None) not in REPEATED_KEY:
-                raise
-            # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
+        written = replaced = 0
+        # Month by month into the month's own partition: through the partitioned parent PostgreSQL gives
+        # no `xmax` ("cannot retrieve a system column"), and a month's rows need no routing.
+        for month in months:
+            parts["table"] = partition_name(table, month)
+            bounds = [month, next_month(month)]
             try:
+                # A file rarely repeats a key: write without the 2 M-row sort first; a repeated key makes
+                # PostgreSQL refuse the statement (unique violation, or "cannot affect row a second time").
                 with transaction.atomic():
-                    cur.execute(statement.format(distinct=f"DISTINCT ON ({order})",
-                                                 order=f"ORDER BY {order}, s.line DESC", **parts))
-            except IntegrityError as again:
-                if getattr(again.__cause__, "pgcode", None) == "23505":
-                    raise KeyCollision from again  # the key is among the rows the direct COPY wrote
-                raise
-        counts = cur.fetchone() if on_conflict else (cur.rowcount, 0)
+                    cur.execute(statement.format(distinct="", order="", **parts), bounds)
+            except (IntegrityError, ProgrammingError) as exc:
+                if getattr(exc.__cause__, "pgcode", None) not in REPEATED_KEY:
+                    raise
+                # DISTINCT ON: a key repeated inside one file counts once, its last line wins.
+                try:
+                    with transaction.atomic():
+                        cur.execute(statement.format(distinct=f"DISTINCT ON ({order})",
+                                                     order=f"ORDER BY {order}, s.line DESC", **parts), bounds)
+                except IntegrityError as again:
+                    if getattr(again.__cause__, "pgcode", None) == "23505":
+                        raise KeyCollision from again  # the key is among the rows the direct COPY wrote
+                    raise
+            month_written, month_replaced = cur.fetchone() if on_conflict else (cur.rowcount, 0)
+            written, replaced = written + month_written, replaced + month_replaced
+        counts = (written, replaced)
         # Fresh statistics after a bulk write, or the cross-check that follows plans a nested loop
         # over millions of rows (seen: minutes instead of a second). ANALYZE samples, so it is cheap.
-        cur.execute(f"ANALYZE {table}")
+        analyze_months(table, *days)  # the written months' partitions only
         return counts
 
     def _values(self) -> list[str]:

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from clients.models import Branch, Client
+from clients.partitions import ensure_settlement_months
 from segmentation import engine, services
 from segmentation.management import bench_indicators
 
@@ -182,6 +183,7 @@ class Command(BaseCommand):
             cur.execute(f"INSERT INTO clients_client ({', '.join(cols)}) SELECT {', '.join(exprs)}"
                         f" FROM generate_series(1, %s) g", [n_clients])
             self.out(f"loaded {n_clients} clients")
+            ensure_settlement_months(cal[0], cal[-1])  # each month into its partition, as the import does
             cur.execute("SELECT setseed(0.42)")
             # Steady books: equity per client, rare flows, small P&L; a few at-risk clients.
             cur.execute(
