@@ -37,9 +37,9 @@ def renewal_candidates(*, day: datetime.date):
 
 
 def suitability_renewals(*, day: datetime.date) -> int:
-    """Open one renewal task per candidate (set-based), owned by its account manager (none: on the branch
-    worklist), due when the assessment expires (an expired one within a week); an open renewal task is never
-    doubled, a rerun of the night opens nothing new."""
+    """Open one renewal task per candidate (set-based), owned by its account manager (a departed one too, as
+    task_upsert always gave it; none: on the branch worklist), due when the assessment expires (an expired one
+    within a week); an open renewal task is never doubled, a rerun of the night opens nothing new."""
     sql, params = (renewal_candidates(day=day).order_by().values("pk", "expires").query.sql_with_params())
     # The title as stored (its text in settings.LANGUAGE_CODE, code and params), the date filled in by SQL.
     title = texts.fields(texts.text("task.suitability_expires", date=_DATE), "title")
