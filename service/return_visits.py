@@ -136,6 +136,7 @@ def schedule_return_visits(*, day: datetime.date) -> dict:
     with connection.cursor() as cur:
         cur.execute("CREATE TEMPORARY TABLE return_visit_new (client_id, reason, due_on, ticket_id, rank) "
                     "ON COMMIT DROP AS " + candidates, params)
+        cur.execute("ANALYZE return_visit_new")  # a temporary table has no statistics until told
     # A client's task takes the earliest new visit (the first reason of the earliest); an open task already due
     # by then is kept as it is.
     tasks_upsert_many(
