@@ -8,14 +8,16 @@ queue, the same compliance item a client's own complaint is.
 """
 
 import datetime
+import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.choices import AccountStatus, ContactChannel, SuitabilityAlertStatus
+from clients.imports.writer_common import column_defaults
 from clients.models import Client, SuitabilityAlert
 from futures_crm import texts
 from futures_crm.audit import audit_record, snapshot
@@ -34,9 +36,9 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
-from .models import ReturnVisit, Task, Ticket
+from .models import ReturnVisit, Ticket
 from .roles import RETURN_VISIT_WRITE_ROLES
-from .services import task_complete, task_upsert, ticket_open
+from .services import task_complete, tasks_upsert_many, ticket_open
 
 # A new account is visited within its first month; the other reasons within a week.
 FIRST_MONTH_DAYS = 30
@@ -88,45 +90,79 @@ def complaint_candidates(*, day: datetime.date):
             .select_related("client__branch", "client__account_manager").order_by("updated_at", "id"))
 
 
-def _visit_task(client, *, reason: str, due: datetime.date, day: datetime.date) -> Task:
-    """The client's open return-visit task (one per client, whatever the reason), brought forward to `due`."""
-    task = Task.objects.filter(client=client, kind=TaskKind.RETURN_VISIT, status=TaskStatus.OPEN).first()
-    if task is not None and task.due_on <= due:
-        return task
-    return task_upsert(client=client, kind=TaskKind.RETURN_VISIT, due_on=due,
-                       title=texts.text("task.return_visit", reason=reason), source=f"return_visit:{day.isoformat()}")
+def _sql(queryset) -> tuple[str, tuple]:
+    """A queryset's ids as SQL to select from (the candidates' rules stay in the selectors above)."""
+    return queryset.order_by().values("pk").query.sql_with_params()
 
 
-def _schedule(client, *, reason: str, due: datetime.date, day: datetime.date, ticket=None) -> bool:
-    """One visit and the client's return-visit task (owned by its account manager, else on the branch worklist);
-    False when the client already has an open visit for this reason."""
-    try:
-        with transaction.atomic():
-            visit = ReturnVisit.objects.create(client=client, reason=reason, due_on=due, ticket=ticket)
-            visit.task = _visit_task(client, reason=reason, due=due, day=day)
-            visit.save(update_fields=["task", "updated_at"])
-    except IntegrityError:
-        return False
-    return True
+def _candidates(day: datetime.date) -> tuple[str, list]:
+    """The night's new visits as SQL rows (client_id, reason, due_on, ticket_id, rank): each reason's candidates
+    but a client already having an open visit for that reason; a client's complaint closed first of the night's.
+    `rank` is the order the reasons are taken in."""
+    week = day + datetime.timedelta(days=VISIT_WITHIN_DAYS)
+    first_month = f"LEAST(%s::date, c.open_date + {FIRST_MONTH_DAYS})"
+    no_open = """NOT EXISTS (SELECT 1 FROM service_returnvisit v WHERE v.client_id = {client} AND v.reason = %s
+                 AND v.status IN ('due', 'overdue'))"""
+    parts, params = [], []
+    for rank, (reason, due, queryset) in enumerate([
+            (ReturnVisitReason.NEW_ACCOUNT, first_month, new_account_candidates(day=day)),
+            (ReturnVisitReason.INTERMEDIARY, first_month, intermediary_candidates(day=day)),
+            (ReturnVisitReason.SUITABILITY, "%s::date", suitability_candidates(day=day))]):
+        sql, sql_params = _sql(queryset)
+        parts.append(f"""SELECT c.id, %s::text, {due}, NULL::bigint, {rank} FROM clients_client c
+                         WHERE c.id IN ({sql}) AND {no_open.format(client="c.id")}""")  # noqa: S608
+        params += [reason.value, week, *sql_params, reason.value]
+    sql, sql_params = _sql(complaint_candidates(day=day))
+    parts.append(f"""(SELECT DISTINCT ON (t.client_id) t.client_id, %s::text, %s::date, t.id, 3
+                      FROM service_ticket t WHERE t.id IN ({sql}) AND {no_open.format(client="t.client_id")}
+                      ORDER BY t.client_id, t.updated_at, t.id)""")  # noqa: S608 - names are constants
+    params += [ReturnVisitReason.COMPLAINT.value, week, *sql_params, ReturnVisitReason.COMPLAINT.value]
+    return " UNION ALL ".join(parts), params
 
 
+@transaction.atomic
 def schedule_return_visits(*, day: datetime.date) -> dict:
-    """The night's return visits: overdue ones marked, new ones opened. A rerun opens nothing new."""
+    """The night's return visits, set-based: overdue ones marked, new ones opened (at most one open visit per
+    client and reason), each on the client's open return-visit task (one per client, whatever the reason; owned
+    by its account manager, else on the branch worklist), opened or brought forward to the earliest new visit's
+    due date. A rerun opens nothing new."""
     overdue = ReturnVisit.objects.filter(status=ReturnVisitStatus.DUE, due_on__lt=day).update(
         status=ReturnVisitStatus.OVERDUE, updated_at=timezone.now())
-    week = day + datetime.timedelta(days=VISIT_WITHIN_DAYS)
-
-    def first_month(client):
-        return min(week, client.open_date + datetime.timedelta(days=FIRST_MONTH_DAYS))
-
-    opened = sum(_schedule(c, reason=ReturnVisitReason.NEW_ACCOUNT, due=first_month(c), day=day)
-                 for c in new_account_candidates(day=day))
-    opened += sum(_schedule(c, reason=ReturnVisitReason.INTERMEDIARY, due=first_month(c), day=day)
-                  for c in intermediary_candidates(day=day))
-    opened += sum(_schedule(c, reason=ReturnVisitReason.SUITABILITY, due=week, day=day)
-                  for c in suitability_candidates(day=day))
-    opened += sum(_schedule(t.client, reason=ReturnVisitReason.COMPLAINT, due=week, day=day, ticket=t)
-                  for t in complaint_candidates(day=day))
+    candidates, params = _candidates(day)
+    titles = []
+    for reason in ReturnVisitReason.values:
+        title = texts.fields(texts.text("task.return_visit", reason=reason), "title")
+        titles += [reason, title["title"], title["title_code"], json.dumps(title["title_params"])]
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMPORARY TABLE return_visit_new (client_id, reason, due_on, ticket_id, rank) "
+                    "ON COMMIT DROP AS " + candidates, params)
+        cur.execute("ANALYZE return_visit_new")  # a temporary table has no statistics until told
+    # A client's task takes the earliest new visit (the first reason of the earliest); an open task already due
+    # by then is kept as it is.
+    tasks_upsert_many(
+        kind=TaskKind.RETURN_VISIT, source=f"return_visit:{day.isoformat()}",
+        rows=f"""SELECT n.client_id, n.due_on, tt.title, tt.code, tt.params::jsonb FROM (
+                     SELECT DISTINCT ON (client_id) * FROM return_visit_new ORDER BY client_id, due_on, rank) n
+                 JOIN (VALUES {", ".join(["(%s, %s, %s, %s)"] * (len(titles) // 4))})
+                      tt (reason, title, code, params)
+                   ON tt.reason = n.reason
+                 WHERE NOT EXISTS (SELECT 1 FROM service_task t WHERE t.client_id = n.client_id
+                                   AND t.kind = %s AND t.status = 'open' AND t.due_on <= n.due_on)""",  # noqa: S608
+        params=[*titles, TaskKind.RETURN_VISIT.value])
+    given = {"client", "reason", "due_on", "task", "ticket"}
+    defaults = column_defaults(ReturnVisit, given)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO service_returnvisit (client_id, reason, due_on, task_id, ticket_id,
+                                                 {", ".join(c for c, _v in defaults)})
+                SELECT n.client_id, n.reason, n.due_on, t.id, n.ticket_id, {", ".join(["%s"] * len(defaults))}
+                FROM return_visit_new n
+                LEFT JOIN service_task t ON t.client_id = n.client_id AND t.kind = %s AND t.status = 'open'
+                ORDER BY n.rank, n.client_id
+                ON CONFLICT (client_id, reason) WHERE status IN ('due', 'overdue') DO NOTHING""",  # noqa: S608
+            [*(v for _c, v in defaults), TaskKind.RETURN_VISIT.value])
+        opened = cur.rowcount
+        cur.execute("DROP TABLE return_visit_new")  # a second run in the same transaction (tests) makes its own
     return {"return_visits_opened": opened, "return_visits_overdue": overdue}
 
 

@@ -18,6 +18,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clients.imports.writer_common import column_defaults
 from clients.models import AccountSettlement, Client
 from clients.suitability import clients_below
 from futures_crm import people, texts
@@ -117,6 +118,46 @@ def task_upsert(*, client, kind: str, due_on: datetime.date, owner=None, title: 
             # A concurrent writer opened it first; the second attempt updates that one.
             continue
     raise RuntimeError("task_upsert: could not open or update the task")
+
+
+def tasks_upsert_many(*, kind: str, rows: str, params, source: str) -> int:
+    """`task_upsert` for many clients in one statement; returns how many tasks were opened or updated.
+
+    `rows` (with its positional `params`) is a SELECT of (client_id, due_on, title, title_code, title_params), one
+    row per client. As task_upsert without a named owner: the task goes to the client's account manager (none: its
+    branch's worklist); the open task of (client, kind) is updated, else one is opened; each gets its audit entry.
+    """
+    given = {"client", "kind", "owner", "branch", "due_on", "source", "title", "title_code", "title_params"}
+    defaults = column_defaults(Task, given)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""WITH r (client_id, due_on, title, title_code, title_params) AS ({rows}),
+                c AS (SELECT r.*, cl.account_manager_id AS owner_id, cl.branch_id
+                      FROM r JOIN clients_client cl ON cl.id = r.client_id),
+                updated AS (
+                    UPDATE service_task t SET owner_id = c.owner_id, branch_id = c.branch_id, due_on = c.due_on,
+                        source = %s, title = left(c.title, 255), title_code = c.title_code,
+                        title_params = c.title_params, updated_at = now()
+                    FROM c WHERE t.client_id = c.client_id AND t.kind = %s AND t.status = 'open'
+                    RETURNING t.id, t.client_id, t.due_on, 'task.update' AS action),
+                opened AS (
+                    INSERT INTO service_task (client_id, kind, owner_id, branch_id, due_on, source, title,
+                                              title_code, title_params, {", ".join(c for c, _v in defaults)})
+                    SELECT c.client_id, %s, c.owner_id, c.branch_id, c.due_on, %s, left(c.title, 255),
+                           c.title_code, c.title_params, {", ".join(["%s"] * len(defaults))}
+                    FROM c WHERE NOT EXISTS (SELECT 1 FROM service_task t WHERE t.client_id = c.client_id
+                                             AND t.kind = %s AND t.status = 'open')
+                    ON CONFLICT (client_id, kind) WHERE status = 'open' DO NOTHING
+                    RETURNING id, client_id, due_on, 'task.open' AS action)
+                INSERT INTO futures_crm_auditentry (at, actor_id, action, object_type, object_id, client_id, before,
+                                                    after, reason)
+                SELECT now(), NULL, w.action, %s, w.id::text, w.client_id, '{{}}'::jsonb,
+                       jsonb_build_object('kind', %s::text, 'due_on', to_char(w.due_on, 'YYYY-MM-DD'),
+                                          'source', %s::text), ''
+                FROM (SELECT * FROM updated UNION ALL SELECT * FROM opened) w""",  # noqa: S608 - names are constants
+            [*params, source, kind, kind, source, *(v for _c, v in defaults), kind,
+             Task._meta.label_lower, kind, source])
+        return cur.rowcount
 
 
 @transaction.atomic

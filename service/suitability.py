@@ -15,12 +15,14 @@ from futures_crm import texts
 
 from .choices import TaskKind, TaskStatus
 from .models import Task
-from .services import task_upsert
+from .services import tasks_upsert_many
 
 # A renewal task opens this many days before the assessment expires.
 RENEWAL_NOTICE_DAYS = 30
 # An already expired assessment is to be redone within a week.
 RENEWAL_OVERDUE_DUE_DAYS = 7
+# Stands for the expiry date in the title's stored text, each row's date put in its place in SQL.
+_DATE = "\u2063date\u2063"
 
 
 def renewal_candidates(*, day: datetime.date):
@@ -35,20 +37,20 @@ def renewal_candidates(*, day: datetime.date):
 
 
 def suitability_renewals(*, day: datetime.date) -> int:
-    """Open one renewal task per candidate, owned by its account manager (a departed manager's goes to the
-    branch worklist); an open renewal task is never doubled, a rerun of the night opens nothing new."""
-    count = 0
-    for client in renewal_candidates(day=day):
-        manager = client.account_manager
-        profile = getattr(manager, "staff_profile", None) if manager else None
-        owner = manager if manager is not None and manager.is_active and (profile is None or profile.is_active) \
-            else None
-        due = client.expires if client.expires > day else day + datetime.timedelta(days=RENEWAL_OVERDUE_DUE_DAYS)
-        task_upsert(client=client, kind=TaskKind.SUITABILITY_RENEWAL, due_on=due, owner=owner,
-                    title=texts.text("task.suitability_expires", date=client.expires.isoformat()),
-                    source=f"suitability:{day.isoformat()}")
-        count += 1
-    return count
+    """Open one renewal task per candidate (set-based), owned by its account manager (a departed one too, as
+    task_upsert always gave it; none: on the branch worklist), due when the assessment expires (an expired one
+    within a week); an open renewal task is never doubled, a rerun of the night opens nothing new."""
+    sql, params = (renewal_candidates(day=day).order_by().values("pk", "expires").query.sql_with_params())
+    # The title as stored (its text in settings.LANGUAGE_CODE, code and params), the date filled in by SQL.
+    title = texts.fields(texts.text("task.suitability_expires", date=_DATE), "title")
+    return tasks_upsert_many(
+        kind=TaskKind.SUITABILITY_RENEWAL, source=f"suitability:{day.isoformat()}",
+        rows=f"""SELECT q.id, CASE WHEN q.expires > %s::date THEN q.expires ELSE %s::date END,
+                        replace(%s, %s, to_char(q.expires, 'YYYY-MM-DD')), %s,
+                        jsonb_build_object('date', to_char(q.expires, 'YYYY-MM-DD'))
+                 FROM ({sql}) q (id, expires)""",  # noqa: S608 - the candidates' compiled query
+        params=[day, day + datetime.timedelta(days=RENEWAL_OVERDUE_DUE_DAYS), title["title"], _DATE,
+                title["title_code"], *params])
 
 
 def suitability_nightly(*, day: datetime.date) -> dict:
