@@ -129,6 +129,9 @@ def test_referrals_panel_scopes_by_the_referred_clients_row_not_a_list_of_the_bo
     panel = [q["sql"] for q in ctx.captured_queries if 'FROM "referrals_referral"' in q["sql"]
              and "referrer_client_id" in q["sql"]]
     assert panel and not any('IN (SELECT' in sql for sql in panel)
+    client.force_login(staff["bm_sh"])  # the Shanghai branch manager: not the Beijing account
+    page = client.get(url).content.decode()
+    assert f"({mine.account_id})" in page and f"({theirs.account_id})" not in page
     client.force_login(staff["admin"])
     page = client.get(url).content.decode()
     assert f"({mine.account_id})" in page and f"({theirs.account_id})" in page
