@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from clients.models import Branch, Client
+from clients.querysets import client_scope_q
 from futures_crm import people
 from futures_crm.exports import EXPORT_FORMATS, export_response
 from futures_crm.forms import add_service_errors
@@ -655,7 +656,10 @@ def relationships_panel_context(client, user):
     ctx = selectors.client_relationships(client)
     ctx.update(can_assign=role in ASSIGNERS, can_refer=role in REFERRAL_EDITORS, can_club=role in CLUB_EDITORS,
                sees_intermediaries=role in INTERMEDIARY_READERS)
-    # The referred list is scoped like everything else: a manager does not see another book's accounts.
-    ctx["referred"] = ctx["referred"].filter(Q(referred_client__isnull=True)
-                                             | Q(referred_client__in=Client.objects.visible_to(user)))
+    # The referred list is scoped like everything else: a manager does not see another book's accounts. The rule
+    # is applied through the join to each referred client (an index lookup per referral), not as
+    # `IN (the user's clients)`, which hashed a manager's whole book for a handful of referrals.
+    scope = client_scope_q(user, "referred_client__")
+    if scope:  # Q() for firm-wide roles and the desk: they see every referred account
+        ctx["referred"] = ctx["referred"].filter(Q(referred_client__isnull=True) | scope)
     return ctx

@@ -87,3 +87,76 @@ def test_screen_pop_costs_the_same_for_1_or_5_clients(client, staff, branches, u
     response = client.get(url)
     assert response.status_code == 200
     assert count(lambda: client.get(url)) == few
+
+
+def _referrals(referrer, referred_clients):
+    from referrals.models import Referral
+
+    Referral.objects.bulk_create(
+        Referral(referrer_client=referrer, referred_client=r, prospect_name=r.name, status="opened",
+                 referred_on=datetime.date(2026, 1, 1)) for r in referred_clients)
+
+
+@pytest.mark.parametrize("role", ["am1", "agent", "admin"])
+def test_client_page_costs_the_same_for_1_or_5_referrals_made(client, staff, branches, role):
+    referrer = _clients(1, branch=branches[0], manager=staff["am1"])[0]
+    client.force_login(staff[role])
+    url = f"/clients/{referrer.pk}/"
+    _referrals(referrer, _clients(1, branch=branches[0], manager=staff["am1"], start=1))
+    client.get(url)
+    few = count(lambda: client.get(url))
+    _referrals(referrer, _clients(2, branch=branches[0], manager=staff["am1"], start=2)
+               + _clients(2, branch=branches[1], manager=staff["am2"], start=4))
+    assert client.get(url).status_code == 200
+    assert count(lambda: client.get(url)) == few
+
+
+def test_referrals_panel_scopes_by_the_referred_clients_row_not_a_list_of_the_book(client, staff, branches):
+    """The manager's client page lists the referrals to their own accounts, not another book's; the rule is read
+    on each referred client's row (a join), not as `IN (every client of the manager)`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    referrer = _clients(1, branch=branches[0], manager=staff["am1"])[0]
+    mine = _clients(1, branch=branches[0], manager=staff["am1"], start=1)[0]
+    theirs = _clients(1, branch=branches[1], manager=staff["am2"], start=2)[0]
+    _referrals(referrer, [mine, theirs])
+    url = f"/clients/{referrer.pk}/"
+    client.force_login(staff["am1"])
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    assert f"({mine.account_id})" in page and f"({theirs.account_id})" not in page
+    panel = [q["sql"] for q in ctx.captured_queries if 'FROM "referrals_referral"' in q["sql"]
+             and "referrer_client_id" in q["sql"]]
+    assert panel and not any('IN (SELECT' in sql for sql in panel)
+    client.force_login(staff["bm_sh"])  # the Shanghai branch manager: not the Beijing account
+    page = client.get(url).content.decode()
+    assert f"({mine.account_id})" in page and f"({theirs.account_id})" not in page
+    client.force_login(staff["admin"])
+    page = client.get(url).content.decode()
+    assert f"({mine.account_id})" in page and f"({theirs.account_id})" in page
+
+
+def test_client_page_panels_show_only_that_clients_rows(client, staff, branches):
+    """Each panel reads by the page's client: another manager's client's tickets, tasks, contact logs, consents
+    and referrals never appear on a manager's client page (the page itself is refused for the other client)."""
+    from privacy import services as privacy_services
+    from service import services as service_services
+
+    mine = _clients(1, branch=branches[0], manager=staff["am1"])[0]
+    theirs = _clients(1, branch=branches[1], manager=staff["am2"], start=1)[0]
+    for c, who, manager in ((mine, "MINE", staff["am1"]), (theirs, "THEIRS", staff["am2"])):
+        service_services.ticket_open(by=staff["agent"], client=c, ticket_type="suggestion", channel="web",
+                                     subject=f"ticket-{who}")
+        service_services.task_upsert(client=c, kind="call_back", due_on=datetime.date(2026, 1, 5),
+                                     owner=manager, title=f"task-{who}")
+        ContactLog.objects.create(client=c, by=manager, channel="phone", summary=f"call-{who}",
+                                  contacted_at=timezone.now())
+        privacy_services.consent_record(client=c, by=manager, channel="sms", purpose="service", given=True,
+                                        how="paper", evidence=f"form-{who}")
+    _referrals(theirs, _clients(1, branch=branches[1], manager=staff["am2"], start=2))
+    client.force_login(staff["am1"])
+    page = client.get(f"/clients/{mine.pk}/").content.decode()
+    for what in ("ticket", "task", "call", "form"):
+        assert f"{what}-MINE" in page and f"{what}-THEIRS" not in page
+    assert client.get(f"/clients/{theirs.pk}/").status_code == 404
