@@ -12,12 +12,12 @@ from .. import scorecard
 from ..scorecard_views import scorecard_request
 
 
-class FiguresSerializer(serializers.Serializer):
+class IntermediaryFiguresSerializer(serializers.Serializer):
     pass
 
 
 for _figure in scorecard.FIGURES:
-    FiguresSerializer._declared_fields[_figure.key] = (
+    IntermediaryFiguresSerializer._declared_fields[_figure.key] = (
         serializers.IntegerField() if _figure.kind == COUNT
         else serializers.DecimalField(max_digits=20, decimal_places=2, coerce_to_string=True))
 
@@ -26,7 +26,7 @@ class IntermediaryRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True)
     code = serializers.CharField(help_text="The intermediary's code.")
     name = serializers.CharField()
-    figures = FiguresSerializer()
+    figures = IntermediaryFiguresSerializer()
 
 
 class IntermediaryScorecardSerializer(serializers.Serializer):
