@@ -14,7 +14,6 @@ from .choices import SuitabilityAlertStatus
 from .filtersets import ProductFilterSet
 from .forms import ProductForm
 from .models import Product, SuitabilityAlert
-from .panels import Panel, register
 from .suitability import PRODUCT_EDIT_FIELDS, product_update, suitability_alert_resolve
 
 
@@ -66,12 +65,7 @@ class SuitabilityAlertResolveView(StaffRequiredMixin, View):
         return redirect("service:suitability_worklist")
 
 
-def _mismatch_panel(client, user):
+def mismatch_panel(client, user):
+    """The client page's panel of open suitability mismatch alerts (registered in ClientsConfig.ready)."""
     return {"alerts": list(client.suitability_alerts.filter(status=SuitabilityAlertStatus.OPEN)
                            .select_related("product").order_by("-trade_date")[:20])}
-
-
-def register_panel() -> None:
-    """The client page lists the client's open mismatch alerts (nothing when it has none)."""
-    register(Panel(key="suitability_mismatch", template="clients/_suitability_mismatch_panel.html",
-                   context=_mismatch_panel, order=15))

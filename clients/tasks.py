@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.conf import settings
 
+from futures_crm.celery import app as _app  # noqa: F401 - a task sent from here goes through the configured app
+
 
 @shared_task(name="clients.import_drop_folder")
 def import_drop_folder() -> list[int]:

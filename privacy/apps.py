@@ -17,7 +17,8 @@ class PrivacyConfig(AppConfig):
 
         from . import selectors, services
 
-        register(Panel(key="consents", template="privacy/client_panel.html", context=selectors.client_panel,
+        register(Panel(key="consents", template="privacy/client_panel.html",
+                       context="privacy.selectors.client_panel",
                        order=60, roles=frozenset(set(Role) - API_ONLY_ROLES)))
         access_log.register(services.access_record)
         register_nav(NavItem("privacy:access_log", _("Personal data access log"), selectors.PRIVACY_READERS,

@@ -5,6 +5,8 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from futures_crm.celery import app as _app  # noqa: F401 - a task sent from here goes through the configured app
+
 from . import retention
 
 

@@ -15,7 +15,6 @@ class ReferralsConfig(AppConfig):
 
         from .access import CLUB_READERS, INTERMEDIARY_READERS, MANAGEMENT, REFERRAL_READERS, SCORECARD_READERS
         from .services import relationships_from_import
-        from .views import relationships_panel_context
 
         # The workload page's client counts open the client list, which names the figure.
         list_filters.register(list_filters.ListFilters(key="referrals", figures={"managed": _("Clients under care")}))
@@ -33,4 +32,5 @@ class ReferralsConfig(AppConfig):
             NavItem("referrals:club", _("Club"), CLUB_READERS, "relationships", ("referrals:membership",)),
         )
         register(Panel(key="relationships", template="referrals/panel_relationships.html",
-                       context=relationships_panel_context, order=40, roles=frozenset(ALL_PAGE_ROLES)))
+                       context="referrals.views.relationships_panel_context", order=40,
+                       roles=frozenset(ALL_PAGE_ROLES)))

@@ -18,7 +18,8 @@ class SegmentationConfig(AppConfig):
 
         from . import churn_analysis, filtersets, scorecard, selectors, texts  # noqa: F401 - texts registers its codes
 
-        register(Panel(key="segmentation", template="segmentation/panel.html", context=selectors.client_panel,
+        register(Panel(key="segmentation", template="segmentation/panel.html",
+                       context="segmentation.selectors.client_panel",
                        order=10))
         list_filters.register(list_filters.ListFilters(
             key="segmentation", filters=filtersets.client_list_filters(), sorts=filtersets.CLIENT_SORTS,

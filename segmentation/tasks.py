@@ -16,6 +16,8 @@ import datetime
 
 from celery import chain, group, shared_task
 
+from futures_crm.celery import app as _app  # noqa: F401 - a task sent from here goes through the configured app
+
 from . import services
 
 # Late acknowledgement: a task is removed from the queue only once it has finished, so a worker killed in

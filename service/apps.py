@@ -14,7 +14,8 @@ class ServiceConfig(AppConfig):
 
         from . import roles, selectors, texts  # noqa: F401 - texts registers its codes
 
-        register(Panel(key="service", template="service/client_panel.html", context=selectors.client_panel,
+        register(Panel(key="service", template="service/client_panel.html",
+                       context="service.selectors.client_panel",
                        order=50, roles=frozenset(roles.PAGE_ROLES)))
         register_nav(
             NavItem("service:my_day", _("My day"), roles.PAGE_ROLES, "service"),

@@ -4,7 +4,7 @@ from ..panels import Panel, register
 from ..selectors import recent_settlement_days
 
 
-def _context(client, user):
+def context(client, user):
     return {
         "days": recent_settlement_days(client),
         "alerts": list(client.settlement_alerts.filter(acknowledged_at__isnull=True).order_by("-trade_date")[:10]),
@@ -12,4 +12,5 @@ def _context(client, user):
 
 
 def register_panels() -> None:
-    register(Panel(key="settlement", template="clients/imports/_settlement_panel.html", context=_context, order=20))
+    register(Panel(key="settlement", template="clients/imports/_settlement_panel.html",
+                   context="clients.imports.panels.context", order=20))

@@ -236,7 +236,9 @@ def test_a_failed_send_is_not_recorded_and_goes_on_the_next_run(staff, branches,
     assert (counts["sent"], counts["already"]) == (1, 1) and mail.outbox[-1].to == ["bm_sh@example.com"]
 
 
-def test_beat_runs_the_reports_daily(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["segmentation-scheduled-reports"]
+def test_beat_runs_the_reports_daily():
+    from futures_crm.celery import app  # what beat reads: the settings' crontab fields made a crontab
+
+    entry = app.conf.beat_schedule["segmentation-scheduled-reports"]
     assert entry["task"] == "segmentation.send_scheduled_reports"
     assert entry["schedule"].hour == {7} and entry["schedule"].day_of_week == set(range(7))
