@@ -228,7 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     # Batches whose worker died (no heartbeat for two minutes) are marked failed.
     "clients-import-fail-stale": {"task": "clients.import_fail_stale", "schedule": 60.0},
     # The month partitions of the settlement tables and ClientDay, three months ahead (clients/partitions.py).
-    "clients-ensure-partitions": {"task": "clients.ensure_partitions", "schedule": crontab(hour=1, minute=15)},
+    "clients-ensure-partitions": {"task": "clients.ensure_partitions", "schedule": {"hour": 1, "minute": 15}},
 }
 # The nightly segmentation run: every weekday evening (Asia/Shanghai), after the settlement import.
 # On a holiday there is no new day, and the task skips a day that already has a successful run.
