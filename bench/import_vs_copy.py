@@ -25,7 +25,6 @@ The database must be one of your own: the bench accounts (7xxxxxxxxx) and their 
 """
 
 import argparse
-import csv
 import datetime
 import os
 import statistics
@@ -82,8 +81,7 @@ def main():
     from django.conf import settings
     from django.db import connection
 
-    from clients.demo_settlement import trading_days, write_history
-    from clients.identity import id_card_with_check
+    from clients.demo_settlement import trading_days, write_client_book, write_history
     from clients.imports.services import import_run
     from clients.models import Client, ImportBatch
     from clients.models.imports import ImportSource
@@ -112,13 +110,7 @@ def main():
         with connection.cursor() as cur:
             cur.execute("DELETE FROM clients_client WHERE account_id LIKE %s", [PREFIX + "%"])
         book = folder / f"clients_{args.accounts}.csv"
-        with open(book, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["account_id", "name", "client_type", "id_type", "id_number", "branch_code", "open_date"])
-            for n, account in enumerate(ids):
-                w.writerow([account, f"客户{n}", "individual", "id_card",
-                            id_card_with_check(f"110101198{n % 10}0101{n % 1000:03d}"), f"BR{n % 20:02d}",
-                            "2020-01-02"])
+        write_client_book(book, ids)
         ImportBatch.objects.filter(source=ImportSource.BENCH, kind="clients").delete()
         t0 = time.perf_counter()
         batch = import_run(kind="clients", path=book, source=ImportSource.BENCH)

@@ -109,6 +109,18 @@ def fen(value: int) -> str:
     return f"{sign}{value // 100}.{value % 100:02d}"
 
 
+def write_client_book(path, accounts) -> None:
+    """A clients file for the benchmarks' books: one individual per account id, spread over 20 branches."""
+    from .identity import id_card_with_check
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["account_id", "name", "client_type", "id_type", "id_number", "branch_code", "open_date"])
+        for n, account in enumerate(accounts):
+            w.writerow([account, f"客户{n}", "individual", "id_card",
+                        id_card_with_check(f"110101198{n % 10}0101{n % 1000:03d}"), f"BR{n % 20:02d}", "2020-01-02"])
+
+
 def write_history(accounts, days: list[datetime.date], account_out, contract_out, seed: int = 1,
                   stories: dict | None = None) -> tuple[int, int]:
     """Write account and contract rows for `accounts` over `days`; returns the two row counts.

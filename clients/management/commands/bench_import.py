@@ -1,6 +1,5 @@
 """`manage.py bench_import --accounts N --days D`: our import against a bare `psql \\copy` of the same CSV."""
 
-import csv
 import datetime
 import os
 import resource
@@ -14,8 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from clients.demo_settlement import ACCOUNT_HEADER, CONTRACT_HEADER, trading_days, write_history
-from clients.identity import id_card_with_check
+from clients.demo_settlement import ACCOUNT_HEADER, CONTRACT_HEADER, trading_days, write_client_book, write_history
 from clients.imports.services import import_run
 from clients.models import ImportBatch
 from clients.models.imports import ImportSource
@@ -47,13 +45,7 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         clients_path = folder / "clients_bench.csv"
-        with open(clients_path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["account_id", "name", "client_type", "id_type", "id_number", "branch_code", "open_date"])
-            for n, account in enumerate(ids):
-                w.writerow([account, f"客户{n}", "individual", "id_card",
-                            id_card_with_check(f"110101198{n % 10}0101{n % 1000:03d}"), f"BR{n % 20:02d}",
-                            "2020-01-02"])
+        write_client_book(clients_path, ids)
         acc_path, con_path = folder / "accounts_bench.csv", folder / "contracts_bench.csv"
         with open(acc_path, "w", encoding="utf-8", newline="") as fa, \
                 open(con_path, "w", encoding="utf-8", newline="") as fc:
