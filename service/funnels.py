@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Q
+from django.db.models import Aggregate, Count, DurationField, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,11 +76,12 @@ SLA_GROUPINGS = {"month": _("Month"), "branch": _("Branch"), "owner": _("Owner")
 
 
 class MedianHours(Aggregate):
-    """The median of a duration, in hours (PostgreSQL's percentile_cont)."""
+    """The median of a duration (PostgreSQL's percentile_cont over intervals: no float on the way); `_hours`
+    turns it into hours."""
 
     function = "percentile_cont"
-    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s) / 3600.0)"
-    output_field = FloatField()
+    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
 
 
 def within_deadline_q() -> Q:
@@ -91,8 +92,11 @@ def overdue_q(now) -> Q:
     return Q(status__in=OPEN_TICKET_STATUSES, deadline__lt=now)
 
 
-def _hours(value) -> Decimal | None:
-    return None if value is None else Decimal(repr(value)).quantize(HOUR_PLACES)
+def _hours(value: datetime.timedelta | None) -> Decimal | None:
+    """A duration in hours, exactly (counted in microseconds), to a tenth."""
+    if value is None:
+        return None
+    return (Decimal(value // datetime.timedelta(microseconds=1)) / Decimal(3_600_000_000)).quantize(HOUR_PLACES)
 
 
 def ticket_sla(*, user, start: datetime.date, end: datetime.date, by: str = "month", now=None) -> list[dict]:
