@@ -33,7 +33,7 @@ from futures_crm.roles import FIRM_WIDE_ROLES, Role, user_role
 from .choices import ReportFormat, ReportFrequency
 from .indicators import HIGH_RISK
 from .models import ReportSend, ReportSubscription
-from .selectors import AXIS_VALUES, DASHBOARD_ROLES, dashboard_figures, dashboard_scope
+from .selectors import AXIS_VALUES, DASHBOARD_ROLES, dashboard_figures, dashboard_scope, high_risk_count
 
 log = logging.getLogger(__name__)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -235,7 +235,7 @@ def report_rows(data: dict) -> list[tuple[str, str, object]]:
     risk = _("Churn risk distribution")
     rows += [(risk, f"{b['from']}–{b['to']}", b["clients"]) for b in data["churn"]]
     rows.append((risk, _("Clients at high risk (score %(n)s or more)") % {"n": HIGH_RISK},
-                 sum(b["clients"] for b in data["churn"] if b["from"] >= HIGH_RISK)))
+                 high_risk_count(data)))
     share = data["concentration"]["top20_share"]
     top = _("Share of net commission brought by the top %(share)s of clients") % {"share": "20%"}
     rows.append((_("Value concentration"), top, None if share is None else f"{float_free_pct(share)}%"))

@@ -243,6 +243,11 @@ DASHBOARD_FIELDS = ["on_date", "policy_version", "segmented", "segment_counts", 
                     "churn_bands", "top20_share", "net_commission_250", "concentration"]
 
 
+def high_risk_count(data: dict) -> int:
+    """The clients of a dashboard's figures in the churn-score bands from `indicators.HIGH_RISK` up."""
+    return sum(b["clients"] for b in data["churn"] if b["from"] >= indicators.HIGH_RISK)
+
+
 def dashboard_figures(scope: dict, as_of=None) -> dict | None:
     """The dashboard's figures in a scope, as the nightly snapshot of `as_of` stored them (by default the newest
     day's: `dashboard_day()`); None when that day has none for the scope. Nothing is recomputed.

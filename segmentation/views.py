@@ -85,7 +85,7 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         ]
         ctx["churn_rows"] = [b | {"url": link("churn_bucket", churn_score_min=b["from"], churn_score_max=b["to"])}
                              for b in data["churn"]]
-        ctx["high_risk"] = sum(b["clients"] for b in data["churn"] if b["from"] >= HIGH_RISK)
+        ctx["high_risk"] = selectors.high_risk_count(data)
         ctx["curve_points"] = curve_points(data["concentration"]["curve"])
         ctx["window_days"] = selectors.window_days(data.get("as_of"))
         ctx["churn_max"] = max([b["clients"] for b in data["churn"]] + [1])
