@@ -21,12 +21,15 @@ import datetime
 from django.db import connection
 from django.utils import timezone
 
+from clients.choices import CHURN_REASON_KIND, ChurnKind
+
 from .models import FundSize, IndicatorSnapshot, Purpose, Tenure, Volume
 
 AXIS_VALUES = {"purpose": Purpose.values, "fund_size": FundSize.values, "volume": Volume.values,
                "tenure": Tenure.values}
-INEVITABLE = ("dropped", "poached", "forced")  # clients.choices.ChurnReason: the seed's "inevitable" causes
-ACCIDENTAL = ("left", "losses", "attracted", "taken_away")
+# The seed's "inevitable" and "accidental" causes, as the client's churn reason names them.
+INEVITABLE = tuple(r.value for r, kind in CHURN_REASON_KIND.items() if kind == ChurnKind.INEVITABLE)
+ACCIDENTAL = tuple(r.value for r, kind in CHURN_REASON_KIND.items() if kind == ChurnKind.ACCIDENTAL)
 
 # The dashboard's churn-risk bands (scores from, to) and its "high risk" (the bands from 50 up: the default
 # retention threshold); its concentration curve has a point every 5 % of clients.
