@@ -5,7 +5,9 @@ Each line is matched by one pattern built from the header (`RowValidator.line_ma
 - direct (the nightly case: new trading days, known accounts, a header with exactly the table's
   columns): a matching line goes by COPY straight into the settlement table, its account number
   swapped for the client id. No staging table, no second write: this is what keeps the import
-  near the speed of a bare COPY. The row identities are then one SQL scan of the days written.
+  near the speed of a bare COPY. The row identities are checked inside the COPY (a row breaking one
+  is not written; only when rows are missing is the file read again to name the lines), and the
+  lines raising an alert are found as the blocks go by, then their rows looked up by key.
 - staged (everything else, and the lines the direct route cannot take: unknown accounts, an
   empty product, lines the pattern refuses but the Python checks accept): COPY into a temporary
   table, then the set-based writer (placeholders, upsert, replacing earlier rows).
@@ -26,6 +28,7 @@ import psycopg2
 from django.db import IntegrityError, transaction
 
 from .reader import BLOCK
+from .rules import ALERTS
 from .run import REPORT_ERRORS
 from .writer_pg import KeyCollision
 
@@ -65,14 +68,13 @@ def _direct(run) -> dict:
     run.phase("writing")
     if copied["staged"]:
         _staged_identities(run)
-    failed = writer.direct_identity_failures(copied["days"])
-    if failed:
-        _explain(run, lines_of_keys(run, {(d, a) for d, a, *_k in failed}))
-        writer.delete_rows(failed)
+    # The direct COPY wrote no row breaking an identity; its lines are quarantined with the Python checks' messages.
+    _explain(run, copied["broken"])
     days = copied["days"] + ([d for d in writer.day_range() if d] if copied["staged"] else [])
     run.lo, run.hi = (min(days), max(days)) if days else (None, None)
     run.stop_if_rejected()
-    return writer.apply_direct(written=copied["written"] - len(failed), staged=copied["staged"])
+    return writer.apply_direct(written=copied["written"], staged=copied["staged"], flagged=copied["flagged"],
+                               days=copied["days"])
 
 
 def _staged_identities(run) -> None:
@@ -186,7 +188,7 @@ def stage_lines(run) -> None:
     run.writer.stage_text(chunks(), _layout(run.validator))
 
 
-def _whole_blocks(run, ids: dict[str, str], lines: "_Lines"):
+def _whole_blocks(run, ids: dict[str, str], lines: "_Lines", find=None):
     """A function taking a block of plain lines (`CsvSource.pieces`) in one piece, C-level throughout.
 
     It returns (COPY data, lines) when every line of the block is ASCII, matches the direct pattern,
@@ -221,25 +223,94 @@ def _whole_blocks(run, ids: dict[str, str], lines: "_Lines"):
             parts[2::3] = map(client, parts[2::3])
         except KeyError:  # an unknown account: its line gets a placeholder client, staged
             return None
-        return b"".join(parts)[1:], len(parts) // 3
+        data = b"".join(parts)
+        if find is not None:
+            find(data)  # every line after its line feed, as the split left them
+        return data[1:], len(parts) // 3
 
     return take
+
+
+def _alert_finder(run, lines: _Lines, flagged: tuple[list, list]):
+    """A function taking the direct COPY's data (bytes or text, client ids in place, each line after a
+    line feed) that adds to `flagged` (ISO days, client ids) the lines raising an alert of `rules.ALERTS`.
+
+    One C-level search a chunk: a line feed, the cells before the alert's column, then a figure of the
+    rule's sign with a digit other than 0 (the direct pattern lets nothing else into those cells). The
+    alerts are then taken from the rows written, by key (`FLAGGED_ALERTS`). None for other kinds.
+    """
+    if run.fmt.kind != "accounts":
+        return None
+    positions = run.validator.positions
+    at, on = positions["account_id"], positions["trade_date"]
+    signs = {"<": r"-[0.]*+[1-9]", ">": r"\+?+[0.]*+[1-9]"}
+    pattern = r"\n(?=" + "|".join(rf"(?:[^,\n]*,){{{positions[rule.column]}}}{signs[rule.op]}"
+                                   for rule in ALERTS) + r")([^\n]*)"
+    in_text, in_bytes = re.compile(pattern).findall, re.compile(pattern.encode("ascii")).findall
+    days, clients = flagged
+
+    def find(chunk) -> None:
+        for line in in_bytes(chunk) if isinstance(chunk, bytes) else in_text(chunk):
+            cells = (line.decode("ascii") if isinstance(line, bytes) else line).split(",")
+            days.append(lines.day(cells[on]))
+            clients.append(cells[at])
+
+    return find
+
+
+def _direct_lines(run, ids: dict[str, str], lines: _Lines):
+    """The lines the direct COPY took, read again, each after its line number (for `broken_lines`).
+
+    The same test as the COPY's: the direct pattern, a real trading day, a known account.
+    """
+    source = run.source()
+    match, day = lines.match, lines.day
+    index = lines.pattern.groupindex
+    groups = (index["pre"], index["account"], index["post"], index["day"])
+    buf = []
+    try:
+        for line, text in source.records():
+            found = match(text)
+            if found is None:
+                continue
+            pre, account, post, raw_day = found.group(*groups)
+            client = ids.get(account)
+            if client is not None and day(raw_day):
+                buf.append(f"{line},{pre}{client}{post}\n")
+                if len(buf) == CHUNK_LINES:
+                    yield "".join(buf)
+                    buf = []
+        if buf:
+            yield "".join(buf)
+    finally:
+        source.close()
+
+
+def _line_chunk(buf: list[str], find) -> str:
+    """COPY data of lines taken one by one (each ending in a line feed), searched for alerts on the way."""
+    if find is not None:
+        find("\n" + "\n".join(buf))
+    buf.append("")
+    return "\n".join(buf)
 
 
 def copy_direct(run) -> dict:
     """The direct route; raises KeyCollision (savepoint rolled back) when a key is already there.
 
-    Returns {"written": rows COPYed, "staged": whether leftover lines were staged, "days": [...]}.
+    Returns {"written": rows COPYed, "staged": whether leftover lines were staged, "days": [...], "broken":
+    the lines whose rows broke an identity (not written), "flagged": (days, client ids) raising an alert}.
     """
     source, writer = run.reader, run.writer
     layout = _layout(run.validator)
     t0 = time.perf_counter()
     ids = writer.client_ids()
     lines = _Lines(run, direct=True)
-    take = _whole_blocks(run, ids, lines)
+    flagged = ([], [])
+    find = _alert_finder(run, lines, flagged)
+    take = _whole_blocks(run, ids, lines, find)
     run.timings["client_map"] = round(time.perf_counter() - t0, 3)
     leftovers = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
-    held = {"n": 0}
+    held = {"n": 0, "sent": 0}
 
     def chunks():
         # The hot loop of a nightly import: most of the file comes as blocks of plain lines, taken
@@ -256,6 +327,7 @@ def copy_direct(run) -> dict:
                     data, count = taken
                     read += count
                     sent += count
+                    held["sent"] = sent
                     run.tick(read, written=sent + len(buf))
                     yield data
                     continue
@@ -273,9 +345,9 @@ def copy_direct(run) -> dict:
                             buf.append(pre + client + post)
                             if len(buf) == CHUNK_LINES:
                                 sent += CHUNK_LINES
+                                held["sent"] = sent
                                 run.tick(read, written=sent)
-                                buf.append("")
-                                yield "\n".join(buf)
+                                yield _line_chunk(buf, find)
                                 buf = []
                             continue
                         leftovers.write(f"{line},{text}\n")  # an unknown account: a placeholder, staged
@@ -286,10 +358,10 @@ def copy_direct(run) -> dict:
                     leftovers.write(checked)
                 held["n"] += 1
         run.read = read
-        run.tick(read, written=sent + len(buf))
+        held["sent"] = sent + len(buf)
+        run.tick(read, written=held["sent"])
         if buf:
-            buf.append("")
-            yield "\n".join(buf)
+            yield _line_chunk(buf, find)
 
     try:
         try:
@@ -299,6 +371,8 @@ def copy_direct(run) -> dict:
             if "23505" not in {getattr(exc, "pgcode", None), getattr(exc.__cause__, "pgcode", None)}:
                 raise
             raise KeyCollision from exc
+        # Rows not written broke an identity (the COPY's WHERE): only then read the file again to find them.
+        broken = (writer.broken_lines(_direct_lines(run, ids, lines), layout) if written < held["sent"] else [])
         days = sorted({d for d in lines.days.values() if d})
         writer.ensure_days(days)  # a month not made before the COPY: out of the default partition, into its own
         staged = held["n"] - run.rejected > 0
@@ -306,7 +380,7 @@ def copy_direct(run) -> dict:
             leftovers.seek(0)
             writer.stage_text(iter(lambda: "".join(leftovers.readlines(1 << 20)), ""), layout)
         # Every valid day a line gave (a day only rejected lines had is scanned for nothing).
-        return {"written": written, "staged": staged, "days": days}
+        return {"written": written, "staged": staged, "days": days, "broken": broken, "flagged": flagged}
     finally:
         leftovers.close()
 
@@ -338,18 +412,3 @@ def last_day(run) -> str | None:
     lines = [line for line in tail.splitlines()[1:] if line.strip()] or tail.splitlines()[-1:]
     found = run.validator.line_matcher().match(lines[-1]) if lines else None
     return run.validator.day(found.group("day")) if found is not None else None
-
-
-def lines_of_keys(run, keys: set) -> list[int]:
-    """The lines holding the given (ISO day, account) keys, reading the file again (a rare path)."""
-    source, validator = run.source(), run.validator
-    match = validator.line_matcher().match
-    out = []
-    try:
-        for line, text in source.records():
-            found = match(text)
-            if found is not None and (validator.day(found.group("day")), found.group("account")) in keys:
-                out.append(line)
-    finally:
-        source.close()
-    return out

@@ -46,13 +46,19 @@ STAGED_ALERTS = f"""SELECT DISTINCT ON (s.trade_date, s.account_id)
         c.id AS client_id, s.trade_date, {", ".join(f"s.{c}" for c in ALERT_COLUMNS)}
     FROM import_stage s JOIN clients_client c ON c.account_id = s.account_id
     WHERE {alert_raised_sql("s")} ORDER BY s.trade_date, s.account_id, s.line DESC"""  # noqa: S608 - constants
-# The rows the direct COPY wrote that raise an alert (kept by `direct_identity_failures`), minus the failed ones.
-FLAGGED_ALERTS = f"SELECT client_id, trade_date, {', '.join(ALERT_COLUMNS)} FROM import_flagged WHERE NOT bad"  # noqa: S608
 # Each settlement kind's table and its key (as the file names it).
 TARGETS = {
     "accounts": ("clients_accountsettlement", ["trade_date", "account_id"]),
     "contracts": ("clients_contractsettlement", ["trade_date", "account_id", "instrument", "hedge_flag"]),
 }
+
+
+# The rows the direct COPY wrote whose lines raise an alert, by key (params: days, client ids, first and
+# last day, the bounds pruning the months); a line whose row broke an identity was not written.
+FLAGGED_ALERTS = f"""SELECT t.client_id, t.trade_date, {", ".join(f"t.{c}" for c in ALERT_COLUMNS)}
+    FROM unnest(%s::date[], %s::bigint[]) AS k(trade_date, client_id)
+    JOIN {TARGETS["accounts"][0]} t ON t.trade_date = k.trade_date AND t.client_id = k.client_id
+    WHERE t.trade_date BETWEEN %s AND %s"""  # noqa: S608 - constants
 
 
 class KeyCollision(Exception):
@@ -228,71 +234,57 @@ class PgWriter:
             cur.execute("SELECT account_id, id::text FROM clients_client")
             return dict(cur.fetchall())
 
+    def _direct_columns(self, layout: list) -> str:
+        return ", ".join("client_id" if name == "account_id" else name for name in layout)
+
     def copy_direct(self, chunks, layout: list) -> int:
+        """COPY the lines straight into the table; a row breaking an identity of the format is not written.
+
+        Returns the rows written: fewer than the lines sent means some broke an identity (`broken_lines`
+        finds them). Checked inside the COPY, the identities cost no scan of the fresh rows afterwards.
+        """
         t0 = time.perf_counter()
-        columns = ", ".join("client_id" if name == "account_id" else name for name in layout)
+        table = TARGETS[self.fmt.kind][0]
         with connection.cursor() as cur:
             _session(cur)
-            _copy(cur, f"COPY {TARGETS[self.fmt.kind][0]} ({columns}) FROM STDIN WITH (FORMAT csv)", chunks)
+            # IS NOT TRUE: a row whose identity is unknown (an empty cell) is written, as the scan after it kept it.
+            _copy(cur, f"COPY {table} ({self._direct_columns(layout)}) FROM STDIN WITH (FORMAT csv) "
+                       f"WHERE ({self._identity_failed(table)}) IS NOT TRUE", chunks)
             written = cur.rowcount
         self.timings["validate_and_copy"] = round(time.perf_counter() - t0, 3)
         return written
 
-    def direct_identity_failures(self, days: list[str]) -> list[tuple]:
-        """Keys (ISO day, account, …) of rows written on `days` that break an identity of the format.
-
-        One scan of those days, which also keeps the alert candidates (negative equity, margin call)
-        in `import_flagged` for `apply_direct`: the rows are read once, not once per question.
-        """
-        table, key = TARGETS[self.fmt.kind]
-        rest = "".join(f", t.{k}" for k in key[2:])
-        failed = wanted = self._identity_failed("t")
-        alert_cols = ""
-        if self.fmt.kind == "accounts":  # the cheap tests first: most rows fail every test
-            wanted = f"{alert_raised_sql('t')} OR {failed}"
-            alert_cols = "".join(f", t.{c}" for c in ALERT_COLUMNS)
+    def broken_lines(self, chunks, layout: list) -> list[int]:
+        """The lines, among `chunks` (the direct COPY's lines, each after its line number), that break an
+        identity: COPYed again into a temporary table of the target's shape that keeps only those."""
         t0 = time.perf_counter()
+        table = TARGETS[self.fmt.kind][0]
         with connection.cursor() as cur:
-            # Statistics that know the new days first (sampled, cheap): else the planner takes the fresh
-            # millions of rows for a few and walks them through the index instead of one parallel scan.
-            analyze_months(table, min(days, default=None), max(days, default=None), "(trade_date, client_id)")
-            cur.execute("DROP TABLE IF EXISTS import_flagged")
-            # The planner guesses a third of the rows match each arithmetic test (under 1 % do), so it
-            # will not pay for shipping them from parallel workers: say shipping is free, for this scan.
-            cur.execute("SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0")
-            cur.execute(
-                f"""CREATE TEMP TABLE import_flagged ON COMMIT DROP AS
-                    SELECT t.trade_date, t.client_id{rest}{alert_cols}, ({failed}) AS bad FROM {table} t
-                    WHERE t.trade_date BETWEEN %s AND %s AND ({wanted})""",  # noqa: S608 - constants
-                [min(days, default=None), max(days, default=None)])
-            cur.execute("RESET parallel_setup_cost; RESET parallel_tuple_cost")
-            cur.execute(f"""SELECT f.trade_date::text, c.account_id{rest.replace("t.", "f.")}
-                            FROM import_flagged f JOIN clients_client c ON c.id = f.client_id
-                            WHERE f.bad""")  # noqa: S608 - constants
-            failed = cur.fetchall()
-        self.timings["identities"] = round(time.perf_counter() - t0, 3)
-        return failed
+            cur.execute("DROP TABLE IF EXISTS import_broken")
+            cur.execute(f"CREATE TEMP TABLE import_broken ON COMMIT DROP AS "  # noqa: S608 - constants
+                        f"SELECT 0::bigint AS line, t.* FROM {table} t WITH NO DATA")
+            _copy(cur, f"COPY import_broken (line, {self._direct_columns(layout)}) FROM STDIN WITH (FORMAT csv) "
+                       f"WHERE {self._identity_failed('import_broken')}", chunks)
+            cur.execute("SELECT line FROM import_broken ORDER BY line")
+            lines = [r[0] for r in cur.fetchall()]
+            cur.execute("DROP TABLE import_broken")
+        self.timings["broken_lines"] = round(time.perf_counter() - t0, 3)
+        return lines
 
-    def delete_rows(self, keys: list[tuple]) -> None:
-        """Remove rows of the direct COPY that failed an identity (they are in the quarantine now)."""
-        if not keys:
-            return
-        table, key = TARGETS[self.fmt.kind]
-        names = ["d", "a", *key[2:]]
-        types = ["date", "text"] + ["text"] * (len(key) - 2)
-        unnest = ", ".join(f"%s::{t}[]" for t in types)
-        match = " AND ".join(["t.trade_date = k.d", "c.account_id = k.a"] + [f"t.{k} = k.{k}" for k in key[2:]])
-        with connection.cursor() as cur:
-            cur.execute(f"""DELETE FROM {table} t USING clients_client c, unnest({unnest}) AS k({", ".join(names)})
-                            WHERE c.id = t.client_id AND {match}""",  # noqa: S608 - the format's constants
-                        [list(col) for col in zip(*keys, strict=True)])
+    def apply_direct(self, *, written: int, staged: bool, flagged: tuple[list, list], days: list[str]) -> dict:
+        """After the direct COPY: the leftover lines (staged), statistics, alerts.
 
-    def apply_direct(self, *, written: int, staged: bool) -> dict:
-        """After the direct COPY: the leftover lines (staged), statistics, alerts."""
+        `flagged`: (ISO days, client ids) of the lines the direct COPY took that raise an alert, found as
+        the lines went by (`pg_file._alert_finder`); `days`: the days it wrote.
+        """
         batch = self.run.batch
         table, key = TARGETS[self.fmt.kind]
         warnings = []
         t0 = time.perf_counter()
+        # Statistics that know the new days (sampled, cheap): else the cross-check and the nightly engine that
+        # follow take the fresh millions of rows for a few and walk them through the index.
+        analyze_months(table, min(days, default=None), max(days, default=None), "(trade_date, client_id)")
+        t1 = time.perf_counter()
         with connection.cursor() as cur:
             alerts = 0
             if staged:
@@ -302,10 +294,9 @@ class PgWriter:
                 if self.fmt.kind == "accounts":
                     alerts += self._alerts(cur, batch, STAGED_ALERTS)
                 cur.execute("DROP TABLE import_stage")
-            if self.fmt.kind == "accounts":
-                alerts += self._alerts(cur, batch, FLAGGED_ALERTS)
-            cur.execute("DROP TABLE import_flagged")
-        self.timings["apply"] = round(time.perf_counter() - t0, 3)
+            if self.fmt.kind == "accounts" and flagged[0]:
+                alerts += self._alerts(cur, batch, FLAGGED_ALERTS, [*flagged, min(days), max(days)])
+        self.timings.update(statistics=round(t1 - t0, 3), apply=round(time.perf_counter() - t1, 3))
         return {"written": written, "replaced": 0, "alerts": alerts, "warnings": warnings}
 
     # -- settlement rows -------------------------------------------------------------------------
@@ -400,8 +391,9 @@ class PgWriter:
     def _values(self) -> list[str]:
         return [n for n in self.fmt.names if n != "account_id"]
 
-    def _alerts(self, cur, batch, rows: str) -> int:
-        """The alerts (`rules.ALERTS`) among `rows` (client_id, trade_date, then the alert columns).
+    def _alerts(self, cur, batch, rows: str, params=()) -> int:
+        """The alerts (`rules.ALERTS`) among `rows` (client_id, trade_date, then the alert columns; SQL
+        taking `params`).
 
         A day imported again updates its alert; a changed amount re-opens an acknowledged one.
         """
@@ -414,7 +406,7 @@ class PgWriter:
                 DO UPDATE SET amount = EXCLUDED.amount, batch_id = EXCLUDED.batch_id,
                     acknowledged_at = CASE WHEN a0.amount = EXCLUDED.amount THEN a0.acknowledged_at END,
                     acknowledged_by_id = CASE WHEN a0.amount = EXCLUDED.amount THEN a0.acknowledged_by_id END""",  # noqa: S608
-            [batch.pk],
+            [batch.pk, *params],
         )
         return cur.rowcount
 
