@@ -188,16 +188,26 @@ def stage_lines(run) -> None:
     run.writer.stage_text(chunks(), _layout(run.validator))
 
 
-def _whole_blocks(run, ids: dict[str, str], lines: "_Lines", find=None):
+def _calm(run) -> dict[str, str]:
+    """The account columns of `rules.ALERTS` and their signs: a line whose cells there match
+    `line_matcher(calm=…)` raises no alert (no columns for other kinds)."""
+    return {rule.column: rule.op for rule in ALERTS} if run.fmt.kind == "accounts" else {}
+
+
+def _whole_blocks(run, ids: dict[str, str], lines: "_Lines", flagged: tuple[list, list]):
     """A function taking a block of plain lines (`CsvSource.pieces`) in one piece, C-level throughout.
 
     It returns (COPY data, lines) when every line of the block is ASCII, matches the direct pattern,
     has a real trading day and a known account; else None, and the caller reads the block line by
-    line (so every refusal is still decided, and worded, by the per-line route).
+    line (so every refusal is still decided, and worded, by the per-line route). The block is matched
+    by lines raising no alert (`calm`); where that match stops, the line is either one raising an alert
+    (valid as a whole: its ISO day and client id go to `flagged`) or not valid. So the alert lines are
+    found by the same walk that checks the block, not by another pass.
     """
     validator = run.validator
     at, on = validator.positions["account_id"], validator.positions["trade_date"]
-    whole = validator.block_matcher().fullmatch
+    calm = validator.block_matcher(_calm(run)).match
+    one_line = validator.block_matcher(repeat="").fullmatch
     # "\n" + the cells before the account, the account, the rest of the line: 3 strings a line.
     split = re.compile(rb"(\n(?:[^,\n]*,){%d})([^,\n]*)" % at).split
     days_of = re.compile(rb"\n(?:[^,\n]*,){%d}([^,\n]*)" % on).findall
@@ -210,8 +220,13 @@ def _whole_blocks(run, ids: dict[str, str], lines: "_Lines", find=None):
         data = text.encode("ascii")
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n")  # COPY wants one kind of line end; the pieces are LF
-        if whole(data) is None:
-            return None
+        raising, pos, end = [], 0, len(data)
+        while (pos := calm(data, pos).end()) < end:
+            stop = data.find(b"\n", pos) + 1
+            if not stop or one_line(data, pos, stop) is None:
+                return None
+            raising.append(data[pos:stop - 1].split(b","))
+            pos = stop
         parts = split(b"\n" + data)
         # The distinct trading days: the prefixes when the day is the first cell and the account the second.
         found = {p[1:-1] for p in set(parts[1::3])} if (on, at) == (0, 1) else set(days_of(b"\n" + data))
@@ -223,39 +238,12 @@ def _whole_blocks(run, ids: dict[str, str], lines: "_Lines", find=None):
             parts[2::3] = map(client, parts[2::3])
         except KeyError:  # an unknown account: its line gets a placeholder client, staged
             return None
-        data = b"".join(parts)
-        if find is not None:
-            find(data)  # every line after its line feed, as the split left them
-        return data[1:], len(parts) // 3
+        for cells in raising:
+            flagged[0].append(day(cells[on].decode("ascii")))
+            flagged[1].append(client(cells[at]).decode("ascii"))
+        return b"".join(parts)[1:], len(parts) // 3
 
     return take
-
-
-def _alert_finder(run, lines: _Lines, flagged: tuple[list, list]):
-    """A function taking the direct COPY's data (bytes or text, client ids in place, each line after a
-    line feed) that adds to `flagged` (ISO days, client ids) the lines raising an alert of `rules.ALERTS`.
-
-    One C-level search a chunk: a line feed, the cells before the alert's column, then a figure of the
-    rule's sign with a digit other than 0 (the direct pattern lets nothing else into those cells). The
-    alerts are then taken from the rows written, by key (`FLAGGED_ALERTS`). None for other kinds.
-    """
-    if run.fmt.kind != "accounts":
-        return None
-    positions = run.validator.positions
-    at, on = positions["account_id"], positions["trade_date"]
-    signs = {"<": r"-[0.]*+[1-9]", ">": r"\+?+[0.]*+[1-9]"}
-    pattern = r"\n(?=" + "|".join(rf"(?:[^,\n]*,){{{positions[rule.column]}}}{signs[rule.op]}"
-                                   for rule in ALERTS) + r")([^\n]*)"
-    in_text, in_bytes = re.compile(pattern).findall, re.compile(pattern.encode("ascii")).findall
-    days, clients = flagged
-
-    def find(chunk) -> None:
-        for line in in_bytes(chunk) if isinstance(chunk, bytes) else in_text(chunk):
-            cells = (line.decode("ascii") if isinstance(line, bytes) else line).split(",")
-            days.append(lines.day(cells[on]))
-            clients.append(cells[at])
-
-    return find
 
 
 def _direct_lines(run, ids: dict[str, str], lines: _Lines):
@@ -286,14 +274,6 @@ def _direct_lines(run, ids: dict[str, str], lines: _Lines):
         source.close()
 
 
-def _line_chunk(buf: list[str], find) -> str:
-    """COPY data of lines taken one by one (each ending in a line feed), searched for alerts on the way."""
-    if find is not None:
-        find("\n" + "\n".join(buf))
-    buf.append("")
-    return "\n".join(buf)
-
-
 def copy_direct(run) -> dict:
     """The direct route; raises KeyCollision (savepoint rolled back) when a key is already there.
 
@@ -305,9 +285,9 @@ def copy_direct(run) -> dict:
     t0 = time.perf_counter()
     ids = writer.client_ids()
     lines = _Lines(run, direct=True)
-    flagged = ([], [])
-    find = _alert_finder(run, lines, flagged)
-    take = _whole_blocks(run, ids, lines, find)
+    flagged = ([], [])  # (ISO days, client ids) of the lines raising an alert
+    take = _whole_blocks(run, ids, lines, flagged)
+    calm = run.validator.line_matcher(direct=True, calm=_calm(run)).match
     run.timings["client_map"] = round(time.perf_counter() - t0, 3)
     leftovers = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed below
     held = {"n": 0, "sent": 0}
@@ -342,12 +322,16 @@ def copy_direct(run) -> dict:
                     if days_get(raw_day) or day(raw_day):
                         client = ids_get(account)
                         if client is not None:
+                            if calm(text) is None:  # a line raising an alert
+                                flagged[0].append(days_get(raw_day))
+                                flagged[1].append(client)
                             buf.append(pre + client + post)
                             if len(buf) == CHUNK_LINES:
                                 sent += CHUNK_LINES
                                 held["sent"] = sent
                                 run.tick(read, written=sent)
-                                yield _line_chunk(buf, find)
+                                buf.append("")
+                                yield "\n".join(buf)
                                 buf = []
                             continue
                         leftovers.write(f"{line},{text}\n")  # an unknown account: a placeholder, staged
@@ -361,7 +345,8 @@ def copy_direct(run) -> dict:
         held["sent"] = sent + len(buf)
         run.tick(read, written=held["sent"])
         if buf:
-            yield _line_chunk(buf, find)
+            buf.append("")
+            yield "\n".join(buf)
 
     try:
         try:

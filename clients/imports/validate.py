@@ -190,8 +190,11 @@ class RowValidator:
         self._date = _date_parser(trading_day=True)  # the settlement formats' first column
         self.check = self._check_fast
 
-    def line_matcher(self, direct: bool = False):
+    def line_matcher(self, direct: bool = False, calm: dict[str, str] | None = None):
         """A pattern a raw CSV line matches only when every cell is valid exactly as written (no quotes).
+
+        `calm` (money column → "<" or ">", the sign of an alert rule against 0): those cells match only a
+        figure that does not raise the alert (a line matching then raises none of them).
 
         The PostgreSQL path hands such a line to COPY untouched; group `day` is the trading day, whose
         calendar date is checked apart (once per distinct value), group `account` the account number.
@@ -209,6 +212,13 @@ class RowValidator:
                 parts.append(r'[^,"\x00]*')  # an ignored column (a NUL byte, which COPY refuses, goes to Python)
             elif col.type == DATE:
                 parts.append(r"(?P<day>\d{4}-\d{2}-\d{2}|\d{8})")
+            elif col.type == MONEY and col.name in (calm or {}):
+                zero, signed = r"0{1,16}+(?:\.0{1,2}+)?+", r"\d{1,16}+(?:\.\d{1,2}+)?+"
+                # A non-negative column's pattern takes no minus sign at all: neither may its calm one.
+                minus = "" if col.non_negative else "|-"
+                quiet = {"<": rf"\+?+{signed}{minus and minus + zero}",
+                         ">": rf"\+?+{zero}{minus and minus + signed}"}[calm[col.name]]
+                parts.append(f"(?:{quiet})")
             elif col.type == MONEY:
                 # Possessive (…+) quantifiers: the same language before a comma, ~20 % less matching time.
                 parts.append((r"\+?+" if col.non_negative else r"[+-]?+") + r"\d{1,16}+(?:\.\d{1,2}+)?+")
@@ -231,11 +241,12 @@ class RowValidator:
         return re.compile(f"(?P<pre>{before}{',' if before else ''}){parts[at]}(?P<post>{',' if after else ''}{after})"
                           r"\Z")
 
-    def block_matcher(self):
+    def block_matcher(self, calm: dict[str, str] | None = None, repeat: str = "*+"):
         """A bytes pattern a block of ASCII lines (each ending in a line feed) matches only when every
-        line matches `line_matcher(direct=True)`: one C-level match for thousands of lines, no groups."""
-        line = self.line_matcher(direct=True).pattern.removesuffix(r"\Z")
-        return re.compile(("(?:" + re.sub(r"\(\?P<\w+>", "(?:", line) + r"\r?\n)*+").encode("ascii"))
+        line matches `line_matcher(direct=True, calm=calm)`: one C-level match for thousands of lines, no
+        groups. `repeat` "": one line."""
+        line = self.line_matcher(direct=True, calm=calm).pattern.removesuffix(r"\Z")
+        return re.compile(("(?:" + re.sub(r"\(\?P<\w+>", "(?:", line) + r"\r?\n)" + repeat).encode("ascii"))
 
     def day(self, raw: str):
         """The ISO date of a trading-day cell, or None when it is not a real date."""
