@@ -275,7 +275,7 @@ class PgWriter:
         """After the direct COPY: the leftover lines (staged), statistics, alerts.
 
         `flagged`: (ISO days, client ids) of the lines the direct COPY took that raise an alert, found as
-        the lines went by (`pg_file._alert_finder`); `days`: the days it wrote.
+        the block check went by (`pg_file._whole_blocks`); `days`: the days it wrote.
         """
         batch = self.run.batch
         table, key = TARGETS[self.fmt.kind]

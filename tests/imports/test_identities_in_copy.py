@@ -1,5 +1,5 @@
 """The direct route checks the row identities inside its COPY (`COPY … WHERE`: a row breaking one is not
-written) and finds the alert lines as the blocks go by (`pg_file._alert_finder`), then takes the alerts
+written) and finds the alert lines as the blocks go by (`pg_file._whole_blocks`), then takes the alerts
 from the rows written by key. What the user sees is what the Python checks give: the same messages
 (line, column, reason), nothing written when a file is refused, the same alerts."""
 
