@@ -11,7 +11,7 @@ from clients.choices import ContactChannel
 from clients.models import Branch
 from futures_crm.filters import StaffChoiceFilter
 
-from .activity_results import RESULTS, result_q
+from .activity_results import RECIPIENT_KINDS, RESULTS, result_q
 from .choices import (
     ActivityKind,
     MessageChannel,
@@ -129,10 +129,15 @@ class RecipientFilterSet(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=RecipientStatus.choices, label=_("Status"))
     result = django_filters.ChoiceFilter(choices=list(RESULTS.items()), method="filter_result", label=_("Result"))
+    who = django_filters.ChoiceFilter(choices=[(key, label) for key, (_q, label) in RECIPIENT_KINDS.items()],
+                                      method="filter_who", label=_("Clients or prospects"))
 
     class Meta:
         model = ActivityRecipient
         fields = []
+
+    def filter_who(self, queryset, name, value):
+        return queryset.filter(RECIPIENT_KINDS[value][0])
 
     def filter_result(self, queryset, name, value):
         activities = Activity.objects.filter(pk__in=queryset.order_by().values("activity_id").distinct())

@@ -60,5 +60,8 @@ texts.register({
     # A recipient left out of a channel's invitation: its newest consent for the channel and purpose is not given.
     "activity.no_consent": _no_consent,
     "activity.invited_no_consent": _invited_no_consent,
+    # A prospect has neither a suitability assessment nor consent records (both belong to a client's account).
+    "activity.prospect_refusal": _("Product risk level %(level)s: a prospect has no suitability assessment"),
+    "activity.prospect_no_consent": _("A prospect has no consent on record for messages through %(channel)s"),
     "notification.ticket_overdue": _("Ticket #%(id)s “%(subject)s” is past its deadline (%(deadline)s)."),
 })

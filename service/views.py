@@ -6,6 +6,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
@@ -443,6 +444,9 @@ class ActivityResultsView(FilteredListView):
         (gettext_lazy("Conversion rate"), lambda r: r["conversion_rate"]),
         (gettext_lazy("Cost (CNY)"), lambda r: r["cost"]),
         (gettext_lazy("Cost per conversion (CNY)"), lambda r: r["cost_per_conversion"]),
+        *((format_lazy("{} ({})", label, kind_label), lambda r, key=key, kind=kind: r[kind][key])
+          for kind, (_who, kind_label) in activity_results.RECIPIENT_KINDS.items()
+          for key, label in activity_results.RESULTS.items()),
     ]
 
     def get_queryset(self):
@@ -454,7 +458,7 @@ class ActivityResultsView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rows = self.results(ctx["object_list"])
+        rows = [row | {"cells": activity_results.result_cells(row)} for row in self.results(ctx["object_list"])]
         return ctx | {"rows": rows, "totals": activity_results.results_totals(rows),
                       "result_keys": list(activity_results.RESULTS.items()),
                       "conversion_days": activity_results.conversion_days()}
@@ -474,6 +478,10 @@ class ActivityCreateView(CreateThroughServiceView):
     create = staticmethod(services.activity_create)
 
 
+# The prospect-list filters the activity page offers for targeting prospects (the service takes them all).
+PROSPECT_TARGET_FILTERS = ("grade", "source", "owner", "branch", "recorded_from", "recorded_to")
+
+
 class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
     """An activity, its targeting (client-list filters + product) and its recipients."""
 
@@ -481,25 +489,34 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
     template_name = "service/activity_detail.html"
     context_object_name = "activity"
     write_roles = roles.ACTIVITY_WRITE_ROLES
-    action_forms = {"target": None, "invite": InviteForm, "recipient": RecipientForm}
+    action_forms = {"target": None, "target_prospects": None, "invite": InviteForm, "recipient": RecipientForm}
 
     def action_roles(self, action):
         return roles.RECIPIENT_WRITE_ROLES if action == "recipient" else self.write_roles
 
+    # The targeting forms: action → (service, the context keys of what was typed and its errors, the message).
+    targets = {
+        "target": (services.activity_target, "target_posted", "target_errors",
+                   gettext_lazy("%(n)s clients added to the recipients.")),
+        "target_prospects": (services.activity_target_prospects, "prospects_posted", "prospect_errors",
+                             gettext_lazy("%(n)s prospects added to the recipients.")),
+    }
+
     def post(self, request, *args, **kwargs):
-        if request.POST.get("action") == "target":
+        if request.POST.get("action") in self.targets:
+            service, posted_key, errors_key, done = self.targets[request.POST["action"]]
             self.object = self.get_object()
             if self.role not in self.write_roles:
                 raise PermissionDenied
             filters = {k: v for k, v in request.POST.items() if k not in ("action", "csrfmiddlewaretoken")}
             try:
-                added = services.activity_target(activity=self.object, by=request.user, filters=filters)
+                added = service(activity=self.object, by=request.user, filters=filters)
             except ValidationError as exc:
                 # The filters come back as typed, each refused one named.
                 errors = ([f"{name}: {' '.join(texts)}" for name, texts in exc.message_dict.items()]
                           if hasattr(exc, "error_dict") else exc.messages)
-                return self.render_to_response(self.get_context_data(target_posted=filters, target_errors=errors))
-            messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
+                return self.render_to_response(self.get_context_data(**{posted_key: filters, errors_key: errors}))
+            messages.success(request, done % {"n": added})
             return redirect(request.path)
         return super().post(request, *args, **kwargs)
 
@@ -509,13 +526,18 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         # The recipients the reader sees, narrowed to a status or a result (the results section links here).
         recipient_filter = RecipientFilterSet(self.request.GET or None, queryset=(
-            self.object.recipients.visible_to(self.request.user).select_related("client", "client__account_manager")))
+            self.object.recipients.visible_to(self.request.user).select_related(
+                "client", "client__account_manager", "prospect", "prospect__owner")))
         recipients = recipient_filter.qs
         targeted = kwargs.get("target_posted") or self.object.target_filters or None
+        prospect_filter = ProspectFilterSet(kwargs.get("prospects_posted"))
+        results = activity_results.activity_result(user=self.request.user, activity=self.object)
         ctx.update(target_filter=ClientFilterSet(targeted),
+                   prospect_filter_fields=[f for f in prospect_filter.form if f.name in PROSPECT_TARGET_FILTERS],
+                   recipient_kinds=[(key, label) for key, (_q, label) in activity_results.RECIPIENT_KINDS.items()],
                    product=(targeted or {}).get("product", ""),
                    recipient_filter=recipient_filter,
-                   results=activity_results.activity_result(user=self.request.user, activity=self.object),
+                   results=results, result_cells=activity_results.result_cells(results),
                    conversion_days=activity_results.conversion_days(),
                    recipients=recipients[:500], recipient_count=recipients.count(),
                    invite_form=InviteForm(), recipient_statuses=RecipientForm.base_fields["status"].choices,
