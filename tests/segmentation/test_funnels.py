@@ -279,3 +279,25 @@ def test_the_new_pages_are_in_the_analysis_menu(staff, lang):
     nav = nav[:nav.index("</details>")]
     for url in ("concentration", "prospect-funnel", "referral-funnel", "ticket-deadlines"):
         assert f'href="/segments/{url}/"' in nav
+
+
+def test_the_rows_of_nobody_and_of_no_branch_link_to_their_records_too(prospects, tickets, staff, book):
+    """A prospect with no branch and no owner, a queue's ticket (no owner) and a caller's ticket (no client, so no
+    branch): their rows are counts like the others, each a link to the list that makes it."""
+    Prospect.objects.filter(pk=Prospect.objects.create(name="己", source="staff").pk).update(
+        created_at=at(2026, 3, 20, 10))
+    for client in (book["zhang"], None):
+        t = Ticket.objects.create(client=client, owner=None, ticket_type="trading_consultation", channel="phone",
+                                  subject="来电", deadline=at(2026, 3, 23, 9), resolved_at=at(2026, 3, 22, 9),
+                                  status="resolved")
+        Ticket.objects.filter(pk=t.pk).update(created_at=at(2026, 3, 21, 9))
+    b = browser(staff["head"])
+    pages = {"/segments/prospect-funnel/?start=2026-03-01&end=2026-03-31&by=branch": ("No branch", 7),
+             "/segments/prospect-funnel/?start=2026-03-01&end=2026-03-31&by=owner": ("Nobody", 7),
+             "/segments/ticket-deadlines/?start=2026-03-01&end=2026-04-30&by=branch": ("No branch", 3),
+             "/segments/ticket-deadlines/?start=2026-03-01&end=2026-04-30&by=owner": ("Nobody", 3)}
+    for url, (label, linked) in pages.items():
+        r = b.get(url)
+        rows = r.context["rows"]
+        assert rows[-1][0] == label and rows[-1][1] == (1 if label == "No branch" else 2), url
+        assert len(links_add_up(b, r.content.decode())) == len(rows) * linked, url
