@@ -145,6 +145,17 @@ class RecipientFilterSet(django_filters.FilterSet):
         return queryset.filter(result_q(value, activities=list(activities) if value == "converted" else ()))
 
 
+class ActivityRecipientFilterSet(RecipientFilterSet):
+    """The recipients of the activities the results list keeps (its kind and dates), by status, result and
+    who: the list behind the results' totals row."""
+
+    kind = django_filters.ChoiceFilter(field_name="activity__kind", choices=ActivityKind.choices, label=_("Kind"))
+    held_from = django_filters.DateFilter(field_name="activity__held_on", lookup_expr="gte",
+                                          label=pgettext_lazy("date range", "From"))
+    held_to = django_filters.DateFilter(field_name="activity__held_on", lookup_expr="lte",
+                                        label=pgettext_lazy("date range", "To"))
+
+
 class SurveyFilterSet(django_filters.FilterSet):
     account_id = django_filters.CharFilter(field_name="client__account_id", label=_("Fund account"))
     branch = django_filters.NumberFilter(field_name="client__branch", label=_("Branch"))

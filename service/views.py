@@ -1,5 +1,7 @@
 """Service pages: my day, tickets, tasks, screen-pop, prospects, activities, surveys, care."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +24,7 @@ from . import activity_results, roles, selectors, services
 from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
 from .filtersets import (
     ActivityFilterSet,
+    ActivityRecipientFilterSet,
     CommunicationFilterSet,
     ProspectFilterSet,
     RecipientFilterSet,
@@ -50,7 +53,17 @@ from .forms import (
     TicketOpenForm,
     TicketStatusForm,
 )
-from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospect, Survey, Task, Ticket
+from .models import (
+    Activity,
+    ActivityRecipient,
+    CarePlan,
+    CommunicationLog,
+    DeadlinePolicy,
+    Prospect,
+    Survey,
+    Task,
+    Ticket,
+)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -459,7 +472,13 @@ class ActivityResultsView(FilteredListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         rows = [row | {"cells": activity_results.result_cells(row)} for row in self.results(ctx["object_list"])]
-        return ctx | {"rows": rows, "totals": activity_results.results_totals(rows),
+        totals = activity_results.results_totals(rows)
+        # The totals open the recipients of the activities listed here: the same kind and dates.
+        kept = {k: v for k, v in self.filterset.form.cleaned_data.items() if v} if self.filterset.is_valid() else {}
+        totals_url = reverse("service:campaign_recipients") + "?" + urlencode(
+            {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in kept.items()})
+        return ctx | {"rows": rows, "totals": totals, "total_cells": activity_results.result_cells(totals),
+                      "totals_url": totals_url,
                       "result_keys": list(activity_results.RESULTS.items()),
                       "conversion_days": activity_results.conversion_days()}
 
@@ -468,6 +487,20 @@ class ActivityResultsView(FilteredListView):
                                [str(header) for header, _value in self.export_columns],
                                [[value(row) for _header, value in self.export_columns]
                                 for row in self.results(queryset)])
+
+
+class ActivityRecipientListView(FilteredListView):
+    """The recipients of many activities (the results list's totals open it): the reader's clients and prospects
+    invited, responded, attended or converted, with the activity each answered."""
+
+    title = gettext_lazy("Activity recipients")
+    allowed_roles = roles.ANALYSIS_ROLES
+    filterset_class = ActivityRecipientFilterSet
+    template_name = "service/activity_recipient_list.html"
+    queryset = ActivityRecipient.objects.select_related("activity", "client", "prospect").order_by(
+        "-activity__held_on", "activity_id", "id")
+    figures = {"activity_results": gettext_lazy("Activity results: %(result)s"),
+               "activity_results_who": gettext_lazy("Activity results: %(result)s, %(who)s")}
 
 
 class ActivityCreateView(CreateThroughServiceView):

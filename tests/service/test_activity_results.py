@@ -242,3 +242,30 @@ def test_a_recipient_is_a_client_or_a_prospect_never_both_nor_neither(campaign, 
             ActivityRecipient.objects.create(activity=campaign["mailing"], **kwargs)
     with pytest.raises(IntegrityError), transaction.atomic():  # once per activity
         ActivityRecipient.objects.create(activity=campaign["seminar"], prospect=with_prospects["p3"])
+
+
+TOTAL_LINK = re.compile(r'<a href="([^"]*/activities/recipients/\?[^"]*result=(\w+)(?:&amp;who=(\w+))?&amp;figure=(\w+)'
+                        r'#recipients)"[^>]*>(\d+)</a>')
+LIST_COUNT = re.compile(r'<p class="count">(\d+) records?</p>')
+BANNER = re.compile(r'<p class="banner" id="figure-banner">([^<]*)</p>')
+
+
+@pytest.mark.parametrize("who", ["head", "am1", "bm_sh", "bm_bj"])
+def test_each_total_opens_the_recipients_of_the_listed_activities_that_make_it(staff, campaign, with_prospects, who):
+    b = browser(staff[who])
+    page = b.get(reverse("service:campaign_results"), {"held_from": day(-60).isoformat(),
+                                                        "held_to": D.isoformat()}).content.decode()
+    totals = page[page.index('id="results-total"'):]
+    links = TOTAL_LINK.findall(totals)
+    assert len(links) == 12  # four results: the total, its clients and its prospects
+    clients, prospects, *_rest = EXPECTED_BOTH[who]
+    mailing = {"invited": 1 if who in ("head", "am1", "bm_sh") else 0}  # zhang, am1's, in Shanghai
+    for (url, _result, kind, figure, n), expected in zip(links, [
+            x for i, key in enumerate(FIELDS)
+            for x in (clients[i] + prospects[i] + mailing.get(key, 0), clients[i] + mailing.get(key, 0),
+                      prospects[i])], strict=True):
+        assert int(n) == expected, url
+        listed = b.get(htmllib.unescape(url)).content.decode()
+        assert LIST_COUNT.findall(listed) == [n], url
+        assert BANNER.search(listed).group(1).strip().endswith(f"— {n}"), url
+        assert figure == ("activity_results_who" if kind else "activity_results")
