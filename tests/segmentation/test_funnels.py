@@ -54,10 +54,18 @@ def at(*args):
 
 def test_each_migration_cell_opens_the_clients_who_moved_so(moves, staff, api):  # noqa: F811
     b = browser(staff["head"])
-    page = b.get("/segments/migration/?axis=volume&start=2026-03-02&end=2026-03-04").content.decode()
-    links = links_add_up(b, page)
+    r = b.get("/segments/migration/?axis=volume&start=2026-03-02&end=2026-03-04")
+    links = links_add_up(b, r.content.decode())
     # ordinary → key service (zhang), dormant → dormant (zhao), not segmented → active (li), active → dormant (wang)
-    assert sorted(links.values()) == [1, 1, 1, 1]
+    cells = {url: n for url, n in links.items() if "moved_to=any" not in url}
+    assert sorted(n for n in cells.values() if n) == [1, 1, 1, 1]
+    # Every count is a link, a 0 and each row's total too (those who were that value, whatever they are now).
+    rows = r.context["rows"]
+    assert len(links) == sum(len(row) - 1 for row in rows)
+    totals = {url: n for url, n in links.items() if "moved_to=any" in url}
+    assert sorted(totals.values()) == sorted(row[-1] for row in rows)
+    ordinary = next(url for url in totals if "moved_from=ordinary" in url)
+    assert "Ordinary on 2026-03-02, any value on 2026-03-04" in BANNER.search(b.get(ordinary).content.decode()).group(1)
     cell = next(url for url in links if "moved_from=ordinary" in url and "moved_to=key_service" in url)
     listed = b.get(cell).content.decode()
     assert "张三" in listed and "赵敏" not in listed
