@@ -18,7 +18,7 @@ from futures_crm.views import StaffRequiredMixin
 
 from . import charts
 from .choices import Axis
-from .selectors import DASHBOARD_ROLES, INDICATOR_ROLES, UNSEGMENTED
+from .selectors import ANY_VALUE, DASHBOARD_ROLES, INDICATOR_ROLES, UNSEGMENTED
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INDICATOR_CHOICES = list(charts.CHART_INDICATORS.items())
@@ -127,8 +127,9 @@ class MigrationView(ChartView):
         matrix = charts.migration_matrix(self.request.user, axis, start, end)
         header = [_("From \\ to"), *(label for _v, label in matrix["values"]), _("Total")]
         rows = [[r["label"], *r["counts"], r["total"]] for r in matrix["rows"]]
-        links = [[None, *(self.cell_url(axis, r["value"], to, start, end) if n else None
-                          for (to, _label), n in zip(matrix["values"], r["counts"], strict=True)), None]
+        # Every count opens its clients (a 0 an empty list); a row's total, those who were its value on any value.
+        links = [[None, *(self.cell_url(axis, r["value"], to, start, end) for to, _label in matrix["values"]),
+                  self.cell_url(axis, r["value"], ANY_VALUE, start, end)]
                  for r in matrix["rows"]]
         return header, rows, charts.migration_chart(matrix), {
             "links": links,

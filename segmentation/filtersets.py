@@ -13,7 +13,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from .choices import Axis, RunStatus
 from .models import FundSize, NightlyRun, Purpose, Tenure, Volume
-from .selectors import AXIS_VALUES, UNSEGMENTED, moved_clients
+from .selectors import ANY_VALUE, AXIS_VALUES, UNSEGMENTED, moved_clients
 
 CLIENT_SORTS = (
     ("segment__churn_score", "churn_score", _("Churn risk")),
@@ -54,7 +54,8 @@ def client_list_filters() -> dict:
                                                  label=_("Migration first date")),
         "moved_end": django_filters.DateFilter(method=_companion, widget=HiddenInput,
                                                label=_("Migration last date")),
-        "moved_to": MovedFilter(choices=AXIS_VALUE_CHOICES, widget=HiddenInput, label=_("Value on the last date")),
+        "moved_to": MovedFilter(choices=[*AXIS_VALUE_CHOICES, (ANY_VALUE, _("any value"))], widget=HiddenInput,
+                                label=_("Value on the last date")),
     }
 
 
@@ -76,7 +77,7 @@ class MovedFilter(django_filters.ChoiceFilter):
             return qs
         data = self.parent.form.cleaned_data
         axis, start, end = data.get("moved_axis"), data.get("moved_start"), data.get("moved_end")
-        if not (axis and start and end) or value not in AXIS_VALUES[axis].values:
+        if not (axis and start and end) or value not in [*AXIS_VALUES[axis].values, ANY_VALUE]:
             return qs.none()
         return moved_clients(qs, axis=axis, was=data.get("moved_from") or None, now=value, start=start, end=end)
 

@@ -201,9 +201,6 @@ class ProspectFunnelView(GroupedChartView):
         for r in rows:
             table.append([r["label"], r["recorded"], *(r[f"reached_{g}"] for g in grades), r["opened"],
                           rate(r["opened"], r["recorded"])])
-            if r["filters"] is None:
-                links.append([None] * len(header))
-                continue
             link = functools.partial(list_url, "service:prospects", recorded_from=start, recorded_to=end,
                                      **r["filters"])
             links.append([None, link("funnel_recorded"), *(link("funnel_reached", reached=g.value) for g in grades),
@@ -270,9 +267,6 @@ class TicketDeadlineView(GroupedChartView):
         for r in rows:
             table.append([r["label"], r["resolved"], r["within"], rate(r["within"], r["resolved"]),
                           r["median_hours"], r["overdue"]])
-            if r["filters"] is None:
-                links.append([None] * len(header))
-                continue
             first, last = r["dates"]["from"], r["dates"]["to"]
             resolved = {"resolved_from": first, "resolved_to": last, **r["filters"]}
             links.append([None, list_url("service:tickets", "sla_resolved", **resolved),

@@ -53,8 +53,10 @@ class ReportSubscriptionView(StaffRequiredMixin, TemplateView):
                                          frequency=form.cleaned_data["frequency"], fmt=form.cleaned_data["format"],
                                          language=request.LANGUAGE_CODE)
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("scope", exc if isinstance(exc, ValidationError) else gettext(
-                    "You may not subscribe to this dashboard."))
+                if isinstance(exc, ValidationError):
+                    form.add_error(None, exc)  # each error under the field it names
+                else:
+                    form.add_error("scope", gettext("You may not subscribe to this dashboard."))
             else:
                 messages.success(request, gettext("Subscribed. The report is e-mailed to you from tomorrow morning."))
                 return redirect("segmentation:reports")

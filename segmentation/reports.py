@@ -110,8 +110,18 @@ def subscribable_scopes(user) -> list[tuple[str, str]]:
 
 
 def subscriptions_of(user):
+    """`user`'s own active subscriptions (the page and the API)."""
     return (ReportSubscription.objects.filter(user=user, active=True)
-            .select_related("branch", "manager__staff_profile").order_by("created_at"))
+            .select_related("branch", "manager__staff_profile").order_by("created_at", "id"))
+
+
+def scope_key(subscription) -> str:
+    """The scope a subscription names, as report_subscribe takes it ("firm", "branch:<id>", "manager:<id>")."""
+    if subscription.manager_id is not None:
+        return f"manager:{subscription.manager_id}"
+    if subscription.branch_id is not None:
+        return f"branch:{subscription.branch_id}"
+    return "firm"
 
 
 # ---------------------------------------------------------------- the writes
@@ -123,10 +133,15 @@ def report_subscribe(*, by, scope: str, frequency: str, fmt: str, language: str)
     the same scope and frequency changes its format and language. Refused (PermissionDenied) for a scope `by` may
     not see."""
     parsed = parse_scope(scope)
+    errors = {}
     if parsed is None:
-        raise ValidationError(_("Unknown scope."))
-    if frequency not in ReportFrequency.values or fmt not in ReportFormat.values:
-        raise ValidationError(_("Unknown frequency or format."))
+        errors["scope"] = _("Unknown scope.")
+    if frequency not in ReportFrequency.values:
+        errors["frequency"] = _("Unknown frequency.")
+    if fmt not in ReportFormat.values:
+        errors["format"] = _("Unknown format.")
+    if errors:
+        raise ValidationError(errors)
     if _resolve(by, *parsed) is None:
         raise PermissionDenied
     branch_id, manager_id = parsed
@@ -140,9 +155,30 @@ def report_subscribe(*, by, scope: str, frequency: str, fmt: str, language: str)
 
 
 @transaction.atomic
+def report_subscription_update(*, by, subscription, fmt: str | None = None,
+                               language: str | None = None) -> ReportSubscription:
+    """Change the format or the language of one of `by`'s own subscriptions (what subscribing again to the same
+    dashboard and frequency does on the page); anyone else's is refused. The frequency is not changed here: one
+    subscribes at the other frequency and ends this one."""
+    if subscription.user_id != by.pk or not subscription.active:
+        raise PermissionDenied
+    errors = {}
+    if fmt is not None and fmt not in ReportFormat.values:
+        errors["format"] = _("Unknown format.")
+    if language is not None and language not in LANGUAGES:
+        errors["language"] = _("Unknown language.")
+    if errors:
+        raise ValidationError(errors)
+    subscription.format = subscription.format if fmt is None else fmt
+    subscription.language = subscription.language if language is None else language
+    subscription.save(update_fields=["format", "language"])
+    return subscription
+
+
+@transaction.atomic
 def report_unsubscribe(*, by, subscription) -> None:
     """End one of `by`'s own subscriptions (the record and its sends stay); anyone else's is refused."""
-    if subscription.user_id != by.pk:
+    if subscription.user_id != by.pk or not subscription.active:
         raise PermissionDenied
     subscription.active = False
     subscription.save(update_fields=["active"])

@@ -375,6 +375,7 @@ def indicator_series(scope: str, code: str, start, end) -> list[dict]:
 # ---------------------------------------------------------------- segment history
 
 UNSEGMENTED = "unsegmented"  # the client-list value for "no value on that axis yet" (the matrix's extra row)
+ANY_VALUE = "any"  # the client-list value for "any value on the last date" (a matrix row's total)
 
 
 def segment_value_on(axis: str, day, client_ref: str = "pk"):
@@ -389,10 +390,10 @@ def segment_value_on(axis: str, day, client_ref: str = "pk"):
 
 def moved_clients(clients, *, axis: str, was: str | None, now: str, start, end):
     """Of `clients`, those whose value on `axis` was `was` on `start` (UNSEGMENTED: none yet; None: any) and is
-    `now` on `end`, from the stored transitions."""
+    `now` on `end` (ANY_VALUE: any value, as the matrix counts a row's total), from the stored transitions."""
     moved = (clients.model.objects.order_by().annotate(moved_was=segment_value_on(axis, start),
-                                                        moved_now=segment_value_on(axis, end))
-             .filter(moved_now=now))
+                                                        moved_now=segment_value_on(axis, end)))
+    moved = moved.filter(moved_now__isnull=False) if now == ANY_VALUE else moved.filter(moved_now=now)
     if was == UNSEGMENTED:
         moved = moved.filter(moved_was__isnull=True)
     elif was:

@@ -8,10 +8,13 @@ One definition serves the activity page, the results list, its export and the AP
 - converted: an invited client who had no traded day in the N days before the activity's date and has one from
   that date to N days after it (N = settings.ACTIVITY_CONVERSION_DAYS, default 30, calendar days). A traded day
   is a settlement row of the client with commission above zero (account) or lots above zero (contract).
-  Prospects are not activity recipients (a recipient is a client), so an account a prospect opens is not counted.
-Counts are of the recipients the reader sees (their clients; a branch manager their branch). The cost counted is
-the activity's cost apportioned to those recipients by their share of everyone invited (the whole cost for
-firm-wide readers); cost per conversion is that cost divided by the conversions, none when nothing converted.
+  An invited prospect (准客户) converts when it opened an account (Prospect.client) whose open date is from the
+  activity's date to N days after it.
+Every count is given for clients and prospects apart (`clients`, `prospects`) and together (the RESULTS keys).
+Counts are of the recipients the reader sees (their clients and prospects; a branch manager their branch's). The
+cost counted is the activity's cost apportioned to those recipients by their share of everyone invited (the whole
+cost for firm-wide readers); cost per conversion is that cost divided by the conversions of clients and prospects
+together, none when nothing converted.
 Everything is counted in one grouped query over the recipients; the conversions in it read the settlement rows of
 the activities' days once (a range of the settlement key's leading date), not once per recipient.
 """
@@ -31,6 +34,7 @@ from clients.querysets import client_scope_q
 
 from .choices import RecipientStatus
 from .models import Activity, ActivityRecipient
+from .querysets import recipient_scope_q
 
 CENT = Decimal("0.01")
 DEFAULT_CONVERSION_DAYS = 30
@@ -45,6 +49,12 @@ RESULTS = {
     "responded": _("Responded"),
     "attended": _("Attended"),
     "converted": pgettext_lazy("activity result", "Converted"),  # traded again (a prospect's is "opened")
+}
+
+# Who a recipient is (the `kind` filter of the recipients): each result is counted for both apart.
+RECIPIENT_KINDS = {
+    "clients": (Q(client__isnull=False), pgettext_lazy("activity recipients", "Clients")),
+    "prospects": (Q(prospect__isnull=False), pgettext_lazy("activity recipients", "Prospects")),
 }
 
 
@@ -67,6 +77,12 @@ JOIN (SELECT trade_date, client_id FROM clients_accountsettlement
 WHERE r.activity_id = ANY(%s) AND r.status = ANY(%s)
 GROUP BY r.id, a.held_on
 HAVING bool_and(t.trade_date >= a.held_on)
+UNION ALL
+SELECT r.id FROM service_activityrecipient r
+JOIN service_activity a ON a.id = r.activity_id
+JOIN service_prospect p ON p.id = r.prospect_id
+JOIN clients_client c ON c.id = p.client_id
+WHERE r.activity_id = ANY(%s) AND r.status = ANY(%s) AND c.open_date BETWEEN a.held_on AND a.held_on + %s
 """
 
 
@@ -84,7 +100,8 @@ def _converted_ids(activities: list[Activity], days: int) -> RawSQL:
     if span is None:
         return RawSQL("SELECT NULL::bigint WHERE FALSE", [])  # noqa: S611 - constant
     first, last = span
-    params = [first, last, first, last, days, days, [a.pk for a in activities], [s.value for s in INVITED_STATUSES]]
+    ids, statuses = [a.pk for a in activities], [s.value for s in INVITED_STATUSES]
+    params = [first, last, first, last, days, days, ids, statuses, ids, statuses, days]
     return RawSQL(CONVERTED_SQL, params)  # noqa: S611 - constant SQL, every value a parameter
 
 
@@ -118,6 +135,7 @@ def _figures(activity: Activity, counts: dict, *, firm_wide: bool) -> dict:
     return {
         "activity": activity,
         **{key: counts.get(key, 0) for key in RESULTS},
+        **{kind: {key: counts.get(f"{kind}_{key}", 0) for key in RESULTS} for kind in RECIPIENT_KINDS},
         "conversion_rate": _rate(converted, counts.get("invited", 0)),
         "cost": cost,
         "cost_per_conversion": (cost / converted).quantize(CENT, ROUND_HALF_UP) if converted else None,
@@ -126,11 +144,18 @@ def _figures(activity: Activity, counts: dict, *, firm_wide: bool) -> dict:
 
 def _counts(user, activities: list[Activity], days: int) -> dict[int, dict]:
     """activity id → its counts among the recipients `user` sees (and everyone invited, for the cost share)."""
-    scope = client_scope_q(user, "client__")
-    aggregates = {key: Count("pk", filter=scope & result_q(key, days, activities)) for key in RESULTS}
+    scope = recipient_scope_q(user)
+    results = {key: result_q(key, days, activities) for key in RESULTS}
+    aggregates = {f"{kind}_{key}": Count("pk", filter=scope & who & q)
+                  for kind, (who, _label) in RECIPIENT_KINDS.items() for key, q in results.items()}
     rows = (ActivityRecipient.objects.filter(activity__in=activities).order_by().values("activity_id")
             .annotate(**aggregates, everyone_invited=Count("pk", filter=result_q("invited"))))
-    return {row.pop("activity_id"): row for row in rows}
+    return {row.pop("activity_id"): _with_sums(row) for row in rows}
+
+
+def _with_sums(counts: dict) -> dict:
+    """The counts of clients and prospects, and each result's sum over both."""
+    return counts | {key: sum(counts[f"{kind}_{key}"] for kind in RECIPIENT_KINDS) for key in RESULTS}
 
 
 def activity_results(*, user, activities, days: int | None = None) -> list[dict]:
@@ -148,9 +173,17 @@ def activity_result(*, user, activity: Activity, days: int | None = None) -> dic
     return activity_results(user=user, activities=[activity], days=days)[0]
 
 
+def result_cells(figures: dict) -> list[dict]:
+    """A results row's counts in the pages' order: each result's `key`, its `total` and its count of `clients`
+    and `prospects` (every one a link to the recipients behind it)."""
+    return [{"key": key, "total": figures[key], **{kind: figures[kind][key] for kind in RECIPIENT_KINDS}}
+            for key in RESULTS]
+
+
 def results_totals(rows: list[dict]) -> dict:
     """The sums of a results list: counts, cost, the rate and the cost per conversion of the sums."""
     totals = {key: sum(r[key] for r in rows) for key in RESULTS}
+    totals |= {kind: {key: sum(r[kind][key] for r in rows) for key in RESULTS} for kind in RECIPIENT_KINDS}
     totals["cost"] = sum((r["cost"] for r in rows), Decimal("0.00"))
     totals["conversion_rate"] = _rate(totals["converted"], totals["invited"])
     totals["cost_per_conversion"] = ((totals["cost"] / totals["converted"]).quantize(CENT, ROUND_HALF_UP)

@@ -30,7 +30,8 @@ class ServiceConfig(AppConfig):
             NavItem("service:prospects", _("Prospects"), roles.PAGE_ROLES, "clients", ("service:prospect_*",)),
             NavItem("service:activities", _("Activities"), roles.PAGE_ROLES, "relationships",
                     ("service:activity_*",)),
-            NavItem("service:campaign_results", _("Activity results"), roles.ANALYSIS_ROLES, "analysis"),
+            NavItem("service:campaign_results", _("Activity results"), roles.ANALYSIS_ROLES, "analysis",
+                    ("service:campaign_recipients",)),
             NavItem("service:suitability_worklist", _("Suitability worklist"), SUITABILITY_WORKLIST_ROLES, "clients",
                     ("service:suitability_*", "clients:suitability_alert_*")),
         )

@@ -11,7 +11,7 @@ from clients.choices import ContactChannel
 from clients.models import Branch
 from futures_crm.filters import StaffChoiceFilter
 
-from .activity_results import RESULTS, result_q
+from .activity_results import RECIPIENT_KINDS, RESULTS, result_q
 from .choices import (
     ActivityKind,
     MessageChannel,
@@ -28,7 +28,7 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
-from .funnels import overdue_q, reached_grade_q, within_deadline_q
+from .funnels import NO_BRANCH, NOBODY, overdue_q, reached_grade_q, within_deadline_q
 from .models import Activity, ActivityRecipient, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
 
 STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
@@ -43,11 +43,12 @@ class TicketFilterSet(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     channel = django_filters.ChoiceFilter(choices=ContactChannel.choices, label=_("Channel"))
     queue = django_filters.ChoiceFilter(choices=Queue.choices, label=_("Queue"))
-    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
+    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"), null_label=NOBODY)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    # The deadline-performance page's figures (service.funnels.ticket_sla): local dates, a client's branch.
+    # The deadline-performance page's figures (service.funnels.ticket_sla): local dates, a client's branch ("null":
+    # no branch, the funnels' "No branch" row).
     branch = django_filters.ModelChoiceFilter(field_name="client__branch", queryset=Branch.objects.all(),
-                                              label=_("Branch"))
+                                              label=_("Branch"), null_label=NO_BRANCH)
     resolved_from = django_filters.DateFilter(field_name="resolved_at", lookup_expr="date__gte",
                                               label=_("Resolved from"))
     resolved_to = django_filters.DateFilter(field_name="resolved_at", lookup_expr="date__lte", label=_("Resolved to"))
@@ -89,11 +90,11 @@ class ProspectFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     grade = django_filters.ChoiceFilter(choices=ProspectGrade.choices, label=_("Grade"))
     source = django_filters.ChoiceFilter(choices=ProspectSource.choices, label=_("Source"))
-    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
+    owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"), null_label=NOBODY)
     converted = django_filters.BooleanFilter(field_name="client", lookup_expr="isnull", exclude=True,
                                              label=_("Converted"))
-    # The prospect funnel's figures (service.funnels.prospect_funnel).
-    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), label=_("Branch"))
+    # The prospect funnel's figures (service.funnels.prospect_funnel; "null": the "No branch" row).
+    branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), label=_("Branch"), null_label=NO_BRANCH)
     reached = django_filters.ChoiceFilter(choices=ProspectGrade.choices, method="filter_reached",
                                           label=_("Reached grade"))
     recorded_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
@@ -129,14 +130,30 @@ class RecipientFilterSet(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=RecipientStatus.choices, label=_("Status"))
     result = django_filters.ChoiceFilter(choices=list(RESULTS.items()), method="filter_result", label=_("Result"))
+    who = django_filters.ChoiceFilter(choices=[(key, label) for key, (_q, label) in RECIPIENT_KINDS.items()],
+                                      method="filter_who", label=_("Clients or prospects"))
 
     class Meta:
         model = ActivityRecipient
         fields = []
 
+    def filter_who(self, queryset, name, value):
+        return queryset.filter(RECIPIENT_KINDS[value][0])
+
     def filter_result(self, queryset, name, value):
         activities = Activity.objects.filter(pk__in=queryset.order_by().values("activity_id").distinct())
         return queryset.filter(result_q(value, activities=list(activities) if value == "converted" else ()))
+
+
+class ActivityRecipientFilterSet(RecipientFilterSet):
+    """The recipients of the activities the results list keeps (its kind and dates), by status, result and
+    who: the list behind the results' totals row."""
+
+    kind = django_filters.ChoiceFilter(field_name="activity__kind", choices=ActivityKind.choices, label=_("Kind"))
+    held_from = django_filters.DateFilter(field_name="activity__held_on", lookup_expr="gte",
+                                          label=pgettext_lazy("date range", "From"))
+    held_to = django_filters.DateFilter(field_name="activity__held_on", lookup_expr="lte",
+                                        label=pgettext_lazy("date range", "To"))
 
 
 class SurveyFilterSet(django_filters.FilterSet):

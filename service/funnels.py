@@ -22,6 +22,11 @@ from .models import Prospect, ProspectGradeChange, Ticket
 GRADES_UP = [ProspectGrade.F, ProspectGrade.E, ProspectGrade.D, ProspectGrade.C, ProspectGrade.B, ProspectGrade.A]
 GROUPINGS = {"branch": _("Branch"), "owner": _("Owner")}
 HOUR_PLACES = Decimal("0.1")
+# The rows of records with no branch, or no owner, and the list filters' value that selects them (django-filter's
+# null_value): the filters offer them under the same names.
+NO_BRANCH = _("No branch")
+NOBODY = _("Nobody")
+NULL = "null"
 
 
 def reached_grade_q(grade: str) -> Q:
@@ -38,7 +43,7 @@ def prospect_cohort(*, user, start: datetime.date, end: datetime.date):
 
 def _group_rows(queryset, by: str, aggregates: dict) -> list[dict]:
     """The total row, then one row per value of `by` (a branch or a person), ordered by code; `filters` are the
-    list parameters that select a row's records (None for records with no branch or no owner)."""
+    list parameters that select a row's records ("null" for the records with no branch or no owner)."""
     from clients.models import Branch
 
     rows = [{"label": _("Total"), "filters": {}, **queryset.aggregate(**aggregates)}]
@@ -46,18 +51,18 @@ def _group_rows(queryset, by: str, aggregates: dict) -> list[dict]:
     keys = [g[by] for g in grouped if g[by] is not None]
     if by.endswith("branch"):
         named = {b.pk: (b.code, str(b)) for b in Branch.objects.filter(pk__in=keys)}
-        missing = _("No branch")
+        missing = NO_BRANCH
     else:
         from django.contrib.auth import get_user_model
 
         named = {u.pk: (people.employee_code(u, u.username), people.label(u))
                  for u in get_user_model().objects.filter(pk__in=keys).select_related("staff_profile")}
-        missing = _("Nobody")
+        missing = NOBODY
     param = "branch" if by.endswith("branch") else "owner"
     for g in sorted(grouped, key=lambda g: (g[by] is None, named.get(g[by], ("", ""))[0])):
         key = g.pop(by)
         rows.append({"label": named[key][1] if key is not None else missing,
-                     "filters": {param: key} if key is not None else None, **g})
+                     "filters": {param: key if key is not None else NULL}, **g})
     return rows
 
 

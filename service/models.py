@@ -32,7 +32,7 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
-from .querysets import ProspectQuerySet, TaskQuerySet, TicketQuerySet
+from .querysets import ProspectQuerySet, RecipientQuerySet, TaskQuerySet, TicketQuerySet
 
 
 class Task(TimeStampedModel):
@@ -405,12 +405,15 @@ class Activity(TimeStampedModel):
 
 
 class ActivityRecipient(TimeStampedModel):
-    """A client targeted by an activity: invitation, attendance and response."""
+    """A client, or a prospect (准客户), targeted by an activity: invitation, attendance and response."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="recipients",
                                  verbose_name=_("activity"))
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="activity_records",
-                               verbose_name=_("client"))
+    # Exactly one of client and prospect (activity_recipient_one_person).
+    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="activity_records", verbose_name=_("client"))
+    prospect = models.ForeignKey(Prospect, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="activity_records", verbose_name=_("prospect"))
     status = models.CharField(_("status"), max_length=16, choices=RecipientStatus.choices,
                               default=RecipientStatus.SELECTED)
     response = models.TextField(_("response"), blank=True)
@@ -419,16 +422,23 @@ class ActivityRecipient(TimeStampedModel):
     refusal_code = models.CharField(_("reason code"), max_length=64, blank=True, db_default="")
     refusal_params = models.JSONField(_("reason parameters"), default=dict, blank=True, db_default={})
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = RecipientQuerySet.as_manager()
 
     class Meta:
-        ordering = ["activity", "client"]
+        ordering = ["activity", "client", "prospect"]
         verbose_name = _("activity recipient")
         verbose_name_plural = _("activity recipients")
-        constraints = [models.UniqueConstraint(fields=["activity", "client"], name="activity_recipient_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "client"], name="activity_recipient_uniq"),
+            models.UniqueConstraint(fields=["activity", "prospect"], name="activity_recipient_prospect_uniq"),
+            models.CheckConstraint(
+                condition=Q(client__isnull=False, prospect__isnull=True) | Q(client__isnull=True,
+                                                                             prospect__isnull=False),
+                name="activity_recipient_one_person"),
+        ]
 
     def __str__(self):
-        return f"{self.activity_id} {self.client_id} {self.status}"
+        return f"{self.activity_id} {self.client_id or f'p{self.prospect_id}'} {self.status}"
 
     @property
     def refusal_text(self) -> str:

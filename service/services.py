@@ -621,8 +621,36 @@ def activity_target(*, activity: Activity, by, filters: dict) -> int:
 
 
 @transaction.atomic
+def activity_target_prospects(*, activity: Activity, by, filters: dict) -> int:
+    """Add the prospects (准客户) the prospect-list filters choose to the recipients; returns the count.
+
+    Only prospects `by` sees (an account manager their own, a branch manager their branch's) and not yet
+    converted: a prospect who opened an account is a client and is targeted as one. A filter the list does not
+    know, or a value it cannot read, is refused by name (dropped, it would widen the target)."""
+    from .filtersets import ProspectFilterSet
+
+    data = {k: v for k, v in filters.items() if v not in ("", None)}
+    filterset = ProspectFilterSet(data, queryset=Prospect.objects.visible_to(by).filter(client__isnull=True))
+    unknown = sorted(set(data) - set(filterset.filters))
+    if unknown:
+        raise ValidationError({key: _("There is no prospect filter of this name.") for key in unknown})
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    have = ActivityRecipient.objects.filter(activity=activity, prospect__isnull=False).values("prospect_id")
+    now = timezone.now()
+    added = ActivityRecipient.objects.bulk_create(
+        [ActivityRecipient(activity=activity, prospect_id=pk, status=RecipientStatus.SELECTED, created_at=now,
+                           updated_at=now)
+         for pk in filterset.qs.exclude(pk__in=have).order_by().values_list("pk", flat=True)],
+        batch_size=1000)
+    audit_record(actor=by, action="activity.target_prospects", obj=activity,
+                 after={"filters": data, "added": len(added)})
+    return len(added)
+
+
+@transaction.atomic
 def recipient_record(*, recipient: ActivityRecipient, by, status: str, response: str = "") -> ActivityRecipient:
-    """Record an invitation, attendance or a client's response."""
+    """Record an invitation, attendance or a client's (or prospect's) response."""
     before = snapshot(recipient, ["status", "response"])
     recipient.status = status
     if response:
@@ -648,6 +676,12 @@ def activity_invite(*, activity: Activity, by, channel: str | None = None, templ
     now = timezone.now()
     refused = no_consent = 0
     if level:
+        # A prospect has no suitability assessment: left out of a product's promotion above R1, as an
+        # unassessed client is (C1).
+        if level > "R1":
+            reason = texts.Text("activity.prospect_refusal", {"level": level})
+            refused += selected.filter(prospect__isnull=False).update(
+                status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=now)
         below = selected.filter(client__in=clients_below(level))
         # Unassessed clients count as C1 (the matching's rule); one UPDATE per client level.
         for client_level in set(below.values_list("client__risk_level", flat=True)):
@@ -658,6 +692,11 @@ def activity_invite(*, activity: Activity, by, channel: str | None = None, templ
     if channel:
         reason = texts.Text("activity.no_consent", {"channel": channel, "purpose": purpose})
         no_consent = selected.filter(client__in=clients_without_consent(channel, purpose)).update(
+            status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=now)
+        # Consent records belong to a client: a prospect has none, so nothing is sent to it through a channel
+        # (invited without a channel, in person or by a call the manager records, it may be).
+        reason = texts.Text("activity.prospect_no_consent", {"channel": channel})
+        no_consent += selected.filter(prospect__isnull=False).update(
             status=RecipientStatus.REFUSED, **texts.fields(reason, "refusal"), updated_at=now)
     count = 0
     for recipient in selected.select_related("client").iterator(chunk_size=500):

@@ -30,6 +30,13 @@ def _no_consent(params: dict) -> str:
     return str(_("No %(purpose)s consent for %(channel)s") % _consent_labels(params))
 
 
+def _prospect_no_consent(params: dict) -> str:
+    from privacy.choices import ConsentChannel
+
+    return str(_("A prospect has no consent on record for messages through %(channel)s")
+               % {"channel": ConsentChannel(params["channel"]).label})
+
+
 def _invited_no_consent(params: dict) -> str:
     first = texts.render("activity.invited_refused" if params.get("refused") else "activity.invited", params)
     return f"{first} " + str(_("%(no_consent)s left out: no %(purpose)s consent for %(channel)s.")
@@ -60,5 +67,8 @@ texts.register({
     # A recipient left out of a channel's invitation: its newest consent for the channel and purpose is not given.
     "activity.no_consent": _no_consent,
     "activity.invited_no_consent": _invited_no_consent,
+    # A prospect has neither a suitability assessment nor consent records (both belong to a client's account).
+    "activity.prospect_refusal": _("Product risk level %(level)s: a prospect has no suitability assessment"),
+    "activity.prospect_no_consent": _prospect_no_consent,
     "notification.ticket_overdue": _("Ticket #%(id)s “%(subject)s” is past its deadline (%(deadline)s)."),
 })

@@ -19,6 +19,7 @@ urlpatterns = [
     path("prospects/<int:pk>/", views.ProspectDetailView.as_view(), name="prospect_detail"),
     path("activities/", views.ActivityListView.as_view(), name="activities"),
     path("activities/results/", views.ActivityResultsView.as_view(), name="campaign_results"),
+    path("activities/recipients/", views.ActivityRecipientListView.as_view(), name="campaign_recipients"),
     path("activities/new/", views.ActivityCreateView.as_view(), name="activity_new"),
     path("activities/<int:pk>/", views.ActivityDetailView.as_view(), name="activity_detail"),
     path("surveys/", views.SurveyListView.as_view(), name="surveys"),

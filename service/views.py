@@ -1,11 +1,14 @@
 """Service pages: my day, tickets, tasks, screen-pop, prospects, activities, surveys, care."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, TemplateView
@@ -21,6 +24,7 @@ from . import activity_results, roles, selectors, services
 from .choices import DeadlineUnit, Priority, TicketStatus, TicketType
 from .filtersets import (
     ActivityFilterSet,
+    ActivityRecipientFilterSet,
     CommunicationFilterSet,
     ProspectFilterSet,
     RecipientFilterSet,
@@ -49,7 +53,17 @@ from .forms import (
     TicketOpenForm,
     TicketStatusForm,
 )
-from .models import Activity, CarePlan, CommunicationLog, DeadlinePolicy, Prospect, Survey, Task, Ticket
+from .models import (
+    Activity,
+    ActivityRecipient,
+    CarePlan,
+    CommunicationLog,
+    DeadlinePolicy,
+    Prospect,
+    Survey,
+    Task,
+    Ticket,
+)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -443,6 +457,9 @@ class ActivityResultsView(FilteredListView):
         (gettext_lazy("Conversion rate"), lambda r: r["conversion_rate"]),
         (gettext_lazy("Cost (CNY)"), lambda r: r["cost"]),
         (gettext_lazy("Cost per conversion (CNY)"), lambda r: r["cost_per_conversion"]),
+        *((format_lazy("{} ({})", label, kind_label), lambda r, key=key, kind=kind: r[kind][key])
+          for kind, (_who, kind_label) in activity_results.RECIPIENT_KINDS.items()
+          for key, label in activity_results.RESULTS.items()),
     ]
 
     def get_queryset(self):
@@ -454,8 +471,14 @@ class ActivityResultsView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rows = self.results(ctx["object_list"])
-        return ctx | {"rows": rows, "totals": activity_results.results_totals(rows),
+        rows = [row | {"cells": activity_results.result_cells(row)} for row in self.results(ctx["object_list"])]
+        totals = activity_results.results_totals(rows)
+        # The totals open the recipients of the activities listed here: the same kind and dates.
+        kept = {k: v for k, v in self.filterset.form.cleaned_data.items() if v} if self.filterset.is_valid() else {}
+        totals_url = reverse("service:campaign_recipients") + "?" + urlencode(
+            {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in kept.items()})
+        return ctx | {"rows": rows, "totals": totals, "total_cells": activity_results.result_cells(totals),
+                      "totals_url": totals_url,
                       "result_keys": list(activity_results.RESULTS.items()),
                       "conversion_days": activity_results.conversion_days()}
 
@@ -466,12 +489,30 @@ class ActivityResultsView(FilteredListView):
                                 for row in self.results(queryset)])
 
 
+class ActivityRecipientListView(FilteredListView):
+    """The recipients of many activities (the results list's totals open it): the reader's clients and prospects
+    invited, responded, attended or converted, with the activity each answered."""
+
+    title = gettext_lazy("Activity recipients")
+    allowed_roles = roles.ANALYSIS_ROLES
+    filterset_class = ActivityRecipientFilterSet
+    template_name = "service/activity_recipient_list.html"
+    queryset = ActivityRecipient.objects.select_related("activity", "client", "prospect").order_by(
+        "-activity__held_on", "activity_id", "id")
+    figures = {"activity_results": gettext_lazy("Activity results: %(result)s"),
+               "activity_results_who": gettext_lazy("Activity results: %(result)s, %(who)s")}
+
+
 class ActivityCreateView(CreateThroughServiceView):
     allowed_roles = roles.ACTIVITY_WRITE_ROLES
     form_class = ActivityForm
     title = gettext_lazy("New activity")
     detail_url = "service:activity_detail"
     create = staticmethod(services.activity_create)
+
+
+# The prospect-list filters the activity page offers for targeting prospects (the service takes them all).
+PROSPECT_TARGET_FILTERS = ("grade", "source", "owner", "branch", "recorded_from", "recorded_to")
 
 
 class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
@@ -481,25 +522,34 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
     template_name = "service/activity_detail.html"
     context_object_name = "activity"
     write_roles = roles.ACTIVITY_WRITE_ROLES
-    action_forms = {"target": None, "invite": InviteForm, "recipient": RecipientForm}
+    action_forms = {"target": None, "target_prospects": None, "invite": InviteForm, "recipient": RecipientForm}
 
     def action_roles(self, action):
         return roles.RECIPIENT_WRITE_ROLES if action == "recipient" else self.write_roles
 
+    # The targeting forms: action → (service, the context keys of what was typed and its errors, the message).
+    targets = {
+        "target": (services.activity_target, "target_posted", "target_errors",
+                   gettext_lazy("%(n)s clients added to the recipients.")),
+        "target_prospects": (services.activity_target_prospects, "prospects_posted", "prospect_errors",
+                             gettext_lazy("%(n)s prospects added to the recipients.")),
+    }
+
     def post(self, request, *args, **kwargs):
-        if request.POST.get("action") == "target":
+        if request.POST.get("action") in self.targets:
+            service, posted_key, errors_key, done = self.targets[request.POST["action"]]
             self.object = self.get_object()
             if self.role not in self.write_roles:
                 raise PermissionDenied
             filters = {k: v for k, v in request.POST.items() if k not in ("action", "csrfmiddlewaretoken")}
             try:
-                added = services.activity_target(activity=self.object, by=request.user, filters=filters)
+                added = service(activity=self.object, by=request.user, filters=filters)
             except ValidationError as exc:
                 # The filters come back as typed, each refused one named.
                 errors = ([f"{name}: {' '.join(texts)}" for name, texts in exc.message_dict.items()]
                           if hasattr(exc, "error_dict") else exc.messages)
-                return self.render_to_response(self.get_context_data(target_posted=filters, target_errors=errors))
-            messages.success(request, _("%(n)s clients added to the recipients.") % {"n": added})
+                return self.render_to_response(self.get_context_data(**{posted_key: filters, errors_key: errors}))
+            messages.success(request, done % {"n": added})
             return redirect(request.path)
         return super().post(request, *args, **kwargs)
 
@@ -509,13 +559,18 @@ class ActivityDetailView(ActionMixin, StaffRequiredMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         # The recipients the reader sees, narrowed to a status or a result (the results section links here).
         recipient_filter = RecipientFilterSet(self.request.GET or None, queryset=(
-            self.object.recipients.visible_to(self.request.user).select_related("client", "client__account_manager")))
+            self.object.recipients.visible_to(self.request.user).select_related(
+                "client", "client__account_manager", "prospect", "prospect__owner")))
         recipients = recipient_filter.qs
         targeted = kwargs.get("target_posted") or self.object.target_filters or None
+        prospect_filter = ProspectFilterSet(kwargs.get("prospects_posted"))
+        results = activity_results.activity_result(user=self.request.user, activity=self.object)
         ctx.update(target_filter=ClientFilterSet(targeted),
+                   prospect_filter_fields=[f for f in prospect_filter.form if f.name in PROSPECT_TARGET_FILTERS],
+                   recipient_kinds=[(key, label) for key, (_q, label) in activity_results.RECIPIENT_KINDS.items()],
                    product=(targeted or {}).get("product", ""),
                    recipient_filter=recipient_filter,
-                   results=activity_results.activity_result(user=self.request.user, activity=self.object),
+                   results=results, result_cells=activity_results.result_cells(results),
                    conversion_days=activity_results.conversion_days(),
                    recipients=recipients[:500], recipient_count=recipients.count(),
                    invite_form=InviteForm(), recipient_statuses=RecipientForm.base_fields["status"].choices,

@@ -94,3 +94,34 @@ class IndicatorSeriesSerializer(serializers.Serializer):
     locals()["from"] = serializers.DateField()
     to = serializers.DateField()
     series = IndicatorPointSerializer(many=True)
+
+
+class ReportSubscriptionSerializer(serializers.Serializer):
+    """One of the caller's scheduled reports (segmentation.reports): the dashboard's `scope` ("firm",
+    "branch:<id>", "manager:<id>"), weekly or monthly, PDF or XLSX, in `language` (default: the request's)."""
+
+    id = serializers.IntegerField(read_only=True)
+    scope = serializers.CharField(max_length=32, help_text='"firm", "branch:<id>" or "manager:<id>".')
+    scope_label = serializers.CharField(read_only=True, allow_null=True,
+                                        help_text="The dashboard's name; null when the caller may no longer see it "
+                                                  "(nothing is sent then).")
+    frequency = serializers.CharField(max_length=16, help_text="weekly or monthly.")
+    format = serializers.CharField(max_length=16, help_text="pdf or xlsx.")
+    language = serializers.CharField(max_length=16, required=False)
+    last_sent_on = serializers.DateField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ReportSubscriptionChangeSerializer(serializers.Serializer):
+    """What PATCH changes: the format and the language (the frequency and the dashboard are a new subscription)."""
+
+    format = serializers.CharField(max_length=16, required=False)
+    language = serializers.CharField(max_length=16, required=False)
+
+
+class ReportSendSerializer(serializers.Serializer):
+    """One report e-mailed: the period it covers (the week's Monday or the month's first day), when, to whom."""
+
+    period_start = serializers.DateField()
+    sent_at = serializers.DateTimeField()
+    recipient = serializers.EmailField()

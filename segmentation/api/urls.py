@@ -3,11 +3,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .reports import ReportSubscriptionViewSet
 from .scorecard import ScorecardView
 from .views import IndicatorSeriesView, NightlyRunViewSet, SegmentHistoryView
 
 router = SimpleRouter()
 router.register("segmentation/runs", NightlyRunViewSet, basename="nightly-run")
+router.register("report-subscriptions", ReportSubscriptionViewSet, basename="report-subscription")
 
 urlpatterns = [
     path("scorecard/", ScorecardView.as_view(), name="scorecard"),

@@ -169,13 +169,34 @@ class ActivitySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "target_filters"]
 
 
+class ProspectBriefSerializer(serializers.ModelSerializer):
+    """A prospect recipient: who it is and the account it opened, if any (the client's id)."""
+
+    class Meta:
+        model = Prospect
+        fields = ["id", "name", "grade", "client"]
+
+
 class RecipientSerializer(GeneratedTextsMixin, serializers.ModelSerializer):
-    client = ClientBriefSerializer(read_only=True)
+    """A client recipient (`client` set, `prospect` null) or a prospect recipient (the other way round)."""
+
+    client = ClientBriefSerializer(read_only=True, allow_null=True)
+    prospect = ProspectBriefSerializer(read_only=True, allow_null=True)
     generated_texts = ("refusal",)
 
     class Meta:
         model = ActivityRecipient
-        fields = ["id", "client", "status", "response", "refusal", "refusal_code", "refusal_params", "updated_at"]
+        fields = ["id", "client", "prospect", "status", "response", "refusal", "refusal_code", "refusal_params",
+                  "updated_at"]
+
+
+class ResultCountsSerializer(serializers.Serializer):
+    """One activity's counts among clients, or among prospects."""
+
+    invited = serializers.IntegerField()
+    responded = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    converted = serializers.IntegerField()
 
 
 class ActivityResultSerializer(serializers.Serializer):
@@ -190,11 +211,16 @@ class ActivityResultSerializer(serializers.Serializer):
     responded = serializers.IntegerField()
     attended = serializers.IntegerField()
     converted = serializers.IntegerField()
+    clients = ResultCountsSerializer(help_text="The counts among client recipients (converted: traded again).")
+    prospects = ResultCountsSerializer(help_text="The counts among prospect recipients (converted: opened an "
+                                                 "account within N days of the activity).")
     conversion_rate = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True,
                                                help_text="Converted ÷ invited, a fraction (0.2500).")
     cost = serializers.DecimalField(max_digits=16, decimal_places=2,
                                     help_text="The activity's cost in proportion to the caller's invited clients.")
-    cost_per_conversion = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    cost_per_conversion = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True,
+                                                   help_text="The cost over the conversions of clients and "
+                                                             "prospects together.")
     conversion_days = serializers.IntegerField(help_text="N: a conversion is a trade within N days of the activity "
                                                          "by a client who had not traded in the N days before.")
 

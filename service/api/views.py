@@ -183,11 +183,20 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @action(detail=True, methods=["post"])
     def target(self, request, pk=None):
         """Body: client-list filters (branch, account_manager, client_type, purpose, …) plus `product`."""
+        return self._target(request, services.activity_target)
+
+    def _target(self, request, service):
         activity = self.get_object()
         serializers.Serializer(data=request.data).is_valid(raise_exception=True)  # an object, not a list or 1
-        added = services.activity_target(activity=activity, by=request.user,
-                                         filters={k: str(v) for k, v in request.data.items()})
-        return Response({"added": added})
+        return Response({"added": service(activity=activity, by=request.user,
+                                          filters={k: str(v) for k, v in request.data.items()})})
+
+    @extend_schema(request={"application/json": {"type": "object"}}, responses={200: {"type": "object"}})
+    @action(detail=True, methods=["post"], url_path="target-prospects")
+    def target_prospects(self, request, pk=None):
+        """Body: prospect-list filters (grade, source, owner, branch, recorded_from, recorded_to, …): the matching
+        prospects the caller sees that have not opened an account are added to the recipients (`added`)."""
+        return self._target(request, services.activity_target_prospects)
 
     @extend_schema(request=s.InviteSerializer, responses={200: {"type": "object"}})
     @action(detail=True, methods=["post"])
@@ -207,10 +216,12 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @extend_schema(responses=s.RecipientSerializer(many=True),
                    parameters=[OpenApiParameter("status", str, enum=list(RecipientStatus.values)),
                                OpenApiParameter("result", str, enum=list(activity_results.RESULTS),
-                                                description="The recipients counted under one of the results.")])
+                                                description="The recipients counted under one of the results."),
+                               OpenApiParameter("who", str, enum=list(activity_results.RECIPIENT_KINDS),
+                                                description="Only client, or only prospect, recipients.")])
     @action(detail=True, methods=["get"], filterset_class=None)
     def recipients(self, request, pk=None):
-        qs = self.get_object().recipients.visible_to(request.user).select_related("client")
+        qs = self.get_object().recipients.visible_to(request.user).select_related("client", "prospect")
         recipients = RecipientFilterSet(request.query_params, queryset=qs)
         if not recipients.is_valid():
             raise serializers.ValidationError(recipients.errors)

@@ -54,16 +54,24 @@ def at(*args):
 
 def test_each_migration_cell_opens_the_clients_who_moved_so(moves, staff, api):  # noqa: F811
     b = browser(staff["head"])
-    page = b.get("/segments/migration/?axis=volume&start=2026-03-02&end=2026-03-04").content.decode()
-    links = links_add_up(b, page)
+    r = b.get("/segments/migration/?axis=volume&start=2026-03-02&end=2026-03-04")
+    links = links_add_up(b, r.content.decode())
     # ordinary → key service (zhang), dormant → dormant (zhao), not segmented → active (li), active → dormant (wang)
-    assert sorted(links.values()) == [1, 1, 1, 1]
+    cells = {url: n for url, n in links.items() if "moved_to=any" not in url}
+    assert sorted(n for n in cells.values() if n) == [1, 1, 1, 1]
+    # Every count is a link, a 0 and each row's total too (those who were that value, whatever they are now).
+    rows = r.context["rows"]
+    assert len(links) == sum(len(row) - 1 for row in rows)
+    totals = {url: n for url, n in links.items() if "moved_to=any" in url}
+    assert sorted(totals.values()) == sorted(row[-1] for row in rows)
+    ordinary = next(url for url in totals if "moved_from=ordinary" in url)
+    assert "Ordinary on 2026-03-02, any value on 2026-03-04" in BANNER.search(b.get(ordinary).content.decode()).group(1)
     cell = next(url for url in links if "moved_from=ordinary" in url and "moved_to=key_service" in url)
     listed = b.get(cell).content.decode()
     assert "张三" in listed and "赵敏" not in listed
     assert ("Clients behind: Trading volume: Ordinary on 2026-03-02, Key service on 2026-03-04 (whole firm"
             in BANNER.search(listed).group(1))
-    new = next(url for url in links if "moved_from=unsegmented" in url)
+    new = next(url for url, n in cells.items() if "moved_from=unsegmented" in url and n)
     assert "李四" in b.get(new).content.decode()
     # The API reads the same filter.
     query = cell.split("?", 1)[1]
@@ -279,3 +287,25 @@ def test_the_new_pages_are_in_the_analysis_menu(staff, lang):
     nav = nav[:nav.index("</details>")]
     for url in ("concentration", "prospect-funnel", "referral-funnel", "ticket-deadlines"):
         assert f'href="/segments/{url}/"' in nav
+
+
+def test_the_rows_of_nobody_and_of_no_branch_link_to_their_records_too(prospects, tickets, staff, book):
+    """A prospect with no branch and no owner, a queue's ticket (no owner) and a caller's ticket (no client, so no
+    branch): their rows are counts like the others, each a link to the list that makes it."""
+    Prospect.objects.filter(pk=Prospect.objects.create(name="己", source="staff").pk).update(
+        created_at=at(2026, 3, 20, 10))
+    for client in (book["zhang"], None):
+        t = Ticket.objects.create(client=client, owner=None, ticket_type="trading_consultation", channel="phone",
+                                  subject="来电", deadline=at(2026, 3, 23, 9), resolved_at=at(2026, 3, 22, 9),
+                                  status="resolved")
+        Ticket.objects.filter(pk=t.pk).update(created_at=at(2026, 3, 21, 9))
+    b = browser(staff["head"])
+    pages = {"/segments/prospect-funnel/?start=2026-03-01&end=2026-03-31&by=branch": ("No branch", 7),
+             "/segments/prospect-funnel/?start=2026-03-01&end=2026-03-31&by=owner": ("Nobody", 7),
+             "/segments/ticket-deadlines/?start=2026-03-01&end=2026-04-30&by=branch": ("No branch", 3),
+             "/segments/ticket-deadlines/?start=2026-03-01&end=2026-04-30&by=owner": ("Nobody", 3)}
+    for url, (label, linked) in pages.items():
+        r = b.get(url)
+        rows = r.context["rows"]
+        assert rows[-1][0] == label and rows[-1][1] == (1 if label == "No branch" else 2), url
+        assert len(links_add_up(b, r.content.decode())) == len(rows) * linked, url
