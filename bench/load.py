@@ -11,7 +11,9 @@ The script
   `X-Forwarded-Proto: https` the TLS proxy adds, so CSRF, HSTS and CSP behave as in production);
 - logs every virtual user in through the login form (one session each: the password hash is paid here, before
   the measured window), account managers (four in five users) and the service desk;
-- loops each user over the mix for `--duration` seconds, one keep-alive connection per user, no think time:
+- loops each user over the mix for `--duration` seconds, one keep-alive connection per user, no think time
+  (closed loop: the next request leaves as soon as the answer arrives), or with `--think SECONDS` paced: after
+  each answer the user waits a random 0.5×–1.5× of that, as staff read a page before clicking:
   account manager: client list, client detail, search (name, pinyin, phone, ID last four in turn), API list;
   service desk: screen-pop (API) twice, search, client detail (masked);
 - prints requests/s, p50/p95/p99 per endpoint and overall, errors, and where the two cores' time went
@@ -25,6 +27,7 @@ the target is always this machine's loopback.
 import argparse
 import http.client
 import os
+import random
 import re
 import secrets
 import shlex
@@ -265,6 +268,8 @@ def percentile(sorted_values, p):
 def run(args):
     if not 1 <= args.users <= MAX_USERS or not 1 <= args.duration <= MAX_SECONDS:
         raise SystemExit(f"--users 1..{MAX_USERS}, --duration 1..{MAX_SECONDS}")
+    if not 0 <= args.think <= 60:
+        raise SystemExit("--think 0..60 seconds")
     plan = books(args.users)
     from clients.demo import DEMO_PASSWORD
 
@@ -306,7 +311,7 @@ def run(args):
 
 def measure(args, master, users, plan):
     samples: dict[str, list] = defaultdict(list)
-    errors: dict[str, int] = defaultdict(int)
+    errors: dict[str, int] = {}
     lock = threading.Lock()
     stop_at = time.perf_counter() + args.warmup + args.duration
     measure_from = time.perf_counter() + args.warmup
@@ -327,7 +332,9 @@ def measure(args, master, users, plan):
                 with lock:
                     samples[name].append(took)
                     if not ok:
-                        errors[name] += 1
+                        errors[name] = errors.get(name, 0) + 1
+            if args.think:  # the user reads the page before the next click: 0.5× to 1.5× of --think
+                time.sleep(min(args.think * random.uniform(0.5, 1.5), max(stop_at - time.perf_counter(), 0)))
 
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(len(users))]
     for t in threads:
@@ -352,7 +359,7 @@ def measure(args, master, users, plan):
     print("| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|")
     for name in sorted(samples):
         values = sorted(samples[name])
-        print(f"| {name} | {len(values)} | {errors[name]} | {percentile(values, 50):.0f} | "
+        print(f"| {name} | {len(values)} | {errors.get(name, 0)} | {percentile(values, 50):.0f} | "
               f"{percentile(values, 95):.0f} | {percentile(values, 99):.0f} |")
     print(f"| **all** | {len(every)} | {sum(errors.values())} | {percentile(every, 50):.0f} | "
           f"{percentile(every, 95):.0f} | {percentile(every, 99):.0f} |")
@@ -364,7 +371,15 @@ def measure(args, master, users, plan):
     print(f"CPU of the two cores ({capacity:.0f} core-s): load generator {own / capacity:.0%}, "
           f"gunicorn {server / capacity:.0%}, everything else (PostgreSQL, Redis, other work) "
           f"{max(busy - own - server, 0) / capacity:.0%}, idle {max(capacity - busy, 0) / capacity:.0%}")
-    return 1 if errors else 0
+    if args.think:
+        print(f"paced: each user waited 0.5–1.5 × {args.think:g} s after each response (mean think time "
+              f"{args.think:g} s)")
+    else:
+        print(f"closed loop, no think time: by Little's law each request takes users ÷ throughput = "
+              f"{len(users)} ÷ {len(every) / window:.1f} ≈ {len(users) / max(len(every) / window, 1e-9) * 1000:.0f} ms "
+              f"on average; a p95 under 500 ms with {len(users)} users needs more than "
+              f"{len(users) / 0.5:.0f} requests/s")
+    return 1 if sum(errors.values()) else 0
 
 
 def main():
@@ -372,6 +387,9 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="paced mode: each user waits a random 0.5×–1.5× of this many seconds after each "
+                             "response (staff read a page before clicking); 0 (default): closed loop, no wait")
     parser.add_argument("--port", type=int, default=18716)
     parser.add_argument("--worker-class", help="instead of docker-compose.yml's (sync, gthread)")
     parser.add_argument("--workers", type=int, help="instead of docker-compose.yml's")

@@ -6,7 +6,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from futures_crm.filters import StaffChoiceFilter
+from futures_crm.filters import FilterSet, StaffChoiceFilter
 
 from .choices import (
     CHURN_REASON_KIND,
@@ -57,7 +57,7 @@ class OrderingFilter(django_filters.OrderingFilter):
                 for choice in ((value, labels[path]), (f"-{value}", descending(labels[path])))]
 
 
-class ClientFilterSet(django_filters.FilterSet):
+class ClientFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     account_id = django_filters.CharFilter(label=_("Fund account"))
     branch = django_filters.ModelChoiceFilter(queryset=Branch.objects.all(), label=_("Branch"))

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 register = template.Library()
 
@@ -86,8 +86,9 @@ def as_of(value):
 
 
 @functools.cache
-def _choice_labels(model, field_name: str) -> dict:
-    return dict(model._meta.get_field(field_name).flatchoices)
+def _choice_labels(model, field_name: str, language: str | None) -> dict:
+    """The field's labels, translated once per language (a lazy label looks its catalogue up each time shown)."""
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
 
 
 @register.filter
@@ -100,4 +101,4 @@ def choice(obj, field_name: str):
     if obj is None:
         return ""
     value = getattr(obj, field_name)
-    return _choice_labels(type(obj), field_name).get(value, value)
+    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
