@@ -244,23 +244,27 @@ WITH acc AS (
     -- sorted within each scope only. Clients tied on the amount may take either place: the sums of the first k
     -- amounts below do not depend on it.
     SELECT {SCOPE_CODE}, array_agg(nc250 ORDER BY nc250 DESC) AS amounts,
-           count(*) AS n
+           count(*)::int AS n
     FROM cells CROSS JOIN LATERAL unnest(cells.amounts) AS nc250
     GROUP BY GROUPING SETS ((), (branch_code), (manager_code), (intermediary_code))
 ), top AS (
-    -- The concentration curve: the scope's n clients in CURVE_POINTS slices by rank (slice = ceil(rank × points /
-    -- n), in integers), the running sum at each slice, and the top fifth's (rank ≤ ceil(n / 5)).
+    -- The concentration curve: the scope's n clients in CURVE_POINTS slices by rank (slice p: ranks
+    -- floor((p - 1) × n / points) + 1 to floor(p × n / points), i.e. ceil(rank × points / n) = p), the running
+    -- sum at each slice, and the top fifth's (ranks 1 to ceil(n / 5)); each slice summed from the sorted array.
     SELECT ranked.scope, ranked.code, curve.total, round(curve.top / NULLIF(curve.total, 0), 4) AS share,
            CASE WHEN curve.total <> 0 THEN curve.curve END AS curve
     FROM ranked CROSS JOIN LATERAL (
-        SELECT max(total) AS total, sum(top) AS top, jsonb_agg(jsonb_build_object(
-                   'clients_pct', round(100.0 * point / {CURVE_POINTS})::int,
-                   'share', round(cum / NULLIF(total, 0), 4)::text) ORDER BY point) AS curve
-        FROM (SELECT point, sum(nc) FILTER (WHERE rn <= (ranked.n + 4) / 5) AS top,
-                     sum(sum(nc)) OVER (ORDER BY point) AS cum, sum(sum(nc)) OVER () AS total
-              FROM unnest(ranked.amounts) WITH ORDINALITY AS a(nc, rn),
-                   LATERAL (SELECT (rn * {CURVE_POINTS} + ranked.n - 1) / ranked.n AS point) AS slice
-              GROUP BY point) AS points
+        SELECT max(total) AS total,
+               (SELECT sum(nc) FROM unnest(ranked.amounts[1:(ranked.n + 4) / 5]) AS nc) AS top,
+               jsonb_agg(jsonb_build_object('clients_pct', round(100.0 * point / {CURVE_POINTS})::int,
+                                            'share', round(cum / NULLIF(total, 0), 4)::text) ORDER BY point) AS curve
+        FROM (SELECT point, sum(slice.nc) OVER (ORDER BY point) AS cum, sum(slice.nc) OVER () AS total
+              FROM generate_series(1, {CURVE_POINTS}) AS point, LATERAL (
+                  SELECT sum(nc) AS nc FROM unnest(ranked.amounts[(point - 1) * ranked.n / {CURVE_POINTS} + 1
+                                                                  :point * ranked.n / {CURVE_POINTS}]) AS nc
+              ) AS slice
+              -- Fewer clients than points: some slices are empty and make no point of the curve.
+              WHERE point * ranked.n / {CURVE_POINTS} > (point - 1) * ranked.n / {CURVE_POINTS}) AS points
     ) AS curve
 )
 """  # noqa: S608 - constant SQL, the values are parameters
