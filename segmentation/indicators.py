@@ -200,10 +200,12 @@ WITH acc AS (
     SELECT * FROM tasks FULL JOIN tickets USING (client_id) FULL JOIN contacts USING (client_id)
         FULL JOIN sat USING (client_id) FULL JOIN react USING (client_id) FULL JOIN year_ago USING (client_id)
 ), per AS (
-    SELECT c.id, c.open_date, c.churn_reason, b.code AS branch_code,
+    -- The codes in byte order: the cells are sorted by them, several times faster than in the locale's order
+    -- (and the same groups).
+    SELECT c.id, c.open_date, c.churn_reason, b.code COLLATE "C" AS branch_code,
            CASE WHEN c.account_manager_id IS NOT NULL
-                THEN COALESCE(p.employee_code, c.account_manager_id::text) END AS manager_code,
-           NULLIF(c.intermediary_code, '') AS intermediary_code,
+                THEN COALESCE(p.employee_code, c.account_manager_id::text) END COLLATE "C" AS manager_code,
+           NULLIF(c.intermediary_code, '') COLLATE "C" AS intermediary_code,
            COALESCE(c.close_date > %(d)s, c.status <> 'closed') AS in_book,
            COALESCE(s.as_of = %(d)s, FALSE) AS seg, s.purpose, s.fund_size, s.volume, s.tenure, s.churned,
            s.churn_score, s.lifetime_value, s.loyal,
