@@ -44,72 +44,112 @@ STATE_COLUMNS = ["policy_version", "active", "churned", "churned_inevitable", "c
                  "churn_bands", "net_commission_250", "concentration"]
 
 
+# The figures are summed in two stages: each client once into its cell (its branch, manager and intermediary),
+# then the few thousand cells into every scope (firm, branch, manager, intermediary): the per-client work is done
+# once instead of once per kind of scope. Each figure is written with the helpers below, which collect the cell's
+# aggregates ("leaves") and give the scope's expression over them (the same numbers as one aggregate over the
+# scope's clients: counts and sums add up, an average is the sum of the sums over the sum of the counts).
+LEAVES: list[str] = []
+
+
+def _leaf(aggregate: str) -> str:
+    if aggregate not in LEAVES:
+        LEAVES.append(aggregate)
+    return f"leaf{LEAVES.index(aggregate)}"
+
+
+def _filter(where: str | None) -> str:
+    return f" FILTER (WHERE {where})" if where else ""
+
+
+def _count(where: str | None = None) -> str:
+    return f"sum({_leaf(f'count(*){_filter(where)}')})"
+
+
+def _sum(expr: str, where: str | None = None) -> str:
+    return f"COALESCE(sum({_leaf(f'sum({expr}){_filter(where)}')}), 0)"
+
+
+def _avg(expr: str, where: str, places: int) -> str:
+    total, n = _leaf(f"sum({expr}){_filter(where)}"), _leaf(f"count({expr}){_filter(where)}")
+    return f"round(sum({total}) / NULLIF(sum({n}), 0), {places})"
+
+
+def _state(expr: str) -> str:
+    """A figure only the night's own results give: NULL for a scope none of whose clients is segmented as of D."""
+    return f"CASE WHEN bool_or({_leaf('bool_or(seg)')}) THEN {expr} END"
+
+
 def _segments_sql(where: str) -> str:
     parts = []
     for axis, values in AXIS_VALUES.items():
-        counts = ", ".join(f"'{v}', count(*) FILTER (WHERE {where} AND {axis} = '{v}')" for v in values)
+        counts = ", ".join(f"'{v}', {_count(f'{where} AND {axis} = {_quoted(v)}')}" for v in values)
         parts.append(f"'{axis}', jsonb_build_object({counts})")
     return f"jsonb_build_object({', '.join(parts)})"
 
 
 def _bands_sql() -> str:
-    counts = ", ".join(f"count(*) FILTER (WHERE seg AND churn_score BETWEEN {lo} AND {hi})" for lo, hi in CHURN_BANDS)
+    counts = ", ".join(_count(f"seg AND churn_score BETWEEN {lo} AND {hi}") for lo, hi in CHURN_BANDS)
     return f"jsonb_build_array({counts})"
 
 
+def _quoted(value: str) -> str:
+    return f"'{value}'"
+
+
 def _inlist(values) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+    return ", ".join(_quoted(v) for v in values)
 
 
-# Each output column and its aggregate over the exploded rows `r` (one per client and scope).
-def _state(expr: str) -> str:
-    return f"CASE WHEN bool_or(seg) THEN {expr} END"
-
-
+# Each output column and its expression over the cells.
 AGGREGATES = {
     "policy_version": _state("%(policy)s"),
-    "clients": "count(*) FILTER (WHERE in_book)",
-    "new": "count(*) FILTER (WHERE open_date > %(prev)s AND open_date <= %(d)s)",
-    "reactivated": "count(*) FILTER (WHERE reactivated)",
-    "active": _state("count(*) FILTER (WHERE active_now)"),
-    "churned": _state("count(*) FILTER (WHERE seg AND churned)"),
-    "churned_inevitable": _state(f"count(*) FILTER (WHERE seg AND churned AND churn_reason IN ({_inlist(INEVITABLE)}))"
-                                 ),
-    "churned_accidental": _state(f"count(*) FILTER (WHERE seg AND churned AND churn_reason IN ({_inlist(ACCIDENTAL)}))"
-                                 ),
-    "churned_no_reason": _state("count(*) FILTER (WHERE seg AND churned AND churn_reason = '')"),
+    "clients": _count("in_book"),
+    "new": _count("open_date > %(prev)s AND open_date <= %(d)s"),
+    "reactivated": _count("reactivated"),
+    "active": _state(_count("active_now")),
+    "churned": _state(_count("seg AND churned")),
+    "churned_inevitable": _state(_count(f"seg AND churned AND churn_reason IN ({_inlist(INEVITABLE)})")),
+    "churned_accidental": _state(_count(f"seg AND churned AND churn_reason IN ({_inlist(ACCIDENTAL)})")),
+    "churned_no_reason": _state(_count("seg AND churned AND churn_reason = ''")),
     "segments": _state(_segments_sql("seg AND in_book")),
-    "equity": "COALESCE(sum(equity), 0)",
-    "net_deposits": "COALESCE(sum(net_deposits), 0)",
-    "lots": "COALESCE(sum(lots), 0)",
-    "commission": "COALESCE(sum(commission), 0)",
-    "net_commission": "COALESCE(sum(net_commission), 0)",
-    "lifetime_value": _state("COALESCE(sum(lifetime_value) FILTER (WHERE seg AND in_book), 0)"),
-    "high_risk": _state("count(*) FILTER (WHERE seg AND in_book AND churn_score >= %(score)s)"),
-    "avg_churn_score": _state("round(avg(churn_score) FILTER (WHERE seg AND in_book), 2)"),
-    "loyal": _state("count(*) FILTER (WHERE seg AND in_book AND loyal)"),
+    "equity": _sum("equity"),
+    "net_deposits": _sum("net_deposits"),
+    "lots": _sum("lots"),
+    "commission": _sum("commission"),
+    "net_commission": _sum("net_commission"),
+    "lifetime_value": _state(_sum("lifetime_value", "seg AND in_book")),
+    "high_risk": _state(_count("seg AND in_book AND churn_score >= %(score)s")),
+    "avg_churn_score": _state(_avg("churn_score", "seg AND in_book", 2)),
+    "loyal": _state(_count("seg AND in_book AND loyal")),
     # Clients active a year ago (volume not dormant then, by the transitions) that are still active.
-    "retention_rate": _state("round(count(*) FILTER (WHERE active_then AND active_now)::numeric"
-                             " / NULLIF(count(*) FILTER (WHERE active_then), 0), 4)"),
-    "open_tasks": "COALESCE(sum(open_tasks), 0)",
-    "overdue_tasks": "COALESCE(sum(overdue_tasks), 0)",
-    "open_tickets": "COALESCE(sum(open_tickets), 0)",
-    "overdue_tickets": "COALESCE(sum(overdue_tickets), 0)",
-    "tickets_resolved": "COALESCE(sum(tickets_resolved), 0)",
-    "tickets_within_deadline": "COALESCE(sum(tickets_within_deadline), 0)",
-    "complaints": "COALESCE(sum(complaints), 0)",
-    "avg_satisfaction": "round(avg(satisfaction) FILTER (WHERE in_book), 2)",
-    "contacts": "COALESCE(sum(contacts), 0)",
-    "tickets_opened": "COALESCE(sum(tickets_opened), 0)",
-    "tasks_created": "COALESCE(sum(tasks_created), 0)",
+    "retention_rate": _state(f"round({_count('active_then AND active_now')} / NULLIF({_count('active_then')}, 0), 4)"),
+    "open_tasks": _sum("open_tasks"),
+    "overdue_tasks": _sum("overdue_tasks"),
+    "open_tickets": _sum("open_tickets"),
+    "overdue_tickets": _sum("overdue_tickets"),
+    "tickets_resolved": _sum("tickets_resolved"),
+    "tickets_within_deadline": _sum("tickets_within_deadline"),
+    "complaints": _sum("complaints"),
+    "avg_satisfaction": _avg("satisfaction", "in_book", 2),
+    "contacts": _sum("contacts"),
+    "tickets_opened": _sum("tickets_opened"),
+    "tasks_created": _sum("tasks_created"),
     # The dashboard's: every segmented client (closed accounts too), as the client list's filters select them.
-    "segmented": _state("count(*) FILTER (WHERE seg)"),
-    "segmented_unassigned": _state("count(*) FILTER (WHERE seg AND manager_code IS NULL)"),
+    "segmented": _state(_count("seg")),
+    "segmented_unassigned": _state(_count("seg AND manager_code IS NULL")),
     "segment_counts": _state(_segments_sql("seg")),
-    "segmented_loyal": _state("count(*) FILTER (WHERE seg AND loyal)"),
+    "segmented_loyal": _state(_count("seg AND loyal")),
     "churn_bands": _state(_bands_sql()),
 }
 OPEN_TICKET = "status IN ('new', 'in_progress', 'waiting')"  # service.choices.OPEN_TICKET_STATUSES
+
+# The kind of scope and its code of a row of `GROUP BY GROUPING SETS ((), (branch_code), (manager_code),
+# (intermediary_code))`.
+SCOPE_CODE = """CASE WHEN GROUPING(branch_code) = 0 THEN 'branch' WHEN GROUPING(manager_code) = 0 THEN 'manager'
+                WHEN GROUPING(intermediary_code) = 0 THEN 'intermediary' ELSE 'firm' END AS scope,
+           CASE WHEN GROUPING(branch_code) = 0 THEN branch_code WHEN GROUPING(manager_code) = 0 THEN manager_code
+                WHEN GROUPING(intermediary_code) = 0 THEN intermediary_code ELSE '' END AS code"""
 
 PER_CLIENT_TEMPLATE = f"""
 WITH acc AS (
@@ -149,26 +189,34 @@ WITH acc AS (
     SELECT DISTINCT ON (client_id) client_id, satisfaction FROM service_survey
     WHERE answered_on <= %(d)s AND satisfaction IS NOT NULL ORDER BY client_id, answered_on DESC, id DESC
 ), react AS (
-    SELECT DISTINCT client_id FROM segmentation_segmenttransition
+    SELECT DISTINCT client_id, TRUE AS reactivated FROM segmentation_segmenttransition
     WHERE on_date = %(d)s AND axis = 'volume' AND from_value = 'dormant' AND to_value <> 'dormant'
 ), year_ago AS (
-    SELECT DISTINCT ON (client_id) client_id, to_value FROM segmentation_segmenttransition
+    SELECT DISTINCT ON (client_id) client_id, to_value AS volume_year_ago FROM segmentation_segmenttransition
     WHERE axis = 'volume' AND on_date <= %(year_ago)s ORDER BY client_id, on_date DESC, id DESC
+), svc AS (
+    -- The service records' figures of the clients that have any, joined among themselves first (a few
+    -- thousand rows each) so the day's clients are joined to them once.
+    SELECT * FROM tasks FULL JOIN tickets USING (client_id) FULL JOIN contacts USING (client_id)
+        FULL JOIN sat USING (client_id) FULL JOIN react USING (client_id) FULL JOIN year_ago USING (client_id)
 ), per AS (
-    SELECT c.id, c.open_date, c.churn_reason, b.code AS branch_code,
+    -- The codes in byte order: the cells are sorted by them, several times faster than in the locale's order
+    -- (and the same groups).
+    SELECT c.id, c.open_date, c.churn_reason, b.code COLLATE "C" AS branch_code,
            CASE WHEN c.account_manager_id IS NOT NULL
-                THEN COALESCE(p.employee_code, c.account_manager_id::text) END AS manager_code,
-           NULLIF(c.intermediary_code, '') AS intermediary_code,
+                THEN COALESCE(p.employee_code, c.account_manager_id::text) END COLLATE "C" AS manager_code,
+           NULLIF(c.intermediary_code, '') COLLATE "C" AS intermediary_code,
            COALESCE(c.close_date > %(d)s, c.status <> 'closed') AS in_book,
            COALESCE(s.as_of = %(d)s, FALSE) AS seg, s.purpose, s.fund_size, s.volume, s.tenure, s.churned,
            s.churn_score, s.lifetime_value, s.loyal,
            CASE WHEN s.as_of = %(d)s AND mt.as_of = %(d)s THEN mt.net_commission_250 END AS nc250,
            acc.equity, acc.net_deposits, acc.commission, acc.net_commission, lots.lots,
-           tasks.open_tasks, tasks.overdue_tasks, tasks.tasks_created,
-           tickets.open_tickets, tickets.overdue_tickets, tickets.tickets_resolved, tickets.tickets_within_deadline,
-           tickets.complaints, tickets.tickets_opened, contacts.contacts, sat.satisfaction,
-           react.client_id IS NOT NULL AS reactivated,
-           COALESCE(y.to_value <> 'dormant' AND COALESCE(c.close_date > %(year_ago)s, TRUE), FALSE) AS active_then,
+           svc.open_tasks, svc.overdue_tasks, svc.tasks_created,
+           svc.open_tickets, svc.overdue_tickets, svc.tickets_resolved, svc.tickets_within_deadline,
+           svc.complaints, svc.tickets_opened, svc.contacts, svc.satisfaction,
+           COALESCE(svc.reactivated, FALSE) AS reactivated,
+           COALESCE(svc.volume_year_ago <> 'dormant' AND COALESCE(c.close_date > %(year_ago)s, TRUE), FALSE)
+               AS active_then,
            COALESCE(s.as_of = %(d)s AND COALESCE(c.close_date > %(d)s, c.status <> 'closed') AND NOT s.churned
                     AND s.volume <> 'dormant', FALSE) AS active_now
     FROM clients_client c
@@ -180,51 +228,53 @@ WITH acc AS (
     LEFT JOIN segmentation_clientmetrics mt ON mt.client_id = c.id
     LEFT JOIN acc ON acc.client_id = c.id
     LEFT JOIN lots ON lots.client_id = c.id
-    LEFT JOIN tasks ON tasks.client_id = c.id
-    LEFT JOIN tickets ON tickets.client_id = c.id
-    LEFT JOIN contacts ON contacts.client_id = c.id
-    LEFT JOIN sat ON sat.client_id = c.id
-    LEFT JOIN react ON react.client_id = c.id
-    LEFT JOIN year_ago y ON y.client_id = c.id
+    LEFT JOIN svc ON svc.client_id = c.id
     WHERE c.open_date IS NULL OR c.open_date <= %(d)s
+), cells AS (
+    -- Each cell also keeps its clients' 250-day net commissions (for the ranking below), so `per` is read once
+    -- and stays inlined rather than materialised.
+    SELECT branch_code, manager_code, intermediary_code,
+           array_agg(nc250) FILTER (WHERE nc250 IS NOT NULL) AS amounts, {{leaves}}
+    FROM per GROUP BY branch_code, manager_code, intermediary_code
 ), agg AS (
-    SELECT CASE WHEN GROUPING(branch_code) = 0 THEN 'branch' WHEN GROUPING(manager_code) = 0 THEN 'manager'
-                WHEN GROUPING(intermediary_code) = 0 THEN 'intermediary' ELSE 'firm' END AS scope,
-           CASE WHEN GROUPING(branch_code) = 0 THEN branch_code WHEN GROUPING(manager_code) = 0 THEN manager_code
-                WHEN GROUPING(intermediary_code) = 0 THEN intermediary_code ELSE '' END AS code,
+    SELECT {SCOPE_CODE},
            {{aggregates}}
-    FROM per GROUP BY GROUPING SETS ((), (branch_code), (manager_code), (intermediary_code))
+    FROM cells GROUP BY GROUPING SETS ((), (branch_code), (manager_code), (intermediary_code))
 ), ranked AS (
-    -- Share of the 250-day net commission brought by the top fifth of the scope's clients (as the dashboard),
-    -- ranked over narrow rows: each client once per scope it belongs to.
-    SELECT sc.scope, sc.code, per.nc250,
-           row_number() OVER w AS rn, count(*) OVER (PARTITION BY sc.scope COLLATE "C", sc.code COLLATE "C") AS n
-    FROM per CROSS JOIN LATERAL (VALUES ('firm', ''), ('branch', per.branch_code), ('manager', per.manager_code),
-                                        ('intermediary', per.intermediary_code)) AS sc(scope, code)
-    WHERE sc.code IS NOT NULL AND per.nc250 IS NOT NULL
-    -- Byte order is enough to tell the scopes apart, and sorts several times faster than the locale's.
-    WINDOW w AS (PARTITION BY sc.scope COLLATE "C", sc.code COLLATE "C" ORDER BY per.nc250 DESC)
-), points AS (
-    -- The concentration curve: the scope's clients in CURVE_POINTS slices by rank, each slice's net commission.
-    SELECT scope, code, ceil(rn * {CURVE_POINTS}.0 / n)::int AS point, sum(nc250) AS nc,
-           sum(nc250) FILTER (WHERE rn <= ceil(n * 0.2)) AS top
-    FROM ranked GROUP BY scope, code, 3
-), cum AS (
-    SELECT scope, code, point, sum(nc) OVER (PARTITION BY scope, code ORDER BY point) AS cum,
-           sum(nc) OVER (PARTITION BY scope, code) AS total, sum(top) OVER (PARTITION BY scope, code) AS top
-    FROM points
+    -- Share of the 250-day net commission brought by the top fifth of the scope's clients (as the dashboard).
+    -- Each scope's amounts, largest first, in one array: the cells' amounts unnested (100,000 narrow rows) and
+    -- sorted within each scope only. Clients tied on the amount may take either place: the sums of the first k
+    -- amounts below do not depend on it.
+    SELECT {SCOPE_CODE}, array_agg(nc250 ORDER BY nc250 DESC) AS amounts,
+           count(*)::int AS n
+    FROM cells CROSS JOIN LATERAL unnest(cells.amounts) AS nc250
+    GROUP BY GROUPING SETS ((), (branch_code), (manager_code), (intermediary_code))
 ), top AS (
-    SELECT scope, code, max(total) AS total, round(max(top) / NULLIF(max(total), 0), 4) AS share,
-           CASE WHEN max(total) <> 0 THEN jsonb_agg(jsonb_build_object(
-               'clients_pct', round(100.0 * point / {CURVE_POINTS})::int,
-               'share', round(cum / NULLIF(total, 0), 4)::text) ORDER BY point) END AS curve
-    FROM cum GROUP BY scope, code
+    -- The concentration curve: the scope's n clients in CURVE_POINTS slices by rank (slice p: ranks
+    -- floor((p - 1) × n / points) + 1 to floor(p × n / points), i.e. ceil(rank × points / n) = p), the running
+    -- sum at each slice, and the top fifth's (ranks 1 to ceil(n / 5)); each slice summed from the sorted array.
+    SELECT ranked.scope, ranked.code, curve.total, round(curve.top / NULLIF(curve.total, 0), 4) AS share,
+           CASE WHEN curve.total <> 0 THEN curve.curve END AS curve
+    FROM ranked CROSS JOIN LATERAL (
+        SELECT max(total) AS total,
+               (SELECT sum(nc) FROM unnest(ranked.amounts[1:(ranked.n + 4) / 5]) AS nc) AS top,
+               jsonb_agg(jsonb_build_object('clients_pct', round(100.0 * point / {CURVE_POINTS})::int,
+                                            'share', round(cum / NULLIF(total, 0), 4)::text) ORDER BY point) AS curve
+        FROM (SELECT point, sum(slice.nc) OVER (ORDER BY point) AS cum, sum(slice.nc) OVER () AS total
+              FROM generate_series(1, {CURVE_POINTS}) AS point, LATERAL (
+                  SELECT sum(nc) AS nc FROM unnest(ranked.amounts[(point - 1) * ranked.n / {CURVE_POINTS} + 1
+                                                                  :point * ranked.n / {CURVE_POINTS}]) AS nc
+              ) AS slice
+              -- Fewer clients than points: some slices are empty and make no point of the curve.
+              WHERE point * ranked.n / {CURVE_POINTS} > (point - 1) * ranked.n / {CURVE_POINTS}) AS points
+    ) AS curve
 )
 """  # noqa: S608 - constant SQL, the values are parameters
 
 COLUMNS = [*AGGREGATES, "top20_share", "net_commission_250", "concentration"]
 PER_CLIENT = PER_CLIENT_TEMPLATE.replace(
-    "{aggregates}", ", ".join(f"{expr} AS {col}" for col, expr in AGGREGATES.items()))
+    "{aggregates}", ", ".join(f"{expr} AS {col}" for col, expr in AGGREGATES.items())).replace(
+    "{leaves}", ", ".join(f"{aggregate} AS leaf{i}" for i, aggregate in enumerate(LEAVES)))
 _TARGET = f"segmentation_indicatorsnapshot (on_date, scope, code, {', '.join(COLUMNS)})"
 # A client without a manager or an intermediary makes a group whose code is NULL: not a scope.
 _PICK = ", ".join(f"agg.{col}" for col in AGGREGATES)

@@ -2,7 +2,7 @@
 backfill, and GET /api/indicators/ (shape, money as strings, scope per role, bad parameters)."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import call_command
@@ -114,6 +114,24 @@ def test_the_nights_own_results_agree_with_the_segments(nights):
     assert firm.high_risk == in_book.filter(churn_score__gte=50).count()
     assert firm.loyal == in_book.filter(loyal=True).count()
     assert firm.policy_version == 1 and firm.top20_share is not None
+
+
+@pytest.mark.parametrize("scope, code, clients", [
+    ("firm", "", {}), ("branch", "SH01", {"client__branch__code": "SH01"}),
+    ("manager", "AM001", {"client__account_manager__username": "am1"}),
+])
+def test_averages_and_counts_of_a_scope_equal_hand_figures(nights, scope, code, clients):
+    """The scope's figures are summed per branch, manager and intermediary first: its average churn score is
+    still the average over its clients, and its active, segmented and unassigned clients their counts."""
+    row = snap(D3, scope, code)
+    segmented = ClientSegment.objects.filter(**clients)
+    in_book = segmented.exclude(client__status="closed").exclude(client__open_date__gt=D3)
+    scores = [s.churn_score for s in in_book]
+    assert row.avg_churn_score == (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert row.active == in_book.filter(churned=False).exclude(volume="dormant").count()
+    assert (row.segmented, row.segmented_unassigned) == (
+        segmented.count(), segmented.filter(client__account_manager=None).count())
+    assert row.segmented == {"firm": 5, "branch": 3, "manager": 2}[scope]
 
 
 def test_rerunning_a_day_rewrites_that_day_only(nights, night):
