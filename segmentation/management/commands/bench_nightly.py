@@ -270,8 +270,10 @@ class Command(BaseCommand):
         overhead = wall - sum(per_step.values())
         self.out(f"workers={n} {label} night {day} [{run.mode}]: {wall:.2f}s wall, "
                  + ", ".join(f"{k} {v:.2f}s" for k, v in per_step.items())
-                 + f", queueing between steps {overhead:.2f}s ({uptime()})")
-        self.out("    shards: " + ", ".join(f"{s['name']} {s['seconds']:.2f}s" for s in run.steps if "[" in s["name"]))
+                 + f", outside the steps (opening, queueing, commits) {overhead:.2f}s ({uptime()})")
+        shards = [f"{s['name']} {s['seconds']:.2f}s" for s in run.steps if "[" in s["name"]]
+        if shards:
+            self.out("    shards: " + ", ".join(shards))
         return wall
 
     def timed(self, label, fn):
