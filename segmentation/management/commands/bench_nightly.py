@@ -7,18 +7,34 @@ same day, and one hand-written statement over the settlement tables; prints all 
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench python manage.py bench_nightly --clients 100000 --days 250
+
+With `--workers 1,2` (and CELERY_BROKER_URL naming a Redis db of its own) the nights are also run through
+real Celery workers: for each count N a `celery -A futures_crm worker --concurrency N` is started as a
+subprocess, the per-client steps are split in N shards (tasks.nightly_chain / tasks.run_chain), and the
+wall time from sending the chain to its result is printed with the steps' times the run recorded. The
+worker is stopped afterwards. `--skip-inprocess` (with `--reuse`) times only the workers.
 """
 
+import contextlib
 import datetime
+import os
+import pathlib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from clients.models import Branch, Client
 from clients.partitions import ensure_settlement_months
-from segmentation import engine, services
+from segmentation import engine, services, tasks
 from segmentation.management import bench_indicators
+from segmentation.models import NightlyRun
 
 END = datetime.date(2026, 6, 30)
 
@@ -71,6 +87,53 @@ def weekdays_back(n: int, end: datetime.date = END) -> list[datetime.date]:
     return out[::-1]
 
 
+def vacuum() -> None:
+    """Nights are a day apart: autovacuum has cleaned up after the previous one by then."""
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE segmentation_clientday, segmentation_clientmetrics,"
+                    " segmentation_clientsegment, segmentation_segmenttransition, segmentation_stage_metrics,"
+                    " segmentation_stage_segment")
+
+
+def uptime() -> str:
+    """The 1-minute load average now (the machine is shared)."""
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+@contextlib.contextmanager
+def celery_worker(concurrency: int, out):
+    """A real `celery worker --concurrency N` on this database and broker, started for the block and stopped
+    after it. Its drop folder is an empty directory of its own, so the chain's import step finds nothing."""
+    from futures_crm.celery import app
+
+    app.control.purge()  # nothing left over from an interrupted run is handed to the new worker
+    node = f"bench-nightly-{os.getpid()}-{concurrency}@{socket.gethostname()}"
+    with tempfile.TemporaryDirectory(prefix="bench-nightly-") as tmp, \
+            open(os.path.join(tmp, "banner.log"), "w") as banner:
+        log = os.path.join(tmp, "worker.log")
+        proc = subprocess.Popen(  # noqa: S603 - this interpreter's own celery, with constant arguments
+            [sys.executable, "-m", "celery", "-A", "futures_crm", "worker", "--concurrency", str(concurrency),
+             "--pool", "prefork", "--prefetch-multiplier", "1", "-n", node, "--without-gossip", "--without-mingle",
+             "--loglevel", "WARNING", "--logfile", log],
+            env=os.environ | {"IMPORT_DROP_DIR": tmp}, cwd=settings.BASE_DIR, start_new_session=True,
+            stdout=banner, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not app.control.ping(destination=[node], timeout=1.0):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    tail = pathlib.Path(log).read_text()[-2000:] if os.path.exists(log) else ""
+                    raise CommandError(f"the worker did not start (exit {proc.poll()}): {tail}")
+            out(f"worker {node} up, concurrency {concurrency}")
+            yield node
+        finally:
+            proc.terminate()  # warm shutdown: the task at work (none by now) would be finished first
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def _column_defaults(model, overrides: dict) -> tuple[list[str], list[str]]:
     """Column names and SQL expressions for a set-based INSERT of `model`, with neutral values."""
     from django.db import models
@@ -110,13 +173,29 @@ class Command(BaseCommand):
                                  "tickets, contacts and surveys, store two years of indicator history, and time "
                                  "the indicator step's share of the night, the dashboard pages and "
                                  "GET /api/indicators/")
+        parser.add_argument("--workers", default="",
+                            help="worker process counts, e.g. 1,2: also time the nights through real Celery workers "
+                                 "(needs CELERY_BROKER_URL), the per-client steps split in that many shards")
+        parser.add_argument("--repeat", type=int, default=1, help="nights through the workers, per worker count")
+        parser.add_argument("--skip-inprocess", action="store_true",
+                            help="with --reuse: no setup night, no in-process nights, no hand-written SQL")
 
-    def handle(self, *args, clients, days, reuse, yes, indicators=False, **options):
+    def handle(self, *args, clients, days, reuse, yes, indicators=False, workers="", repeat=1, skip_inprocess=False,
+               **options):
         name = connection.settings_dict["NAME"]
         if not (yes or "bench" in name):
             raise CommandError(f"bench_nightly wipes {name!r}; use a database named *bench* or pass --yes.")
         self.out = self.stdout.write
         cal = weekdays_back(days)
+        counts = [int(n) for n in workers.split(",") if n.strip()]
+        if counts and not settings.CELERY_BROKER_URL:
+            raise CommandError("--workers needs CELERY_BROKER_URL (a Redis db of its own): the nights go through "
+                               "a real broker to real worker processes.")
+        if skip_inprocess:
+            if not (reuse and counts):
+                raise CommandError("--skip-inprocess goes with --reuse and --workers.")
+            self.through_workers(cal, counts, repeat)
+            return
         if not reuse:
             self.load(clients, cal)
             if indicators:
@@ -127,10 +206,7 @@ class Command(BaseCommand):
         if indicators:
             self.out(f"indicator history: {bench_indicators.history(cal[-2])} rows (two years before D-1)")
         # Nights are a day apart: autovacuum has cleaned up after the previous one by then.
-        with connection.cursor() as cur:
-            cur.execute("VACUUM ANALYZE segmentation_clientday, segmentation_clientmetrics,"
-                        " segmentation_clientsegment, segmentation_segmenttransition, segmentation_stage_metrics,"
-                        " segmentation_stage_segment")
+        vacuum()
         night = self.timed("night D (rolling)", lambda: services.run_night(day=cal[-1]))
         self.steps(night)
         if indicators:
@@ -154,6 +230,51 @@ class Command(BaseCommand):
         n_night, n_full = night[1], full[1]
         self.out(f"RESULT clients={clients} days={days} night={n_night:.2f}s full={n_full:.2f}s hand={hand:.2f}s "
                  f"night/hand={n_night / hand:.2f} full/hand={n_full / hand:.2f} setup={setup[1]:.1f}s")
+        if counts:
+            self.through_workers(cal, counts, repeat)
+
+    def through_workers(self, cal, counts: list[int], repeat: int) -> None:
+        """For each worker count N: yesterday's night in full (it puts D−1's sums in place), then D rolling, then D
+        as a full rebuild, all through N worker processes and N shards; `repeat` times; min/median/max."""
+        for n in counts:
+            walls = {"full D-1": [], "rolling": [], "full": []}
+            with celery_worker(n, self.out):
+                for _i in range(repeat):
+                    for label, day, full in (("full D-1", cal[-2], True), ("rolling", cal[-1], False),
+                                             ("full", cal[-1], True)):
+                        if label == "rolling":
+                            vacuum()  # as between two nights (autovacuum has had the day)
+                        walls[label].append(self.chain_night(n, label, day, full))
+            for label, times in walls.items():
+                self.out(f"RESULT workers={n} {label}: min {min(times):.2f}s median {statistics.median(times):.2f}s "
+                         f"max {max(times):.2f}s over {len(times)} ({uptime()})")
+
+    def chain_night(self, n: int, label: str, day: datetime.date, full: bool) -> float:
+        """One night through the workers: the beat's chain (rolling) or the page's full rebuild (run_open with
+        full=True, then the steps queued); wall time from sending it to the last step's result."""
+        started = time.monotonic()
+        if full:
+            result = tasks.run_chain(services.run_open(day=day, full=True).pk, shards=n).apply_async()
+        else:
+            result = tasks.nightly_chain(day.isoformat(), shards=n).apply_async()
+        run = NightlyRun.objects.get(pk=result.get(timeout=3600))
+        wall = time.monotonic() - started
+        wanted = "full" if full else "rolling"
+        if run.mode != wanted or run.status != "succeeded":
+            raise CommandError(f"run #{run.pk} for {day} is {run.status} {run.mode}, not a succeeded {wanted} night")
+        # A step split in shards takes as long as its slowest shard (they run side by side).
+        per_step: dict[str, float] = {}
+        for s in run.steps:
+            name = s["name"].split("[")[0]
+            per_step[name] = max(per_step.get(name, 0.0), s["seconds"])
+        overhead = wall - sum(per_step.values())
+        self.out(f"workers={n} {label} night {day} [{run.mode}]: {wall:.2f}s wall, "
+                 + ", ".join(f"{k} {v:.2f}s" for k, v in per_step.items())
+                 + f", outside the steps (opening, queueing, commits) {overhead:.2f}s ({uptime()})")
+        shards = [f"{s['name']} {s['seconds']:.2f}s" for s in run.steps if "[" in s["name"]]
+        if shards:
+            self.out("    shards: " + ", ".join(shards))
+        return wall
 
     def timed(self, label, fn):
         started = time.monotonic()
