@@ -129,24 +129,29 @@ def tasks_upsert_many(*, kind: str, rows: str, params, source: str) -> int:
     """
     given = {"client", "kind", "owner", "branch", "due_on", "source", "title", "title_code", "title_params"}
     defaults = column_defaults(Task, given)
+    # Each row finds its open task once, through the (client, kind) index, as it is built: the update joins on the
+    # task's id and the insert takes the rows without one. Joined on (client_id, kind) instead, the planner went
+    # by service_task's statistics: taken before the night's tasks were written they saw no task of the kind,
+    # so it looped over every open task of the kind for each row (20,000 x 35,000 at 100,000 clients).
     with connection.cursor() as cur:
         cur.execute(
             f"""WITH r (client_id, due_on, title, title_code, title_params) AS ({rows}),
-                c AS (SELECT r.*, cl.account_manager_id AS owner_id, cl.branch_id
+                c AS (SELECT r.*, cl.account_manager_id AS owner_id, cl.branch_id,
+                             (SELECT t.id FROM service_task t WHERE t.client_id = r.client_id AND t.kind = %s
+                                AND t.status = 'open') AS task_id
                       FROM r JOIN clients_client cl ON cl.id = r.client_id),
                 updated AS (
                     UPDATE service_task t SET owner_id = c.owner_id, branch_id = c.branch_id, due_on = c.due_on,
                         source = %s, title = left(c.title, 255), title_code = c.title_code,
                         title_params = c.title_params, updated_at = now()
-                    FROM c WHERE t.client_id = c.client_id AND t.kind = %s AND t.status = 'open'
+                    FROM c WHERE t.id = c.task_id
                     RETURNING t.id, t.client_id, t.due_on, 'task.update' AS action),
                 opened AS (
                     INSERT INTO service_task (client_id, kind, owner_id, branch_id, due_on, source, title,
                                               title_code, title_params, {", ".join(c for c, _v in defaults)})
                     SELECT c.client_id, %s, c.owner_id, c.branch_id, c.due_on, %s, left(c.title, 255),
                            c.title_code, c.title_params, {", ".join(["%s"] * len(defaults))}
-                    FROM c WHERE NOT EXISTS (SELECT 1 FROM service_task t WHERE t.client_id = c.client_id
-                                             AND t.kind = %s AND t.status = 'open')
+                    FROM c WHERE c.task_id IS NULL
                     ON CONFLICT (client_id, kind) WHERE status = 'open' DO NOTHING
                     RETURNING id, client_id, due_on, 'task.open' AS action)
                 INSERT INTO futures_crm_auditentry (at, actor_id, action, object_type, object_id, client_id, before,
@@ -155,7 +160,7 @@ def tasks_upsert_many(*, kind: str, rows: str, params, source: str) -> int:
                        jsonb_build_object('kind', %s::text, 'due_on', to_char(w.due_on, 'YYYY-MM-DD'),
                                           'source', %s::text), ''
                 FROM (SELECT * FROM updated UNION ALL SELECT * FROM opened) w""",  # noqa: S608 - names are constants
-            [*params, source, kind, kind, source, *(v for _c, v in defaults), kind,
+            [*params, kind, source, kind, source, *(v for _c, v in defaults),
              Task._meta.label_lower, kind, source])
         return cur.rowcount
 
