@@ -17,11 +17,12 @@ from django.views.generic import TemplateView
 
 from futures_crm import people
 from futures_crm.exports import EXPORT_FORMATS, export_response
+from futures_crm.filters import list_url
 from futures_crm.roles import Role
+from futures_crm.scorecards import with_links
 from futures_crm.views import StaffRequiredMixin
 
 from . import scorecard
-from .funnel_views import list_url
 from .selectors import manager_code
 
 HUNDRED = Decimal(100)
@@ -68,14 +69,6 @@ def figure_links(row: dict) -> dict:
     return links
 
 
-def with_links(rows: list[dict]) -> list[dict]:
-    """Each row's `cells`: (figure, value, the list that makes it or None)."""
-    for row in rows:
-        links = figure_links(row)
-        row["cells"] = [(f, value, links.get(f.key) if value is not None else None) for f, value in row["values"]]
-    return rows
-
-
 class ScorecardMixin:
     allowed_roles = scorecard.SCORECARD_ROLES
 
@@ -107,7 +100,7 @@ class BranchScorecardView(ScorecardMixin, StaffRequiredMixin, TemplateView):
             return self.export(fmt, branch, month, rows)
         return self.render_to_response(self.get_context_data(
             month=month, sort=sort, branch=branch, branches=branches if branches.count() > 1 else None,
-            rows=with_links(rows),
+            rows=with_links(rows, figure_links),
             figures=scorecard.FIGURES, target_figures=[f for f in scorecard.FIGURES if f.target],
             months=self.month_links(month)))
 
@@ -144,7 +137,7 @@ class ManagerScorecardView(ScorecardMixin, StaffRequiredMixin, TemplateView):
             body = ([f"{row['month']:%Y-%m}", *(export_value(f, v) for f, v in row["values"])] for row in rows)
             return export_response(fmt, f"scorecard-{kwargs['code']}-{month:%Y-%m}", header, body)
         return self.render_to_response(self.get_context_data(
-            manager=manager, month=month, rows=with_links(rows), figures=scorecard.FIGURES,
+            manager=manager, month=month, rows=with_links(rows, figure_links), figures=scorecard.FIGURES,
             may_set=scorecard.may_set_target(request.user, manager), months=self.month_links(month)))
 
 

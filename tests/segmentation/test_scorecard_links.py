@@ -42,9 +42,9 @@ def march(staff, book):
     ClientFactory(name="四月", close_date=datetime.date(2025, 4, 2), status="closed", **mine)  # still there on the 31st
     ClientFactory(name="将来", open_date=datetime.date(2025, 4, 1), **mine)  # not yet
 
-    def task(client, due, status="open", done=None, created=at(2025, 2, 1, 9)):
+    def task(client, due, status="open", done=None, created=None):
         t = Task.objects.create(client=client, kind="care", due_on=due, status=status, done_at=done)
-        Task.objects.filter(pk=t.pk).update(created_at=created)
+        Task.objects.filter(pk=t.pk).update(created_at=created or at(2025, 2, 1, 9))
 
     zhang = book["zhang"]
     task(zhang, datetime.date(2025, 3, 10), "done", at(2025, 3, 10, 23, 30), created=at(2025, 3, 1, 10))
