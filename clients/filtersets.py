@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -79,6 +80,10 @@ class ClientFilterSet(FilterSet):
     # The branch manager's worklist of key-client proposals waiting for a decision.
     key_proposed = django_filters.BooleanFilter(field_name="key_proposed_at", lookup_expr="isnull", exclude=True,
                                                 label=_("Proposed as a key client"))
+    # The scorecard's figures: accounts opened in a period, and the book a manager had on a day.
+    opened_from = django_filters.DateFilter(field_name="open_date", lookup_expr="gte", label=_("Account opened from"))
+    opened_to = django_filters.DateFilter(field_name="open_date", lookup_expr="lte", label=_("Account opened to"))
+    under_care_on = django_filters.DateFilter(method="filter_under_care_on", label=_("Under care on"))
     profile_complete = django_filters.BooleanFilter(label=_("Profile complete"))
     ordering = OrderingFilter(sorts=SORTS, label=_("Sort"))
 
@@ -92,6 +97,13 @@ class ClientFilterSet(FilterSet):
 
     def filter_churn_kind(self, queryset, name, value):
         return queryset.filter(churn_reason__in=[r for r, kind in CHURN_REASON_KIND.items() if kind == value])
+
+    def filter_under_care_on(self, queryset, name, value):
+        """Opened by `value` and not closed on it (a closing date after it, or none and not closed): the clients
+        the nightly indicator snapshot of that day counts as under care."""
+        opened = Q(open_date__isnull=True) | Q(open_date__lte=value)
+        open_then = Q(close_date__gt=value) | (Q(close_date__isnull=True) & ~Q(status=AccountStatus.CLOSED))
+        return queryset.filter(opened & open_then)
 
     @classmethod
     def contribute(cls, *, filters: dict, sorts: tuple) -> None:

@@ -1,8 +1,11 @@
 """Filters shared by the apps' FilterSets."""
 
 import copy
+import datetime
+from urllib.parse import urlencode
 
 import django_filters
+from django.urls import reverse
 from django_filters.fields import ModelChoiceField
 
 from .forms import StaffChoiceField
@@ -59,3 +62,10 @@ class FilterSet(django_filters.FilterSet):
         form_class = super().get_form_class()
         form_class.base_fields = _OwnFields(form_class.base_fields)
         return form_class
+
+
+def list_url(name: str, figure: str, **params) -> str:
+    """A list page (URL name `name`) filtered by `params` (dates as ISO, None left out), naming the figure it
+    explains (`?figure=`: the list's banner says which one)."""
+    clean = {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in params.items() if v is not None}
+    return reverse(name) + "?" + urlencode(clean | {"figure": figure})

@@ -59,3 +59,12 @@ def rank(rows: list[dict], key: str, *, ascending: bool = False) -> list[dict]:
     for row in rest:
         row["rank"] = None
     return have + rest
+
+
+def with_links(rows: list[dict], links_of) -> list[dict]:
+    """Each row's `cells`: (figure, value, the list that makes it or None), `links_of(row)` giving figure key →
+    URL; a missing value links nowhere."""
+    for row in rows:
+        links = links_of(row)
+        row["cells"] = [(f, value, links.get(f.key) if value is not None else None) for f, value in row["values"]]
+    return rows

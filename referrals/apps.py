@@ -13,11 +13,14 @@ class ReferralsConfig(AppConfig):
         from clients.panels import Panel, register
         from futures_crm.context_processors import ALL_PAGE_ROLES, NavItem, register_nav
 
+        from . import filtersets, scorecard
         from .access import CLUB_READERS, INTERMEDIARY_READERS, MANAGEMENT, REFERRAL_READERS, SCORECARD_READERS
         from .services import relationships_from_import
 
-        # The workload page's client counts open the client list, which names the figure.
-        list_filters.register(list_filters.ListFilters(key="referrals", figures={"managed": _("Clients under care")}))
+        # The workload page's client counts and the scorecard's open the client list, which names the figure.
+        list_filters.register(list_filters.ListFilters(
+            key="referrals", filters=filtersets.client_list_filters(),
+            figures={"managed": _("Clients under care"), **scorecard.CLIENT_FIGURES}))
         # A clients file's referrer and intermediary columns become referrals and links in its transaction.
         register_clients_imported(relationships_from_import)
 

@@ -4,12 +4,13 @@ import django_filters
 from django.db.models import Q
 from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from clients.filtersets import ClientFilterSet
 
 from .choices import ClubLevel, IntermediaryKind, IntermediaryStatus, MembershipStatus, ReferralStatus
 from .models import Intermediary, IntermediaryLink, Referral
-from .querysets import reached_q
+from .querysets import link_open_q, reached_q
 
 COMPLIANCE_CHECKS = [("contract", _("Contract expiring within 30 days or expired")),
                      ("training", _("No training in the last 12 months"))]
@@ -79,3 +80,42 @@ class ClubMemberFilterSet(ClientFilterSet):
                                         label=_("Club level"))
     membership_status = django_filters.ChoiceFilter(field_name="club_membership__status",
                                                     choices=MembershipStatus.choices, label=_("Membership status"))
+
+
+# ---------------------------------------------------------------- the client-list filters behind the scorecard
+
+
+def _companion(queryset, name, value):
+    """A parameter `link_intermediary` reads: it narrows nothing by itself."""
+    return queryset
+
+
+class LinkedFilter(django_filters.CharFilter):
+    """The clients linked to the intermediary of code `value` (any link, ended or not); with `link_open_on` by a
+    link open that day, with `link_began_from`/`link_began_to` by one that began in that range (the intermediary
+    scorecard's "clients linked" and "clients newly linked")."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        data = self.parent.form.cleaned_data
+        q = Q(intermediary__code=value)
+        if data.get("link_open_on"):
+            q &= link_open_q(data["link_open_on"])
+        if data.get("link_began_from"):
+            q &= Q(valid_from__gte=data["link_began_from"])
+        if data.get("link_began_to"):
+            q &= Q(valid_from__lte=data["link_began_to"])
+        return qs.filter(pk__in=IntermediaryLink.objects.filter(q).values("client_id"))
+
+
+def client_list_filters() -> dict:
+    """URL parameter → filter, offered on the client list (and its export, the API and campaign targeting); the
+    dates are hidden: the scorecard's link sets them, the form keeps them."""
+    return {
+        "link_intermediary": LinkedFilter(max_length=32, label=_("Linked to intermediary")),
+        "link_open_on": django_filters.DateFilter(method=_companion, widget=HiddenInput, label=_("Link open on")),
+        "link_began_from": django_filters.DateFilter(method=_companion, widget=HiddenInput,
+                                                     label=_("Link began from")),
+        "link_began_to": django_filters.DateFilter(method=_companion, widget=HiddenInput, label=_("Link began to")),
+    }

@@ -57,3 +57,9 @@ def reached_q(status) -> Q:
         ReferralStatus.OPENED: Q(opened_on__isnull=False),
         ReferralStatus.FUNDED: Q(status=ReferralStatus.FUNDED),
     }[status]
+
+
+def link_open_q(day, prefix: str = "") -> Q:
+    """Intermediary links open on `day` (begun by it, not ended by it): `prefix` is the path to the link."""
+    return (Q(**{f"{prefix}valid_from__lte": day})
+            & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})))

@@ -20,12 +20,14 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Branch
 from clients.selectors import latest_trade_date, trading_days
+from futures_crm.filters import list_url
 from futures_crm.roles import Role, user_role
 from futures_crm.scorecards import COUNT, MONEY, Figure, month_start, rank
 
 from .access import INTERMEDIARY_FIRM_WIDE, SCORECARD_READERS
 from .choices import StatementStatus
 from .models import Intermediary, IntermediaryLink, RebateStatement
+from .querysets import link_open_q
 from .selectors import MONEY_FIELD, ZERO, _attributed_account_rows, month_bounds, warning_signs
 
 FIGURES = [
@@ -44,6 +46,13 @@ FIGURES = [
 FIGURE_KEYS = [f.key for f in FIGURES]
 ASCENDING = {"over_trading", "negative_equity", "converging", "warning_signs"}  # fewer is better
 SCORECARD_ROLES = SCORECARD_READERS
+# The figures the scorecard links to the client list (?figure=…), named in the list's banner; the links:
+# `figure_links`.
+CLIENT_FIGURES = {
+    "scorecard_linked": _("Clients linked to intermediary %(link_intermediary)s on %(link_open_on)s"),
+    "scorecard_newly_linked": _("Clients newly linked to intermediary %(link_intermediary)s from %(link_began_from)s "
+                                "to %(link_began_to)s"),
+}
 LINK = "client__intermediary_links__intermediary"
 
 
@@ -75,7 +84,7 @@ def monthly_figures(ids: list[int], month: datetime.date) -> dict[int, dict]:
                 "rebate": ZERO, "over_trading": 0, "negative_equity": 0, "converging": 0} for pk in ids}
     if not ids:
         return out
-    open_at_end = Q(valid_from__lte=last) & (Q(valid_to__isnull=True) | Q(valid_to__gt=last))
+    open_at_end = link_open_q(last)
     for row in (IntermediaryLink.objects.filter(intermediary_id__in=ids).values("intermediary_id").order_by()
                 .annotate(clients=Count("client", distinct=True, filter=open_at_end),
                           new_clients=Count("client", distinct=True, filter=Q(valid_from__range=(first, last))))):
@@ -113,3 +122,13 @@ def branch_scorecard(user, branch, month: datetime.date, sort: str = "net_commis
     rows = [{"intermediary": i, "code": i.code, "figures": figures[i.pk],
              "values": [(f, figures[i.pk][f.key]) for f in FIGURES]} for i in intermediaries]
     return rank(rows, sort, ascending=sort in ASCENDING)
+
+
+def figure_links(row: dict, month: datetime.date) -> dict:
+    """Figure key → the client list that makes it: the clients linked at the month's last day and those newly
+    linked in the month. The money and the warning signs are not linked (no client list reproduces them: the
+    money follows the links day by day, the signs are the compliance page's)."""
+    first, last = month_bounds(month)
+    return {"clients": list_url("clients:list", "scorecard_linked", link_intermediary=row["code"], link_open_on=last),
+            "new_clients": list_url("clients:list", "scorecard_newly_linked", link_intermediary=row["code"],
+                                    link_began_from=first, link_began_to=last)}

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from futures_crm.exports import EXPORT_FORMATS, export_response
-from futures_crm.scorecards import add_months, parse_month
+from futures_crm.scorecards import add_months, parse_month, with_links
 from futures_crm.views import StaffRequiredMixin
 
 from . import scorecard
@@ -42,7 +42,8 @@ class IntermediaryScorecardView(StaffRequiredMixin, TemplateView):
         if outcome == "missing":
             raise Http404
         branch, month, sort, branches = value
-        rows = scorecard.branch_scorecard(request.user, branch, month, sort)
+        rows = with_links(scorecard.branch_scorecard(request.user, branch, month, sort),
+                          lambda row: scorecard.figure_links(row, month))
         fmt = request.GET.get("export")
         if fmt in EXPORT_FORMATS:
             header = [gettext("Rank"), gettext("Intermediary code"), gettext("Intermediary"),

@@ -26,6 +26,7 @@ class SegmentationConfig(AppConfig):
             key_clients=filtersets.key_clients(), figures=filtersets.FIGURES))
         list_filters.register(list_filters.ListFilters(
             key="churn", filters=churn_analysis.client_list_filters(), figures=churn_analysis.FIGURES))
+        list_filters.register(list_filters.ListFilters(key="scorecard", figures=scorecard.CLIENT_FIGURES))
         register_my_day_section("churn", selectors.high_churn_clients)
         register_nav(
             NavItem("segmentation:dashboard", _("Segments"), selectors.DASHBOARD_ROLES, "analysis",

@@ -6,15 +6,14 @@ alike and named by `figure=` (the list's banner says which figure it explains)."
 import datetime
 import functools
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django import forms
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from futures_crm.filters import list_url
 from futures_crm.roles import FIRM_WIDE_ROLES
 from referrals.access import REFERRAL_READERS
 from referrals.choices import REFERRAL_FLOW
@@ -41,12 +40,6 @@ def default_start(end: datetime.date) -> datetime.date:
     for _i in range(FUNNEL_MONTHS - 1):
         first = (first - datetime.timedelta(days=1)).replace(day=1)
     return first
-
-
-def list_url(name: str, figure: str, **params) -> str:
-    """A list page filtered by `params` (dates as ISO), naming the figure it explains."""
-    clean = {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in params.items() if v is not None}
-    return reverse(name) + "?" + urlencode(clean | {"figure": figure})
 
 
 class RangeForm(forms.Form):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +54,12 @@ FIGURES = [
 ]
 FIGURE_KEYS = [f.key for f in FIGURES]
 TARGET_KEYS = [f.key for f in FIGURES if f.target]
+# The figures the scorecard links to the client list (?figure=…), named in the list's banner (the task and ticket
+# lists name theirs: service.views; the links: scorecard_views.figure_links).
+CLIENT_FIGURES = {
+    "scorecard_new": _("New accounts opened %(opened_from)s – %(opened_to)s"),
+    "scorecard_clients": _("Clients under care on %(under_care_on)s"),
+}
 # Lower is better for these when ranking.
 ASCENDING = {"churned", "overdue_tasks"}
 TARGET_ROLES = {Role.ADMIN, Role.HEAD_OFFICE, Role.BRANCH_MANAGER}
@@ -63,7 +69,7 @@ RATE = Decimal("0.0001")
 
 _MONTHLY_SQL = """
 WITH days AS (
-    SELECT code, date_trunc('month', on_date)::date AS month, new, reactivated, contacts, tasks_created,
+    SELECT code, on_date, date_trunc('month', on_date)::date AS month, new, reactivated, contacts, tasks_created,
            net_commission, tickets_resolved, tickets_within_deadline, avg_satisfaction, clients, equity, churned,
            retention_rate, overdue_tasks,
            row_number() OVER (PARTITION BY code, date_trunc('month', on_date) ORDER BY on_date DESC) AS from_end
@@ -77,10 +83,12 @@ WITH days AS (
            max(clients) FILTER (WHERE from_end = 1) AS clients, max(equity) FILTER (WHERE from_end = 1) AS equity,
            max(churned) FILTER (WHERE from_end = 1) AS churned_end,
            max(retention_rate) FILTER (WHERE from_end = 1) AS retention_rate,
-           max(overdue_tasks) FILTER (WHERE from_end = 1) AS overdue_tasks
+           max(overdue_tasks) FILTER (WHERE from_end = 1) AS overdue_tasks,
+           min(on_date) AS first_day, max(on_date) AS last_day
     FROM days GROUP BY code, month
 )
-SELECT *, CASE WHEN lag(month) OVER w = (month - interval '1 month')::date
+SELECT *, (SELECT max(day) FROM segmentation_tradingday WHERE day < first_day) AS prev_day,
+       CASE WHEN lag(month) OVER w = (month - interval '1 month')::date
                THEN churned_end - lag(churned_end) OVER w END AS churned
 FROM months WINDOW w AS (PARTITION BY code ORDER BY month)
 ORDER BY code, month
@@ -106,11 +114,21 @@ def monthly_figures(codes: list[str], first: datetime.date, last: datetime.date)
         if row["month"] < first:
             continue  # only there for the churn of the first month
         resolved = row.pop("tickets_resolved")
+        row["period"] = flow_period(row.pop("prev_day"), row.pop("first_day"), row.pop("last_day"))
         row["tickets_within_deadline_rate"] = _rate(row["tickets_within_deadline"], resolved)
         out[(row["code"], row["month"])] = row | NO_TASKS
     for (code, month), tasks in task_figures(codes, first, last).items():
         out.setdefault((code, month), {"code": code, "month": month}).update(tasks)  # tasks without a snapshot
     return out
+
+
+def flow_period(prev_day, first_day, last_day) -> tuple[datetime.date, datetime.date]:
+    """The calendar days the month's flows (new accounts, tickets, contacts, tasks created) were counted over:
+    each snapshot day counts what happened since the previous trading day, so the month's days run from the day
+    after the trading day before its first snapshot to its last snapshot (a weekend straddling two months counts
+    in the later one)."""
+    start = prev_day + datetime.timedelta(days=1) if prev_day else first_day
+    return start, last_day
 
 
 NO_TASKS = {"tasks_due": 0, "tasks_done_on_time": 0, "tasks_on_time_rate": None}
@@ -124,14 +142,14 @@ def task_figures(codes: list[str], first: datetime.date, last: datetime.date) ->
     """(code, month) → tasks of the manager's clients due in the month (not cancelled) and the share of them done
     by their due date: one grouped query over the tasks."""
     from service.choices import TaskStatus
+    from service.funnels import on_time_q
     from service.models import Task
 
     code_field = "client__account_manager__staff_profile__employee_code"
     rows = (Task.objects.filter(**{f"{code_field}__in": list(codes)}, due_on__gte=first, due_on__lt=add_months(last, 1))
             .exclude(status=TaskStatus.CANCELLED).annotate(month=TruncMonth("due_on"))
             .values(code_field, "month").order_by()
-            .annotate(due=Count("pk"), on_time=Count("pk", filter=Q(status=TaskStatus.DONE,
-                                                                    done_at__date__lte=F("due_on")))))
+            .annotate(due=Count("pk"), on_time=Count("pk", filter=on_time_q())))
     return {(r[code_field], r["month"]): {"tasks_due": r["due"], "tasks_done_on_time": r["on_time"],
                                           "tasks_on_time_rate": _rate(r["on_time"], r["due"])} for r in rows}
 

@@ -2,6 +2,7 @@
 manager's monthly history, and the targets form. Scope: an account manager their own scorecard only, a branch
 manager their branch's, firm-wide roles all (with a branch selector)."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -16,7 +17,9 @@ from django.views.generic import TemplateView
 
 from futures_crm import people
 from futures_crm.exports import EXPORT_FORMATS, export_response
+from futures_crm.filters import list_url
 from futures_crm.roles import Role
+from futures_crm.scorecards import with_links
 from futures_crm.views import StaffRequiredMixin
 
 from . import scorecard
@@ -35,6 +38,35 @@ def _month(request):
 
 def _bad(param: str):
     return HttpResponseBadRequest(gettext("Invalid parameter: %(name)s") % {"name": param})
+
+
+def figure_links(row: dict) -> dict:
+    """Figure key → the list that makes the manager's figure of the month, filtered alike. Not linked: the figures
+    no list reproduces (churn: the growth of the nightly churn flag, a state of past nights; reactivations: past
+    nights' segment transitions; overdue tasks at month end, retention and satisfaction: states of a past day;
+    net commission: the month's settlements; contacts: no contact-log list)."""
+    figures = row["figures"]
+    if not figures:
+        return {}
+    pk = row["manager"].pk
+    month = row["month"]
+    due = {"client_manager": pk, "due_from": month,
+           "due_before": scorecard.add_months(month, 1) - datetime.timedelta(days=1), "cancelled": "false"}
+    links = {"tasks_due": list_url("service:tasks", "scorecard_tasks_due", **due),
+             "tasks_on_time_rate": list_url("service:tasks", "scorecard_tasks_on_time", **due, on_time="true")}
+    if "period" in figures:  # a month with snapshots: its flows' days and its last day's book
+        start, end = figures["period"]
+        clients = list_url("clients:list", "scorecard_clients", account_manager=pk, under_care_on=end)
+        links |= {
+            "new": list_url("clients:list", "scorecard_new", account_manager=pk, opened_from=start, opened_to=end),
+            "clients": clients, "equity": clients,
+            "tasks_created": list_url("service:tasks", "scorecard_tasks_created", client_manager=pk,
+                                      created_from=start, created_to=end),
+            "tickets_within_deadline_rate": list_url("service:tickets", "scorecard_tickets_within",
+                                                     client_manager=pk, resolved_from=start, resolved_to=end,
+                                                     within_deadline="true"),
+        }
+    return links
 
 
 class ScorecardMixin:
@@ -67,7 +99,8 @@ class BranchScorecardView(ScorecardMixin, StaffRequiredMixin, TemplateView):
         if fmt in EXPORT_FORMATS:
             return self.export(fmt, branch, month, rows)
         return self.render_to_response(self.get_context_data(
-            month=month, sort=sort, branch=branch, branches=branches if branches.count() > 1 else None, rows=rows,
+            month=month, sort=sort, branch=branch, branches=branches if branches.count() > 1 else None,
+            rows=with_links(rows, figure_links),
             figures=scorecard.FIGURES, target_figures=[f for f in scorecard.FIGURES if f.target],
             months=self.month_links(month)))
 
@@ -104,7 +137,7 @@ class ManagerScorecardView(ScorecardMixin, StaffRequiredMixin, TemplateView):
             body = ([f"{row['month']:%Y-%m}", *(export_value(f, v) for f, v in row["values"])] for row in rows)
             return export_response(fmt, f"scorecard-{kwargs['code']}-{month:%Y-%m}", header, body)
         return self.render_to_response(self.get_context_data(
-            manager=manager, month=month, rows=rows, figures=scorecard.FIGURES,
+            manager=manager, month=month, rows=with_links(rows, figure_links), figures=scorecard.FIGURES,
             may_set=scorecard.may_set_target(request.user, manager), months=self.month_links(month)))
 
 

@@ -28,11 +28,18 @@ from .choices import (
     TicketStatus,
     TicketType,
 )
-from .funnels import NO_BRANCH, NOBODY, overdue_q, reached_grade_q, within_deadline_q
+from .funnels import NO_BRANCH, NOBODY, on_time_q, overdue_q, reached_grade_q, within_deadline_q
 from .models import Activity, ActivityRecipient, CommunicationLog, Prospect, ReturnVisit, Survey, Task, Ticket
 
 STAFF = (get_user_model().objects.filter(staff_profile__isnull=False).select_related("staff_profile")
          .order_by("staff_profile__employee_code"))
+ACCOUNT_MANAGERS = STAFF.filter(staff_profile__role="account_manager")
+
+
+def client_manager_filter() -> StaffChoiceFilter:
+    """The records of the clients an account manager looks after (the manager scorecard's figures)."""
+    return StaffChoiceFilter(field_name="client__account_manager", queryset=ACCOUNT_MANAGERS,
+                             label=_("Client's account manager"))
 
 
 class TicketFilterSet(django_filters.FilterSet):
@@ -55,6 +62,7 @@ class TicketFilterSet(django_filters.FilterSet):
     within_deadline = django_filters.BooleanFilter(method="filter_within_deadline", label=_("Resolved by the deadline"))
     deadline_from = django_filters.DateFilter(field_name="deadline", lookup_expr="date__gte", label=_("Deadline from"))
     deadline_to = django_filters.DateFilter(field_name="deadline", lookup_expr="date__lte", label=_("Deadline to"))
+    client_manager = client_manager_filter()
 
     class Meta:
         model = Ticket
@@ -80,10 +88,27 @@ class TaskFilterSet(django_filters.FilterSet):
     owner = StaffChoiceFilter(queryset=STAFF, label=_("Owner"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
     source = django_filters.CharFilter(field_name="source", lookup_expr="startswith", label=_("Source"))
+    # The manager scorecard's figures: the tasks of a manager's clients due (or created) in a period, whether
+    # cancelled, and whether done by their due date (Asia/Shanghai day).
+    client_manager = client_manager_filter()
+    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
+    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
+                                             label=_("Created from"))
+    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
+    cancelled = django_filters.BooleanFilter(method="filter_cancelled", label=_("Cancelled"))
+    on_time = django_filters.BooleanFilter(method="filter_on_time", label=_("Done by the due date"))
 
     class Meta:
         model = Task
         fields = []
+
+    def filter_cancelled(self, queryset, name, value):
+        q = Q(status=TaskStatus.CANCELLED)
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_on_time(self, queryset, name, value):
+        q = on_time_q()
+        return queryset.filter(q) if value else queryset.exclude(q)
 
 
 class ProspectFilterSet(django_filters.FilterSet):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from futures_crm import people
 from futures_crm.periods import months_between
 
-from .choices import OPEN_TICKET_STATUSES, ProspectGrade
+from .choices import OPEN_TICKET_STATUSES, ProspectGrade, TaskStatus
 from .models import Prospect, ProspectGradeChange, Ticket
 
 # The funnel's stages from the widest: F (not likely within a year) up to A (ready to open).
@@ -91,6 +91,11 @@ class MedianHours(Aggregate):
 
 def within_deadline_q() -> Q:
     return Q(resolved_at__isnull=False, resolved_at__lte=F("deadline"))
+
+
+def on_time_q() -> Q:
+    """A task done by its due date (the day it was done, Asia/Shanghai)."""
+    return Q(status=TaskStatus.DONE, done_at__date__lte=F("due_on"))
 
 
 def overdue_q(now) -> Q:

@@ -137,7 +137,10 @@ class TicketListView(FilteredListView):
                "sla_within": gettext_lazy("Tickets resolved from %(resolved_from)s to %(resolved_to)s by their "
                                           "deadline"),
                "sla_overdue": gettext_lazy("Open tickets past a deadline between %(deadline_from)s and "
-                                           "%(deadline_to)s")}
+                                           "%(deadline_to)s"),
+               # The manager scorecard's (segmentation.scorecard_views).
+               "scorecard_tickets_within": gettext_lazy("Tickets of the clients of %(client_manager)s resolved from "
+                                                        "%(resolved_from)s to %(resolved_to)s by their deadline")}
     queryset = Ticket.objects.select_related("client", "owner")
     export_name = "tickets.csv"
     export_columns = [
@@ -280,7 +283,14 @@ class TaskListView(FilteredListView):
     filterset_class = TaskFilterSet
     template_name = "service/task_list.html"
     figures = {"open_tasks": gettext_lazy("Open tasks of %(owner)s"),
-               "due_tasks": gettext_lazy("Open tasks of %(owner)s due by %(due_before)s")}
+               "due_tasks": gettext_lazy("Open tasks of %(owner)s due by %(due_before)s"),
+               # The manager scorecard's (segmentation.scorecard_views).
+               "scorecard_tasks_due": gettext_lazy("Tasks of the clients of %(client_manager)s due from %(due_from)s "
+                                                   "to %(due_before)s, not cancelled"),
+               "scorecard_tasks_on_time": gettext_lazy("Tasks of the clients of %(client_manager)s due from "
+                                                       "%(due_from)s to %(due_before)s, done by the due date"),
+               "scorecard_tasks_created": gettext_lazy("Tasks for the clients of %(client_manager)s created from "
+                                                       "%(created_from)s to %(created_to)s")}
     queryset = Task.objects.select_related("client", "prospect", "owner__staff_profile")
     export_name = "tasks.csv"
     export_columns = [
